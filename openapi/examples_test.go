@@ -134,7 +134,9 @@ func TestResponseSchemasStrict(t *testing.T) {
 	}{
 		{"documented alert", "entity", edit(t, func(m map[string]any) {}), true},
 		{"with context", "entity", edit(t, func(m map[string]any) { m["@odata.context"] = ctx + "/$entity" }), true},
-		{"nullable nulls", "entity", edit(t, func(m map[string]any) { m["resolvedReason"], m["resolvedBy"], m["isTest"], m["activityLogs"] = nil, nil, nil, nil }), true},
+		{"nullable nulls", "entity", edit(t, func(m map[string]any) {
+			m["resolvedReason"], m["resolvedBy"], m["isTest"], m["activityLogs"] = nil, nil, nil, nil
+		}), true},
 		{"required displayName missing", "entity", edit(t, func(m map[string]any) { delete(m, "displayName") }), false},
 		{"non-nullable status null", "entity", edit(t, func(m map[string]any) { m["status"] = nil }), false},
 		{"status outside enum", "entity", edit(t, func(m map[string]any) { m["status"] = "closed" }), false},
