@@ -1,0 +1,337 @@
+package mock
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/partner-security/alertmock/mock/alert"
+)
+
+// filterExpr is a compiled `$filter`: it reports whether an alert matches.
+type filterExpr func(*alert.Alert) bool
+
+// filterKind is how a property may be compared in `$filter`.
+type filterKind int
+
+const (
+	kindEnum filterKind = iota
+	kindString
+	kindBool
+	kindTime
+)
+
+type filterProp struct {
+	kind     filterKind
+	nullable bool
+	members  []string // enum members
+	str      func(*alert.Alert) *string
+	tm       func(*alert.Alert) *time.Time
+}
+
+// filterProps returns the properties `$filter` supports, as the description's
+// $filter parameter lists them.
+func filterProps() map[string]filterProp {
+	sp := func(f func(*alert.Alert) string) func(*alert.Alert) *string {
+		return func(a *alert.Alert) *string { s := f(a); return &s }
+	}
+	return map[string]filterProp{
+		"status":           {kind: kindEnum, members: alert.StatusValues(), str: sp(func(a *alert.Alert) string { return string(a.Status) })},
+		"severity":         {kind: kindEnum, members: alert.SeverityValues(), str: sp(func(a *alert.Alert) string { return string(a.Severity) })},
+		"confidenceLevel":  {kind: kindEnum, members: alert.ConfidenceValues(), str: sp(func(a *alert.Alert) string { return string(a.ConfidenceLevel) })},
+		"alertType":        {kind: kindString, str: sp(func(a *alert.Alert) string { return a.AlertType })},
+		"customerTenantId": {kind: kindString, str: sp(func(a *alert.Alert) string { return a.CustomerTenantID })},
+		"subscriptionId":   {kind: kindString, str: sp(func(a *alert.Alert) string { return a.SubscriptionID })},
+		"resolvedReason": {kind: kindEnum, nullable: true, members: alert.ResolvedReasonValues(), str: func(a *alert.Alert) *string {
+			if a.ResolvedReason == nil {
+				return nil
+			}
+			s := string(*a.ResolvedReason)
+			return &s
+		}},
+		"isTest": {kind: kindBool, nullable: true, str: func(a *alert.Alert) *string {
+			if a.IsTest == nil {
+				return nil
+			}
+			s := fmt.Sprint(*a.IsTest)
+			return &s
+		}},
+		"detectedDateTime":      {kind: kindTime, tm: func(a *alert.Alert) *time.Time { return &a.DetectedDateTime }},
+		"firstObservedDateTime": {kind: kindTime, nullable: true, tm: func(a *alert.Alert) *time.Time { return a.FirstObservedDateTime }},
+		"lastObservedDateTime":  {kind: kindTime, nullable: true, tm: func(a *alert.Alert) *time.Time { return a.LastObservedDateTime }},
+		"resolvedOnDateTime":    {kind: kindTime, nullable: true, tm: func(a *alert.Alert) *time.Time { return a.ResolvedOnDateTime }},
+	}
+}
+
+// filterErr is a 400 about `$filter`.
+func filterErr(format string, args ...any) *Error {
+	return queryErr("$filter", "Invalid value for query option '$filter': "+format, args...)
+}
+
+// token kinds of the filter lexer.
+type ftok struct {
+	text   string
+	quoted bool // a '…' string literal (text is unquoted)
+	pos    int
+}
+
+func lexFilter(src string) ([]ftok, error) {
+	var toks []ftok
+	for i := 0; i < len(src); {
+		c := src[i]
+		switch {
+		case c == ' ' || c == '\t':
+			i++
+		case c == '(' || c == ')':
+			toks = append(toks, ftok{text: string(c), pos: i})
+			i++
+		case c == '\'':
+			var b strings.Builder
+			j := i + 1
+			for {
+				if j >= len(src) {
+					return nil, filterErr("the string literal at position %d is not closed.", i)
+				}
+				if src[j] == '\'' {
+					if j+1 < len(src) && src[j+1] == '\'' {
+						b.WriteByte('\'')
+						j += 2
+						continue
+					}
+					break
+				}
+				b.WriteByte(src[j])
+				j++
+			}
+			toks = append(toks, ftok{text: b.String(), quoted: true, pos: i})
+			i = j + 1
+		default:
+			j := i
+			for j < len(src) && !strings.ContainsRune(" \t()'", rune(src[j])) {
+				j++
+			}
+			toks = append(toks, ftok{text: src[i:j], pos: i})
+			i = j
+		}
+	}
+	return toks, nil
+}
+
+// filterParser is a recursive-descent parser over the grammar
+//
+//	expr  = and { "or" and }
+//	and   = unary { "and" unary }
+//	unary = "not" unary | "(" expr ")" | property op literal
+type filterParser struct {
+	toks  []ftok
+	i     int
+	props map[string]filterProp
+}
+
+// parseFilter compiles a `$filter` value.
+func parseFilter(src string) (filterExpr, error) {
+	if strings.TrimSpace(src) == "" {
+		return nil, filterErr("the expression is empty.")
+	}
+	toks, err := lexFilter(src)
+	if err != nil {
+		return nil, err
+	}
+	p := &filterParser{toks: toks, props: filterProps()}
+	f, err := p.or()
+	if err != nil {
+		return nil, err
+	}
+	if p.i < len(p.toks) {
+		return nil, filterErr("unexpected '%s' at position %d.", p.toks[p.i].text, p.toks[p.i].pos)
+	}
+	return f, nil
+}
+
+func (p *filterParser) peek() (ftok, bool) {
+	if p.i < len(p.toks) {
+		return p.toks[p.i], true
+	}
+	return ftok{}, false
+}
+
+func (p *filterParser) next(what string) (ftok, error) {
+	t, ok := p.peek()
+	if !ok {
+		return t, filterErr("the expression ends where %s was expected.", what)
+	}
+	p.i++
+	return t, nil
+}
+
+func (p *filterParser) keyword(kw string) bool {
+	if t, ok := p.peek(); ok && !t.quoted && t.text == kw {
+		p.i++
+		return true
+	}
+	return false
+}
+
+func (p *filterParser) or() (filterExpr, error) {
+	left, err := p.and()
+	if err != nil {
+		return nil, err
+	}
+	for p.keyword("or") {
+		right, err := p.and()
+		if err != nil {
+			return nil, err
+		}
+		l := left
+		left = func(a *alert.Alert) bool { return l(a) || right(a) }
+	}
+	return left, nil
+}
+
+func (p *filterParser) and() (filterExpr, error) {
+	left, err := p.unary()
+	if err != nil {
+		return nil, err
+	}
+	for p.keyword("and") {
+		right, err := p.unary()
+		if err != nil {
+			return nil, err
+		}
+		l := left
+		left = func(a *alert.Alert) bool { return l(a) && right(a) }
+	}
+	return left, nil
+}
+
+func (p *filterParser) unary() (filterExpr, error) {
+	if p.keyword("not") {
+		f, err := p.unary()
+		if err != nil {
+			return nil, err
+		}
+		return func(a *alert.Alert) bool { return !f(a) }, nil
+	}
+	if p.keyword("(") {
+		f, err := p.or()
+		if err != nil {
+			return nil, err
+		}
+		if !p.keyword(")") {
+			return nil, filterErr("a ')' is missing.")
+		}
+		return f, nil
+	}
+	return p.comparison()
+}
+
+func (p *filterParser) comparison() (filterExpr, error) {
+	pt, err := p.next("a property name")
+	if err != nil {
+		return nil, err
+	}
+	if pt.quoted {
+		return nil, filterErr("expected a property name at position %d, found the string '%s'.", pt.pos, pt.text)
+	}
+	prop, ok := p.props[pt.text]
+	if !ok {
+		if strings.Contains(pt.text, "(") || (p.i < len(p.toks) && p.toks[p.i].text == "(") {
+			return nil, filterErr("the function '%s' is not supported.", pt.text)
+		}
+		if alert.IsProperty(pt.text) {
+			return nil, filterErr("filtering on property '%s' is not supported.", pt.text)
+		}
+		return nil, filterErr("could not find a property named '%s' on type '%s'.", pt.text, alert.TypeName)
+	}
+	ot, err := p.next("an operator")
+	if err != nil {
+		return nil, err
+	}
+	op := ot.text
+	ops := []string{"eq", "ne"}
+	if prop.kind == kindTime {
+		ops = []string{"eq", "ne", "gt", "ge", "lt", "le"}
+	}
+	if ot.quoted || !slices.Contains(ops, op) {
+		return nil, filterErr("operator '%s' is not supported for property '%s'; use one of: %s.", op, pt.text, strings.Join(ops, ", "))
+	}
+	lt, err := p.next("a value")
+	if err != nil {
+		return nil, err
+	}
+	isNull := !lt.quoted && lt.text == "null"
+	if isNull && (!prop.nullable || (op != "eq" && op != "ne")) {
+		return nil, filterErr("property '%s' cannot be compared with null using '%s'.", pt.text, op)
+	}
+	neg := op == "ne"
+	switch prop.kind {
+	case kindEnum, kindString, kindBool:
+		var want *string
+		if !isNull {
+			v, err := literal(pt.text, prop, lt)
+			if err != nil {
+				return nil, err
+			}
+			want = &v
+		}
+		get := prop.str
+		return func(a *alert.Alert) bool {
+			got := get(a)
+			eq := (got == nil && want == nil) || (got != nil && want != nil && *got == *want)
+			return eq != neg
+		}, nil
+	default:
+		get := prop.tm
+		if isNull {
+			return func(a *alert.Alert) bool { return (get(a) == nil) != neg }, nil
+		}
+		want, err := time.Parse(time.RFC3339Nano, lt.text)
+		if err != nil {
+			return nil, filterErr("invalid date-time '%s' for property '%s'; expected RFC 3339, e.g. 2024-01-23T16:03:33Z.", lt.text, pt.text)
+		}
+		return func(a *alert.Alert) bool {
+			got := get(a)
+			if got == nil {
+				return op == "ne"
+			}
+			c := got.Compare(want)
+			switch op {
+			case "eq":
+				return c == 0
+			case "ne":
+				return c != 0
+			case "gt":
+				return c > 0
+			case "ge":
+				return c >= 0
+			case "lt":
+				return c < 0
+			}
+			return c <= 0
+		}, nil
+	}
+}
+
+// literal checks a non-null literal against the property's kind.
+func literal(name string, prop filterProp, t ftok) (string, error) {
+	switch prop.kind {
+	case kindBool:
+		if t.quoted || (t.text != "true" && t.text != "false") {
+			return "", filterErr("invalid value '%s' for property '%s'; expected true, false or null.", t.text, name)
+		}
+		return t.text, nil
+	case kindEnum:
+		if !t.quoted {
+			return "", filterErr("the value '%s' for property '%s' must be a string in single quotes.", t.text, name)
+		}
+		if !slices.Contains(prop.members, t.text) {
+			return "", filterErr("invalid value '%s' for property '%s'; expected one of: %s.", t.text, name, strings.Join(prop.members, ", "))
+		}
+		return t.text, nil
+	}
+	if !t.quoted {
+		return "", filterErr("the value '%s' for property '%s' must be a string in single quotes.", t.text, name)
+	}
+	return t.text, nil
+}

@@ -1,0 +1,160 @@
+package mock
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/routers"
+
+	"github.com/partner-security/alertmock/openapi"
+)
+
+// Operation ids of the description that the mock serves.
+const (
+	opList   = "security.partner.ListSecurityAlerts"
+	opGet    = "security.partner.GetSecurityAlerts"
+	opUpdate = "security.partner.UpdateSecurityAlerts"
+)
+
+// operation is what the mock knows about one operation of the description,
+// prepared once at New.
+type operation struct {
+	id          string
+	permissions []string        // any one suffices (the operation's security requirements)
+	query       map[string]bool // declared query options, "$"-prefixed
+	handle      func(w http.ResponseWriter, r *http.Request, c *call) error
+}
+
+// call is one request being served by an operation.
+type call struct {
+	op      *operation
+	params  map[string]string // path parameters, unescaped
+	who     principal
+	session string
+	query   queryOptions
+}
+
+// operations prepares every operation of doc, and fails when the description
+// has an operation the mock cannot serve (so the two cannot drift apart).
+func (s *Server) operations(doc *openapi3.T) (map[string]*operation, error) {
+	handlers := map[string]func(http.ResponseWriter, *http.Request, *call) error{
+		opList:   s.handleList,
+		opGet:    s.handleGet,
+		opUpdate: s.handleUpdate,
+	}
+	ops := map[string]*operation{}
+	for path, item := range doc.Paths.Map() {
+		for method, o := range item.Operations() {
+			h, ok := handlers[o.OperationID]
+			if !ok {
+				return nil, fmt.Errorf("mock: no handler for operation %q (%s %s)", o.OperationID, method, path)
+			}
+			op := &operation{id: o.OperationID, handle: h, query: map[string]bool{}}
+			sec := doc.Security
+			if o.Security != nil {
+				sec = *o.Security
+			}
+			for _, req := range sec {
+				for _, scopes := range req {
+					for _, sc := range scopes {
+						if !slices.Contains(op.permissions, sc) {
+							op.permissions = append(op.permissions, sc)
+						}
+					}
+				}
+			}
+			for _, p := range slices.Concat(item.Parameters, o.Parameters) {
+				if p.Value != nil && p.Value.In == openapi3.ParameterInQuery {
+					op.query[p.Value.Name] = true
+				}
+			}
+			ops[o.OperationID] = op
+		}
+	}
+	return ops, nil
+}
+
+// graph serves every request that is not for /healthz or /_mock/: route lookup
+// in the description (404 and 405 in the Graph envelope), then auth, query
+// options, and the operation's handler.
+func (s *Server) graph(w http.ResponseWriter, r *http.Request) {
+	if err := s.serveGraph(w, r); err != nil {
+		s.writeError(w, r, err)
+	}
+}
+
+func (s *Server) serveGraph(w http.ResponseWriter, r *http.Request) error {
+	route, params, err := s.router.FindRoute(r)
+	switch {
+	case errors.Is(err, routers.ErrMethodNotAllowed):
+		w.Header().Set("Allow", strings.Join(s.allowed(r), ", "))
+		return errorf(CodeMethodNotAllowed, "The HTTP method '%s' is not allowed for the request target; allowed: %s.",
+			r.Method, strings.Join(s.allowed(r), ", "))
+	case err != nil:
+		return errorf(CodeResourceNotFound, "Resource not found for the segment '%s'.", s.unknownSegment(r.URL.Path))
+	}
+	op := s.ops[route.Operation.OperationID]
+	c := &call{op: op, params: params}
+	for k, v := range params {
+		if u, err := url.PathUnescape(v); err == nil {
+			params[k] = u
+		}
+	}
+	var aerr *Error
+	if c.who, aerr = s.authenticate(r, op.permissions); aerr != nil {
+		return aerr
+	}
+	c.session = r.Header.Get(HeaderSession)
+	if c.session == "" {
+		c.session = c.who.Tenant
+	}
+	if c.session == "" {
+		c.session = DefaultSession
+	}
+	if c.query, err = s.parseQuery(r.URL.RawQuery, op); err != nil {
+		return err
+	}
+	return op.handle(w, r, c)
+}
+
+// allowed lists the methods the description declares for the request's path.
+func (s *Server) allowed(r *http.Request) []string {
+	var out []string
+	for _, m := range []string{http.MethodGet, http.MethodPatch, http.MethodPost, http.MethodPut, http.MethodDelete} {
+		probe := r.Clone(r.Context())
+		probe.Method = m
+		if _, _, err := s.router.FindRoute(probe); err == nil {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// unknownSegment names the first segment of path that no path of the
+// description has at that place (what Graph's OData URI parser reports).
+func (s *Server) unknownSegment(path string) string {
+	segs := strings.Split(strings.Trim(path, "/"), "/")
+	base := strings.Trim(openapi.BasePath, "/")
+	if len(segs) == 0 || segs[0] != base {
+		return segs[0]
+	}
+	segs = segs[1:]
+	best := 0
+	for p := range s.doc.Paths.Map() {
+		tmpl := strings.Split(strings.Trim(p, "/"), "/")
+		n := 0
+		for n < len(segs) && n < len(tmpl) && (segs[n] == tmpl[n] || strings.HasPrefix(tmpl[n], "{")) {
+			n++
+		}
+		best = max(best, n)
+	}
+	if best < len(segs) {
+		return segs[best]
+	}
+	return segs[len(segs)-1]
+}

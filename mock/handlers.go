@@ -1,0 +1,266 @@
+package mock
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/partner-security/alertmock/mock/alert"
+	"github.com/partner-security/alertmock/openapi"
+)
+
+// ContentTypeOData is the Content-Type of every successful Graph response.
+const ContentTypeOData = "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8"
+
+// entitySet is the path of the alerts collection below the base path, as
+// @odata.context names it.
+const entitySet = "security/partner/securityAlerts"
+
+// notFound is the 404 for an alert id that the session does not have.
+func notFound(id string) *Error {
+	return errorf(CodeResourceNotFound,
+		"Resource '%s' does not exist or one of its queried reference-property objects are not present.", id)
+}
+
+// handleGet serves GET /security/partner/securityAlerts/{id}.
+func (s *Server) handleGet(w http.ResponseWriter, r *http.Request, c *call) error {
+	id := c.params["partnerSecurityAlertId"]
+	a, err := s.store.get(c.session, id, s.now())
+	if err != nil {
+		return notFound(id)
+	}
+	return s.writeEntity(w, r, a, c.query.selected)
+}
+
+// handleUpdate serves PATCH /security/partner/securityAlerts/{id}.
+func (s *Server) handleUpdate(w http.ResponseWriter, r *http.Request, c *call) error {
+	if err := checkJSONContentType(r); err != nil {
+		return err
+	}
+	if r.ContentLength > s.maxBody {
+		return errorf(CodeRequestEntityTooLarge, "The request body is larger than the limit of %d bytes.", s.maxBody)
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.maxBody))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return err
+		}
+		return errorf(CodeBadRequest, "The request body could not be read: %v.", err)
+	}
+	p, err := alert.DecodePatch(body)
+	if err != nil {
+		return err
+	}
+	if err := s.validateAgainst(s.schemas.update, body, "the request body"); err != nil {
+		return err
+	}
+	id := c.params["partnerSecurityAlertId"]
+	a, err := s.store.update(c.session, id, p, c.who.Actor, s.now())
+	if errors.Is(err, ErrAlertNotFound) {
+		return notFound(id)
+	}
+	if err != nil {
+		return err
+	}
+	return s.writeEntity(w, r, a, nil)
+}
+
+// checkJSONContentType requires Content-Type application/json (parameters such
+// as charset allowed); anything else, or none, is a 415.
+func checkJSONContentType(r *http.Request) error {
+	ct := r.Header.Get("Content-Type")
+	mt, _, err := mime.ParseMediaType(ct)
+	if err != nil || mt != "application/json" {
+		if ct == "" {
+			return errorf(CodeUnsupportedMediaType, "The request has no Content-Type; send the body as 'application/json'.")
+		}
+		return errorf(CodeUnsupportedMediaType, "The Content-Type '%s' is not supported; send the body as 'application/json'.", ct)
+	}
+	return nil
+}
+
+// handleList serves GET /security/partner/securityAlerts.
+func (s *Server) handleList(w http.ResponseWriter, r *http.Request, c *call) error {
+	q := c.query
+	all := s.store.list(c.session, s.now())
+	matches := all
+	if q.filter != nil {
+		matches = make([]*alert.Alert, 0, len(all))
+		for _, a := range all {
+			if q.filter(a) {
+				matches = append(matches, a)
+			}
+		}
+	}
+	if len(q.orderby) > 0 {
+		if q.filter == nil {
+			matches = slices.Clone(all)
+		}
+		slices.SortStableFunc(matches, func(a, b *alert.Alert) int {
+			for _, k := range q.orderby {
+				var c int
+				if k.property == "severity" {
+					c = a.Severity.Rank() - b.Severity.Rank()
+				} else {
+					c = a.DetectedDateTime.Compare(b.DetectedDateTime)
+				}
+				if k.desc {
+					c = -c
+				}
+				if c != 0 {
+					return c
+				}
+			}
+			return strings.Compare(a.ID, b.ID)
+		})
+	}
+	size := s.pageSize
+	if q.top > 0 {
+		size = q.top
+	}
+	start := min(q.skip, len(matches))
+	end := min(start+size, len(matches))
+	page := matches[start:end]
+
+	var buf bytes.Buffer
+	buf.WriteString(`{"@odata.context":`)
+	writeJSONString(&buf, s.context(r, q.selected, false))
+	if q.count {
+		buf.WriteString(`,"@odata.count":`)
+		buf.WriteString(strconv.Itoa(len(matches)))
+	}
+	if end < len(matches) {
+		buf.WriteString(`,"@odata.nextLink":`)
+		writeJSONString(&buf, nextLink(r, q, end))
+	}
+	buf.WriteString(`,"value":[`)
+	for i, a := range page {
+		if i > 0 {
+			buf.WriteByte(',')
+		}
+		if err := encodeAlert(&buf, a, q.selected); err != nil {
+			return err
+		}
+	}
+	buf.WriteString("]}")
+	writeOK(w, buf.Bytes())
+	return nil
+}
+
+// nextLink is the absolute URL of the page starting at skip: the request's
+// scheme, host and path with every original query option kept and $skip set.
+func nextLink(r *http.Request, q queryOptions, skip int) string {
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	params := make([]string, 0, len(q.rawParams)+1)
+	replaced := false
+	for _, p := range q.rawParams {
+		k, _, _ := strings.Cut(p, "=")
+		if key, err := url.QueryUnescape(k); err == nil && (key == "$skip" || key == "skip") {
+			params = append(params, k+"="+strconv.Itoa(skip))
+			replaced = true
+			continue
+		}
+		params = append(params, p)
+	}
+	if !replaced {
+		params = append(params, "$skip="+strconv.Itoa(skip))
+	}
+	return scheme + "://" + r.Host + r.URL.EscapedPath() + "?" + strings.Join(params, "&")
+}
+
+// context is the @odata.context of a response: the entity set (with the
+// selected properties in parentheses) and /$entity for a single alert.
+func (s *Server) context(r *http.Request, selected []string, entity bool) string {
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	var b strings.Builder
+	b.WriteString(scheme + "://" + r.Host + openapi.BasePath + "/$metadata#" + entitySet)
+	if selected != nil {
+		b.WriteString("(" + strings.Join(selected, ",") + ")")
+	}
+	if entity {
+		b.WriteString("/$entity")
+	}
+	return b.String()
+}
+
+// writeEntity writes one alert (or its projection) with its @odata.context.
+func (s *Server) writeEntity(w http.ResponseWriter, r *http.Request, a *alert.Alert, selected []string) error {
+	var buf bytes.Buffer
+	buf.Grow(2048)
+	buf.WriteString(`{"@odata.context":`)
+	writeJSONString(&buf, s.context(r, selected, true))
+	buf.WriteByte(',')
+	if err := encodeMembers(&buf, a, selected); err != nil {
+		return err
+	}
+	buf.WriteByte('}')
+	writeOK(w, buf.Bytes())
+	return nil
+}
+
+// encodeAlert writes a as a JSON object: the whole alert, or only the selected
+// properties in the order given.
+func encodeAlert(buf *bytes.Buffer, a *alert.Alert, selected []string) error {
+	buf.WriteByte('{')
+	if err := encodeMembers(buf, a, selected); err != nil {
+		return err
+	}
+	buf.WriteByte('}')
+	return nil
+}
+
+// encodeMembers writes the members of encodeAlert's object without the braces.
+func encodeMembers(buf *bytes.Buffer, a *alert.Alert, selected []string) error {
+	if selected == nil {
+		b, err := json.Marshal(a)
+		if err != nil {
+			return fmt.Errorf("mock: encode alert %q: %w", a.ID, err)
+		}
+		buf.Write(b[1 : len(b)-1])
+		return nil
+	}
+	for i, name := range selected {
+		v, _ := a.Field(name)
+		b, err := json.Marshal(v)
+		if err != nil {
+			return fmt.Errorf("mock: encode alert %q property %s: %w", a.ID, name, err)
+		}
+		if i > 0 {
+			buf.WriteByte(',')
+		}
+		writeJSONString(buf, name)
+		buf.WriteByte(':')
+		buf.Write(b)
+	}
+	return nil
+}
+
+func writeJSONString(buf *bytes.Buffer, s string) {
+	b, _ := json.Marshal(s)
+	buf.Write(b)
+}
+
+// writeOK writes a 200 with the Graph success headers.
+func writeOK(w http.ResponseWriter, body []byte) {
+	h := w.Header()
+	h.Set("Content-Type", ContentTypeOData)
+	h.Set("OData-Version", "4.0")
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(body)
+}

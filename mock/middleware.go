@@ -1,0 +1,106 @@
+package mock
+
+import (
+	"fmt"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"time"
+)
+
+// Response headers Graph puts on every response.
+const (
+	headerRequestID       = "request-id"
+	headerClientRequestID = "client-request-id"
+)
+
+// requestIDs gives every response a fresh request-id and a client-request-id
+// (the request's, or the request-id when it sent none). Later code reads them
+// back from w.Header().
+func (s *Server) requestIDs(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := s.newID()
+		client := r.Header.Get(headerClientRequestID)
+		if client == "" {
+			client = id
+		}
+		h := w.Header()
+		h.Set(headerRequestID, id)
+		h.Set(headerClientRequestID, client)
+		next.ServeHTTP(w, r)
+	})
+}
+
+// statusWriter records the status a handler wrote. Unwrap lets
+// http.ResponseController reach the underlying writer (Flush, Hijack).
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+	bytes  int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	n, err := w.ResponseWriter.Write(b)
+	w.bytes += n
+	return n, err
+}
+
+// Unwrap returns the wrapped writer.
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// accessLog writes one line per request at Info level.
+func (s *Server) accessLog(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !s.log.Enabled(r.Context(), slog.LevelInfo) {
+			next.ServeHTTP(w, r)
+			return
+		}
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w}
+		defer func() {
+			s.log.LogAttrs(r.Context(), slog.LevelInfo, "request",
+				slog.String("method", r.Method), slog.String("path", r.URL.Path),
+				slog.Int("status", sw.status), slog.Int("bytes", sw.bytes),
+				slog.Duration("duration", time.Since(start)),
+				slog.String("request-id", w.Header().Get(headerRequestID)))
+		}()
+		next.ServeHTTP(sw, r)
+	})
+}
+
+// recoverPanic turns a panic into a logged stack and, when nothing was written
+// yet, a 500 Graph envelope. http.ErrAbortHandler is passed on (it aborts the
+// response on purpose).
+func (s *Server) recoverPanic(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		sw := &statusWriter{ResponseWriter: w}
+		defer func() {
+			v := recover()
+			if v == nil {
+				return
+			}
+			if v == http.ErrAbortHandler {
+				panic(v)
+			}
+			err := fmt.Errorf("panic: %v\n%s", v, debug.Stack())
+			if sw.status != 0 {
+				s.log.LogAttrs(r.Context(), slog.LevelError, "panic after response started",
+					slog.String("request-id", w.Header().Get(headerRequestID)), slog.String("error", err.Error()))
+				panic(http.ErrAbortHandler)
+			}
+			s.writeError(w, r, &Error{Code: CodeInternalServerError,
+				Message: "The server failed to handle the request; see its log for the request-id.", Err: err})
+		}()
+		next.ServeHTTP(sw, r)
+	})
+}

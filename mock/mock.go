@@ -1,0 +1,163 @@
+// Package mock serves a stateful, contract-driven mock of the Microsoft Graph beta
+// partner security alerts API as an http.Handler.
+package mock
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/routers"
+	"github.com/getkin/kin-openapi/routers/gorillamux"
+	"github.com/santhosh-tekuri/jsonschema/v5"
+
+	"github.com/partner-security/alertmock/mock/alert"
+	"github.com/partner-security/alertmock/openapi"
+)
+
+// DefaultMaxBodyBytes is the largest request body accepted when
+// Config.MaxBodyBytes is 0 (1 MiB); larger bodies get 413.
+const DefaultMaxBodyBytes = 1 << 20
+
+// DefaultPageSize is the list page size when neither Config.PageSize nor `$top`
+// says otherwise.
+const DefaultPageSize = 100
+
+// Config configures a Server. The zero value serves the generated seed dataset
+// (seed 0) with auth checking on, the real clock, random UUIDs and no logging.
+type Config struct {
+	// Seed selects the generated dataset (alert.Seed) every session starts from.
+	Seed int64
+	// Alerts, when non-nil, is the dataset every session starts from instead of
+	// the generated one. Each alert must pass alert.Validate and ids must be unique.
+	Alerts []alert.Alert
+	// Now is the clock (activity log times, resolvedOnDateTime, token expiry,
+	// innerError.date). Nil means time.Now.
+	Now func() time.Time
+	// NewID makes request-ids. Nil means random UUID v4s.
+	NewID func() string
+	// Logger receives one line per request and server faults. Nil discards.
+	Logger *slog.Logger
+	// DisableAuth accepts every request, with or without a token (actor
+	// alert.DefaultActor unless a JWT names one).
+	DisableAuth bool
+	// AuthKey, when set, makes the mock verify JWT signatures with HS256 and this
+	// key; tokens that are not HS256 JWTs signed with it, and opaque tokens, get 401.
+	AuthKey []byte
+	// MaxBodyBytes is the largest accepted request body; 0 means DefaultMaxBodyBytes.
+	MaxBodyBytes int64
+	// PageSize is the default list page size; 0 means DefaultPageSize.
+	PageSize int
+	// Persistence, when non-nil, makes state durable (see Persistence).
+	Persistence *Persistence
+}
+
+// Server is the mock: an http.Handler serving the Graph routes under
+// openapi.BasePath, /healthz and the control API under /_mock/. It is safe for
+// concurrent use. Make one with New.
+type Server struct {
+	cfg      Config
+	now      func() time.Time
+	newID    func() string
+	log      *slog.Logger
+	maxBody  int64
+	pageSize int
+
+	doc     *openapi3.T
+	router  routers.Router
+	ops     map[string]*operation // by operationId
+	schemas contractSchemas
+
+	store   *store
+	handler http.Handler
+}
+
+// contractSchemas are the JSON Schemas of the description compiled once at New
+// (kin-openapi would compile them again on every validation of a 3.1 document).
+type contractSchemas struct {
+	update *jsonschema.Schema // PATCH body
+	entity *jsonschema.Schema // a whole alert (data files, control API)
+}
+
+// New returns a Server over the embedded contract (openapi.Load), with every
+// session starting from cfg.Alerts or the seed dataset.
+func New(cfg Config) (*Server, error) {
+	s := &Server{cfg: cfg, now: cfg.Now, newID: cfg.NewID, log: cfg.Logger, maxBody: cfg.MaxBodyBytes, pageSize: cfg.PageSize}
+	if s.now == nil {
+		s.now = timeNow
+	}
+	if s.newID == nil {
+		s.newID = newUUID
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.maxBody <= 0 {
+		s.maxBody = DefaultMaxBodyBytes
+	}
+	if s.pageSize <= 0 {
+		s.pageSize = DefaultPageSize
+	}
+	doc, err := openapi.Load(context.Background())
+	if err != nil {
+		return nil, err
+	}
+	s.doc = doc
+	if s.router, err = gorillamux.NewRouter(doc); err != nil {
+		return nil, fmt.Errorf("mock: router: %w", err)
+	}
+	if s.ops, err = s.operations(doc); err != nil {
+		return nil, err
+	}
+	sch, err := openapi.NewSchemas()
+	if err != nil {
+		return nil, err
+	}
+	if s.schemas.update, err = sch.Compile(openapi.SchemaAlertUpdate); err != nil {
+		return nil, err
+	}
+	if s.schemas.entity, err = sch.Compile(openapi.SchemaAlertEntity); err != nil {
+		return nil, err
+	}
+	seed := cfg.Alerts
+	if seed == nil {
+		seed = alert.Seed(cfg.Seed)
+	}
+	if s.store, err = newStore(seed, cfg.Persistence); err != nil {
+		return nil, err
+	}
+	s.handler = s.routes()
+	return s, nil
+}
+
+// ServeHTTP serves one request.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.handler.ServeHTTP(w, r)
+}
+
+// Close releases what the Server holds (the durable store, if any). The Server
+// must not serve requests after Close.
+func (s *Server) Close() error {
+	if p := s.cfg.Persistence; p != nil && p.Close != nil {
+		return p.Close()
+	}
+	return nil
+}
+
+// Document returns the OpenAPI description the server routes by. Callers must
+// not modify it.
+func (s *Server) Document() *openapi3.T { return s.doc }
+
+// newUUID returns a random UUID version 4.
+func newUUID() string {
+	var b [16]byte
+	_, _ = io.ReadFull(rand.Reader, b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}

@@ -1,0 +1,116 @@
+package mock
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/santhosh-tekuri/jsonschema/v5"
+
+	"github.com/partner-security/alertmock/mock/alert"
+)
+
+// validateAgainst checks a JSON document against a schema compiled from the
+// description at New. It backs up the hand-written checks (which give the
+// precise messages): a failure here means the two disagree, and the client gets
+// a 400 naming the JSON location the schema rejected.
+func (s *Server) validateAgainst(sch *jsonschema.Schema, doc []byte, what string) error {
+	v, err := decodeJSON(doc)
+	if err != nil {
+		return errorf(CodeBadRequest, "%s is not valid JSON: %v.", what, err)
+	}
+	if err := sch.Validate(v); err != nil {
+		return errorf(CodeBadRequest, "%s does not match the contract: %s.", what, schemaProblem(err))
+	}
+	return nil
+}
+
+// schemaProblem describes the deepest cause of a schema validation error as
+// "property 'x': message" (or the location when it is not a property).
+func schemaProblem(err error) string {
+	var ve *jsonschema.ValidationError
+	if !errors.As(err, &ve) {
+		return err.Error()
+	}
+	for len(ve.Causes) > 0 {
+		ve = ve.Causes[0]
+	}
+	loc := ve.InstanceLocation
+	if loc == "" {
+		return ve.Message
+	}
+	segs := strings.Split(strings.TrimPrefix(loc, "/"), "/")
+	return fmt.Sprintf("property '%s' (at %s): %s", strings.Join(segs, "."), loc, ve.Message)
+}
+
+// DecodeAlerts reads alerts from JSON, either an array of alerts or an object
+// {"value":[…]} (the shape of a list response). Each alert is checked against
+// the contract's partnerSecurityAlertEntity schema and alert.Validate, and ids
+// must be unique; the error names the alert (index and id) and the property.
+// It serves the -data file and the control API.
+func (s *Server) DecodeAlerts(data []byte) ([]alert.Alert, error) {
+	var raws []json.RawMessage
+	trimmed := bytes.TrimSpace(data)
+	if len(trimmed) > 0 && trimmed[0] == '{' {
+		var wrapper struct {
+			Value *[]json.RawMessage `json:"value"`
+		}
+		if err := json.Unmarshal(trimmed, &wrapper); err != nil {
+			return nil, fmt.Errorf("%w: not valid JSON: %w", ErrInvalidAlert, err)
+		}
+		if wrapper.Value == nil {
+			return nil, fmt.Errorf("%w: the object has no 'value' array of alerts", ErrInvalidAlert)
+		}
+		raws = *wrapper.Value
+	} else if err := json.Unmarshal(trimmed, &raws); err != nil {
+		return nil, fmt.Errorf("%w: expected a JSON array of alerts or {\"value\":[…]}: %w", ErrInvalidAlert, err)
+	}
+	out := make([]alert.Alert, 0, len(raws))
+	seen := map[string]int{}
+	for i, raw := range raws {
+		id := peekID(raw)
+		v, err := decodeJSON(raw)
+		if err != nil {
+			return nil, fmt.Errorf("%w: alert %d (id %q): %w", ErrInvalidAlert, i, id, err)
+		}
+		if err := s.schemas.entity.Validate(v); err != nil {
+			return nil, fmt.Errorf("%w: alert %d (id %q): %s", ErrInvalidAlert, i, id, schemaProblem(err))
+		}
+		var a alert.Alert
+		if err := json.Unmarshal(raw, &a); err != nil {
+			return nil, fmt.Errorf("%w: alert %d (id %q): %w", ErrInvalidAlert, i, id, err)
+		}
+		if err := a.Validate(); err != nil {
+			return nil, fmt.Errorf("%w: alert %d (id %q): %w", ErrInvalidAlert, i, id, err)
+		}
+		if j, dup := seen[a.ID]; dup {
+			return nil, fmt.Errorf("%w: alert %d (id %q): property 'id': the same id as alert %d", ErrInvalidAlert, i, id, j)
+		}
+		seen[a.ID] = i
+		a.DetectedDateTime = a.DetectedDateTime.UTC()
+		out = append(out, a)
+	}
+	return out, nil
+}
+
+func peekID(raw json.RawMessage) string {
+	var v struct {
+		ID any `json:"id"`
+	}
+	_ = json.Unmarshal(raw, &v)
+	return fmt.Sprint(v.ID)
+}
+
+// decodeJSON decodes one JSON value the way jsonschema/v5 expects (numbers as
+// json.Number).
+func decodeJSON(b []byte) (any, error) {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, err
+	}
+	return v, nil
+}
