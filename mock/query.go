@@ -12,8 +12,8 @@ import (
 // queryOptions are the OData system query options of a request, parsed.
 type queryOptions struct {
 	filter    filterExpr // nil: all
-	selected  []string    // $select in the order given; nil: whole entity
-	top       int         // 0: not given
+	selected  []string   // $select in the order given; nil: whole entity
+	top       int        // 0: not given
 	skip      int
 	count     bool
 	orderby   []orderKey
