@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -190,29 +191,67 @@ func NewFaults() *Faults { return &Faults{} }
 // Add validates r and appends it to the rules, returning it as stored (with
 // its ID). An ID that is already in use is an error.
 func (f *Faults) Add(r FaultRule) (FaultRule, error) {
-	if err := r.Validate(); err != nil {
+	added, err := f.AddAll([]FaultRule{r})
+	if err != nil {
 		return FaultRule{}, err
 	}
-	r.Fired = 0
-	seed := r.Seed
-	if seed == 0 {
-		seed = DefaultFaultSeed
+	return added[0], nil
+}
+
+// AddAll validates the rules and appends them in order, all or none,
+// returning them as stored (with their IDs). An error names the rule's index
+// (value[i].field) when there is more than one rule.
+func (f *Faults) AddAll(rules []FaultRule) ([]FaultRule, error) {
+	name := func(i int, err error) error {
+		if len(rules) == 1 {
+			return err
+		}
+		var pe *ControlParamError
+		if errors.As(err, &pe) {
+			c := *pe
+			c.Name = fmt.Sprintf("value[%d].%s", i, pe.Name)
+			return &c
+		}
+		return err
+	}
+	rules = slices.Clone(rules)
+	for i := range rules {
+		if err := rules[i].Validate(); err != nil {
+			return nil, name(i, err)
+		}
+		rules[i].Fired = 0
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if r.ID == "" {
-		for {
+	taken := map[string]bool{}
+	for _, s := range f.rules {
+		taken[s.rule.ID] = true
+	}
+	for i, r := range rules {
+		if r.ID == "" {
+			continue
+		}
+		if taken[r.ID] {
+			return nil, name(i, &ControlParamError{Name: "id", Value: r.ID, Reason: "a rule with this id exists; delete it first"})
+		}
+		taken[r.ID] = true
+	}
+	for i := range rules {
+		r := &rules[i]
+		for r.ID == "" {
 			f.lastID++
-			r.ID = strconv.Itoa(f.lastID)
-			if f.indexLocked(r.ID) < 0 {
-				break
+			if id := strconv.Itoa(f.lastID); !taken[id] {
+				r.ID = id
+				taken[id] = true
 			}
 		}
-	} else if f.indexLocked(r.ID) >= 0 {
-		return FaultRule{}, &ControlParamError{Name: "id", Value: r.ID, Reason: "a rule with this id exists; delete it first"}
+		seed := r.Seed
+		if seed == 0 {
+			seed = DefaultFaultSeed
+		}
+		f.rules = append(f.rules, &faultState{rule: *r, rng: rand.New(rand.NewPCG(seed, seed))})
 	}
-	f.rules = append(f.rules, &faultState{rule: r, rng: rand.New(rand.NewPCG(seed, seed))})
-	return r, nil
+	return rules, nil
 }
 
 // indexLocked returns the position of the rule with the id, or -1.

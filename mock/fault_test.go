@@ -334,3 +334,40 @@ func TestInjectFaultsNextN(t *testing.T) {
 		t.Errorf("statuses = %v; want %v", got, want)
 	}
 }
+
+// TestFaultsAddAllAtomic: a batch with one bad rule adds nothing and names
+// the rule's index.
+func TestFaultsAddAllAtomic(t *testing.T) {
+	f := NewFaults()
+	if _, err := f.Add(FaultRule{ID: "x", Kind: FaultDrop}); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name  string
+		rules []FaultRule
+		field string
+	}{
+		{"bad kind", []FaultRule{{Kind: FaultDrop}, {Kind: "boom"}}, "value[1].kind"},
+		{"taken id", []FaultRule{{Kind: FaultDrop}, {ID: "x", Kind: FaultDrop}}, "value[1].id"},
+		{"id twice", []FaultRule{{ID: "y", Kind: FaultDrop}, {ID: "y", Kind: FaultDrop}}, "value[1].id"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := f.AddAll(tt.rules)
+			var pe *ControlParamError
+			if !errors.As(err, &pe) || pe.Name != tt.field {
+				t.Fatalf("AddAll = %v; want a *ControlParamError naming %q", err, tt.field)
+			}
+			if got := len(f.Rules()); got != 1 {
+				t.Errorf("len(Rules) = %d; want 1 (nothing added)", got)
+			}
+		})
+	}
+	added, err := f.AddAll([]FaultRule{{Kind: FaultDrop}, {ID: "1", Kind: FaultDrop}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if added[0].ID != "2" || added[1].ID != "1" {
+		t.Errorf("ids = %q, %q; want \"2\", \"1\" (1 taken in the same batch)", added[0].ID, added[1].ID)
+	}
+}
