@@ -44,17 +44,19 @@ func journalRequests(j *Journal, sessionOf func(*http.Request) string) func(http
 				r.Body = &replayBody{Reader: io.MultiReader(bytes.NewReader(head), errReader{err}, r.Body), closer: r.Body}
 			}
 			jw := &journalWriter{ResponseWriter: w}
+			returned := false
 			defer func() {
-				// Recorded even when next panics: a recover middleware
-				// outside this one still answers the request.
+				// Recorded even when next panics (http.ErrAbortHandler
+				// aborts the answer on purpose): status 0, no answer.
 				e.Status = jw.status
-				if e.Status == 0 && !jw.hijacked {
-					e.Status = http.StatusOK
+				if e.Status == 0 && returned && !jw.hijacked {
+					e.Status = http.StatusOK // net/http's implicit 200
 				}
 				e.RequestID = w.Header().Get("request-id")
 				j.Record(sessionOf(r), e)
 			}()
 			next.ServeHTTP(jw, r)
+			returned = true
 		})
 	}
 }

@@ -55,6 +55,22 @@ type Config struct {
 	PageSize int
 	// Persistence, when non-nil, makes state durable (see Persistence).
 	Persistence *Persistence
+	// JournalSize is how many requests the journal keeps per session;
+	// 0 means DefaultJournalSize, negative turns the journal off.
+	JournalSize int
+	// JournalBodyBytes is how many bytes of each request body the journal
+	// keeps; 0 means DefaultJournalBodyBytes.
+	JournalBodyBytes int
+	// Faults are fault rules in force from the start (see FaultRule); more
+	// can be added through the control API or Server.Faults.
+	Faults []FaultRule
+	// Throttle limits the request rate of each session from the start; the
+	// zero value sets no limit.
+	Throttle ThrottleConfig
+	// AdminToken, when set, is required on every control API call as
+	// "Authorization: Bearer <AdminToken>", from any address. When empty, the
+	// control API answers loopback clients only.
+	AdminToken string
 }
 
 // Server is the mock: an http.Handler serving the Graph routes under
@@ -74,6 +90,7 @@ type Server struct {
 	schemas contractSchemas
 
 	store   *store
+	ctl     controls // journal, faults, throttle, admin token (control.go)
 	handler http.Handler
 }
 
@@ -129,6 +146,9 @@ func New(cfg Config) (*Server, error) {
 		seed = alert.Seed(cfg.Seed)
 	}
 	if s.store, err = newStore(seed, cfg.Persistence); err != nil {
+		return nil, err
+	}
+	if err := s.initControls(cfg); err != nil {
 		return nil, err
 	}
 	s.handler = s.routes()

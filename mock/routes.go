@@ -6,8 +6,10 @@ import "net/http"
 //
 //	requestIDs   every response gets request-id and client-request-id headers
 //	accessLog    one slog line per request (method, path, status, duration, request-id)
+//	journal      records each Graph request and its status per session (not /_mock/, /healthz)
 //	recoverPanic a panic becomes a 500 Graph envelope and a logged stack
-//	[H3: journal, faults, throttle — see below]
+//	faults       fault rules answer 429/500/503/504, wait, or drop the connection
+//	throttle     a session over its request rate gets 429 with Retry-After
 //	mux          /_mock/ control API, /healthz, Graph routes under /beta
 //
 // recoverPanic sits inside accessLog (not outermost) so that a recovered panic
@@ -18,15 +20,14 @@ import "net/http"
 func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", s.handleHealthz)
-	// H3: mount the control API here, e.g. mux.Handle("/_mock/", s.control()).
-	mux.HandleFunc("/", s.graph) // everything else: Graph routes or a Graph 404
+	mux.Handle("/_mock/", s.control()) // control API (control.go, openapi/control.yaml)
+	mux.HandleFunc("/", s.graph)       // everything else: Graph routes or a Graph 404
 
 	var h http.Handler = mux
-	// H3: wrap h here, innermost first, e.g.
-	//   h = s.throttle(h)
-	//   h = s.faults(h)
-	//   h = s.journal(h)
+	h = s.throttleRequests(h) // per-session rate limit: 429 + Retry-After (throttle.go)
+	h = s.injectFaults(h)     // fault rules: status, latency, drop (fault_middleware.go)
 	h = s.recoverPanic(h)
+	h = s.journalRequests(h) // request journal, outside recoverPanic to record its 500s (journal_middleware.go)
 	h = s.accessLog(h)
 	h = s.requestIDs(h)
 	return h
