@@ -1,0 +1,130 @@
+// Package conformance is the step library that runs the Gherkin features of
+// package features against any endpoint of the partner security alerts API (the
+// mock or Microsoft Graph) and checks every response against the OpenAPI
+// description.
+package conformance
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/cucumber/godog"
+)
+
+// DocumentedAlertID is the id of the alert in Microsoft's documentation; the
+// mock's seed data has it, in status active. It is the alert under test unless
+// Config.AlertID says otherwise.
+const DocumentedAlertID = "d8b202fc-a216-3404-69ef-bdffa445eff6"
+
+// DefaultUser is the UPN of the user in the tokens the harness mints when no
+// token is configured.
+const DefaultUser = "conformance@contoso.com"
+
+// SessionHeader is the header that gives every scenario its own state on the
+// mock; Microsoft Graph ignores it.
+const SessionHeader = "X-Mock-Session"
+
+// Config configures a Suite. BaseURL is required; the zero value of every other
+// field is usable.
+type Config struct {
+	// BaseURL is the API's base URL including the version segment, for example
+	// "http://127.0.0.1:8080/beta" or "https://graph.microsoft.com/beta".
+	BaseURL string
+	// Client sends every request; nil means a client with a 60 s timeout.
+	Client *http.Client
+	// Token is the bearer token of the signed-in caller. Empty means the harness
+	// mints unsigned tokens itself (accepted by the mock, not by Graph).
+	Token string
+	// AlertID is the alert the scenarios read and update; empty means
+	// DocumentedAlertID.
+	AlertID string
+	// Now is the clock that times requests; nil means time.Now.
+	Now func() time.Time
+	// NewID returns a fresh id for X-Mock-Session; nil means a random UUID v4.
+	NewID func() string
+	// ClockSkew is how far the server's clock may be from Now when a step
+	// compares a timestamp with the time of a request; zero means 5 minutes.
+	ClockSkew time.Duration
+}
+
+// Suite runs the features against one endpoint. Make it with New; it is safe
+// for concurrent scenarios.
+type Suite struct {
+	cfg      Config
+	base     *url.URL
+	contract *Contract
+}
+
+// New checks cfg and loads the contract (the OpenAPI description, its routes and
+// compiled schemas) once for every scenario.
+func New(ctx context.Context, cfg Config) (*Suite, error) {
+	base, err := url.Parse(strings.TrimSuffix(cfg.BaseURL, "/"))
+	if err != nil || base.Scheme == "" || base.Host == "" {
+		return nil, fmt.Errorf("conformance: base URL %q is not an absolute http(s) URL", cfg.BaseURL)
+	}
+	if base.Scheme != "http" && base.Scheme != "https" {
+		return nil, fmt.Errorf("conformance: base URL %q: scheme %q; want http or https", cfg.BaseURL, base.Scheme)
+	}
+	if cfg.Client == nil {
+		cfg.Client = &http.Client{Timeout: 60 * time.Second}
+	}
+	if cfg.AlertID == "" {
+		cfg.AlertID = DocumentedAlertID
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.NewID == nil {
+		cfg.NewID = newUUID
+	}
+	if cfg.ClockSkew == 0 {
+		cfg.ClockSkew = 5 * time.Minute
+	}
+	contract, err := NewContract(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &Suite{cfg: cfg, base: base, contract: contract}, nil
+}
+
+// InitializeScenario registers the steps on a fresh per-scenario state; pass it
+// as godog.TestSuite.ScenarioInitializer.
+func (s *Suite) InitializeScenario(sc *godog.ScenarioContext) {
+	st := &scenario{suite: s, session: s.cfg.NewID(), alertID: s.cfg.AlertID, auth: s.defaultCredentials()}
+	st.register(sc)
+}
+
+// Ping sends one read of the alert list and reports whether the target answers
+// HTTP at all (any status will do), so that a wrong URL gives one clear error
+// instead of a failure in every scenario.
+func (s *Suite) Ping(ctx context.Context) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.base.String()+"/security/partner/securityAlerts?$top=1", nil)
+	if err != nil {
+		return err
+	}
+	resp, err := s.cfg.Client.Do(req)
+	if err != nil {
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return fmt.Errorf("target %s does not answer: %v", s.base, err)
+	}
+	resp.Body.Close()
+	return nil
+}
+
+// newUUID returns a random UUID version 4.
+func newUUID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
+}

@@ -1,0 +1,575 @@
+// Package refserver is a small, correct reference implementation of the partner
+// security alerts API over a fixed data set, with switchable flaws; the
+// conformance tests run the suite against it to prove that the harness passes a
+// correct server and fails each broken one. It is not the mock.
+package refserver
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Flaw is one deliberate defect of the server.
+type Flaw string
+
+// The flaws the server can be given.
+const (
+	None                   Flaw = ""
+	PatchNoContent         Flaw = "PATCH answers 204 without a body"
+	ChangeNotKept          Flaw = "the change is not kept"
+	RequiredMissing        Flaw = "a required property (alertType) is missing"
+	EnumOutOfRange         Flaw = "an enum value outside the enum (severity critical)"
+	InvalidAccepted        Flaw = "an unknown property is accepted"
+	BareError              Flaw = "error bodies are not in the Graph envelope"
+	NoActivityLog          Flaw = "a status change adds no activity log entry"
+	NoAuth                 Flaw = "no 401 without a token"
+	NoRequestID            Flaw = "no request-id header"
+	NullNextLink           Flaw = "nextLink is null on the last page"
+	TextPlain              Flaw = "success bodies are sent as text/plain"
+	ResolvedByNotSet       Flaw = "resolving does not record resolvedBy"
+	ReopenKeepsResolution  Flaw = "reopening keeps the resolution"
+	ClientRequestIDIgnored Flaw = "client-request-id is not echoed"
+	FilterIgnored          Flaw = "$filter is ignored"
+	TopIgnored             Flaw = "$top is ignored"
+	AnyContentType         Flaw = "a body that is not JSON by Content-Type is accepted"
+	NoSizeLimit            Flaw = "an oversized body is read"
+	NoPermissionCheck      Flaw = "a read-only token may update"
+	ExtraPropertyInBody    Flaw = "the alert carries a property the type does not have"
+)
+
+// Server is the reference server; it implements http.Handler.
+type Server struct {
+	flaw Flaw
+	now  func() time.Time
+
+	mu       sync.Mutex
+	sessions map[string][]alert
+}
+
+// New returns a server with the given flaw (None for a correct one).
+func New(flaw Flaw) *Server {
+	return &Server{flaw: flaw, now: time.Now, sessions: make(map[string][]alert)}
+}
+
+const (
+	base        = "/beta"
+	collection  = base + "/security/partner/securityAlerts"
+	jsonOData   = "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8"
+	maxBody     = 1 << 20
+	defaultUser = "alertmock@contoso.com"
+)
+
+// apiError is an error answer.
+type apiError struct {
+	status        int
+	code, message string
+}
+
+func errorf(status int, code, format string, args ...any) *apiError {
+	return &apiError{status, code, fmt.Sprintf(format, args...)}
+}
+
+// ServeHTTP answers one request.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	reqID := newUUID()
+	clientID := r.Header.Get("client-request-id")
+	if clientID == "" || s.flaw == ClientRequestIDIgnored {
+		clientID = reqID
+	}
+	if s.flaw != NoRequestID {
+		w.Header().Set("request-id", reqID)
+	}
+	w.Header().Set("client-request-id", clientID)
+	status, body, apiErr := s.serve(w, r)
+	if apiErr != nil {
+		s.writeError(w, apiErr, reqID, clientID)
+		return
+	}
+	if status == http.StatusNoContent {
+		w.WriteHeader(status)
+		return
+	}
+	if s.flaw == TextPlain {
+		w.Header().Set("Content-Type", "text/plain")
+	} else {
+		w.Header().Set("Content-Type", jsonOData)
+	}
+	w.Header().Set("OData-Version", "4.0")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(body)
+}
+
+func (s *Server) writeError(w http.ResponseWriter, e *apiError, reqID, clientID string) {
+	var body any = map[string]any{"error": map[string]any{
+		"code": e.code, "message": e.message,
+		"innerError": map[string]any{"date": s.now().UTC().Format("2006-01-02T15:04:05"), "request-id": reqID, "client-request-id": clientID},
+	}}
+	if s.flaw == BareError {
+		body = map[string]any{"code": e.code, "message": e.message}
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(e.status)
+	_ = json.NewEncoder(w).Encode(body)
+}
+
+// serve routes a request and returns the status and body of a success or an error.
+func (s *Server) serve(w http.ResponseWriter, r *http.Request) (int, any, *apiError) {
+	path := r.URL.Path
+	var id string
+	switch {
+	case path == collection:
+		if r.Method != http.MethodGet {
+			w.Header().Set("Allow", "GET")
+			return 0, nil, errorf(405, "MethodNotAllowed", "The method %s is not allowed on this resource.", r.Method)
+		}
+	case strings.HasPrefix(path, collection+"/") && !strings.Contains(path[len(collection)+1:], "/"):
+		id = path[len(collection)+1:]
+		if r.Method != http.MethodGet && r.Method != http.MethodPatch {
+			w.Header().Set("Allow", "GET, PATCH")
+			return 0, nil, errorf(405, "MethodNotAllowed", "The method %s is not allowed on this resource.", r.Method)
+		}
+	default:
+		segs := strings.Split(strings.TrimPrefix(path, base+"/"), "/")
+		want := []string{"security", "partner", "securityAlerts"}
+		seg := segs[len(segs)-1]
+		for i, sg := range segs {
+			if i >= len(want) || sg != want[i] {
+				seg = sg
+				break
+			}
+		}
+		return 0, nil, errorf(404, "ResourceNotFound", "Resource not found for the segment '%s'.", seg)
+	}
+	actor, canWrite, apiErr := s.authenticate(r)
+	if apiErr != nil {
+		return 0, nil, apiErr
+	}
+	session := r.Header.Get("X-Mock-Session")
+	if session == "" {
+		session = "default"
+	}
+	switch {
+	case id == "":
+		return s.list(r, session)
+	case r.Method == http.MethodGet:
+		return s.get(r, session, id)
+	default:
+		if !canWrite && s.flaw != NoPermissionCheck {
+			return 0, nil, errorf(403, "Forbidden", "Missing role permissions on the request. API requires one of 'PartnerSecurity.ReadWrite.All'. Roles on the request '%s'.", "PartnerSecurity.Read.All")
+		}
+		return s.patch(r, session, id, actor)
+	}
+}
+
+// authenticate reads the bearer token: a JWT's scp/roles/upn/appid/exp/nbf,
+// an opaque token is fully permitted.
+func (s *Server) authenticate(r *http.Request) (actor string, canWrite bool, e *apiError) {
+	h := r.Header.Get("Authorization")
+	if h == "" {
+		if s.flaw == NoAuth {
+			return defaultUser, true, nil
+		}
+		return "", false, errorf(401, "InvalidAuthenticationToken", "Access token is empty.")
+	}
+	token, ok := strings.CutPrefix(h, "Bearer ")
+	if !ok || strings.TrimSpace(token) == "" {
+		return "", false, errorf(401, "InvalidAuthenticationToken", "CompactToken parsing failed with error code: 80049217")
+	}
+	parts := strings.Split(token, ".")
+	if len(parts) != 3 {
+		return defaultUser, true, nil
+	}
+	payload, err := base64.RawURLEncoding.DecodeString(parts[1])
+	var c struct {
+		UPN   string   `json:"upn"`
+		AppID string   `json:"appid"`
+		Scp   string   `json:"scp"`
+		Roles []string `json:"roles"`
+		Exp   int64    `json:"exp"`
+		Nbf   int64    `json:"nbf"`
+	}
+	if _, herr := base64.RawURLEncoding.DecodeString(parts[0]); err != nil || herr != nil || json.Unmarshal(payload, &c) != nil {
+		return "", false, errorf(401, "InvalidAuthenticationToken", "CompactToken parsing failed with error code: 80049217")
+	}
+	now := s.now().Unix()
+	if (c.Exp != 0 && now >= c.Exp) || (c.Nbf != 0 && now < c.Nbf) {
+		return "", false, errorf(401, "InvalidAuthenticationToken", "Access token has expired or is not valid yet.")
+	}
+	perms := c.Roles
+	actor = c.AppID
+	if c.Scp != "" {
+		perms = strings.Fields(c.Scp)
+		actor = c.UPN
+	}
+	canRead := slices.Contains(perms, "PartnerSecurity.Read.All") || slices.Contains(perms, "PartnerSecurity.ReadWrite.All")
+	if !canRead {
+		return "", false, errorf(403, "Forbidden", "Missing role permissions on the request. API requires one of 'PartnerSecurity.Read.All, PartnerSecurity.ReadWrite.All'. Roles on the request '%s'.", strings.Join(perms, ", "))
+	}
+	return actor, slices.Contains(perms, "PartnerSecurity.ReadWrite.All"), nil
+}
+
+// alertsLocked returns the session's alerts, seeding a new session.
+func (s *Server) alertsLocked(session string) []alert {
+	a, ok := s.sessions[session]
+	if !ok {
+		a = seed()
+		s.sessions[session] = a
+	}
+	return a
+}
+
+// view renders an alert as JSON properties, applying the representation flaws.
+func (s *Server) view(a alert) map[string]any {
+	b, _ := json.Marshal(a)
+	var m map[string]any
+	_ = json.Unmarshal(b, &m)
+	switch s.flaw {
+	case RequiredMissing:
+		delete(m, "alertType")
+	case EnumOutOfRange:
+		m["severity"] = "critical"
+	case ExtraPropertyInBody:
+		m["riskScore"] = 7
+	}
+	return m
+}
+
+func (s *Server) context(r *http.Request, suffix string) string {
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host + base + "/$metadata#security/partner/securityAlerts" + suffix
+}
+
+// query returns the query options with the optional "$" prefix made explicit.
+func query(r *http.Request) map[string]string {
+	out := map[string]string{}
+	for k, v := range r.URL.Query() {
+		if !strings.HasPrefix(k, "$") {
+			k = "$" + k
+		}
+		out[k] = v[0]
+	}
+	return out
+}
+
+var selectable = []string{"id", "activityLogs", "additionalDetails", "affectedResources", "alertType", "catalogOfferId",
+	"confidenceLevel", "customerTenantId", "description", "detectedDateTime", "displayName", "firstObservedDateTime",
+	"isTest", "lastObservedDateTime", "resolvedBy", "resolvedOnDateTime", "resolvedReason", "severity", "status",
+	"subscriptionId", "valueAddedResellerTenantId"}
+
+func parseSelect(v string) ([]string, *apiError) {
+	names := strings.Split(v, ",")
+	for _, n := range names {
+		if !slices.Contains(selectable, strings.TrimSpace(n)) {
+			return nil, errorf(400, "BadRequest", "Invalid value '%s' in query option '$select'.", n)
+		}
+	}
+	return names, nil
+}
+
+func project(m map[string]any, names []string) map[string]any {
+	out := map[string]any{}
+	for _, n := range names {
+		out[n] = m[n]
+	}
+	return out
+}
+
+func (s *Server) get(r *http.Request, session, id string) (int, any, *apiError) {
+	q := query(r)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, a := range s.alertsLocked(session) {
+		if a.ID != id {
+			continue
+		}
+		m := s.view(a)
+		if sel, ok := q["$select"]; ok {
+			names, e := parseSelect(sel)
+			if e != nil {
+				return 0, nil, e
+			}
+			m = project(m, names)
+			m["@odata.context"] = s.context(r, "("+strings.Join(names, ",")+")/$entity")
+			return 200, m, nil
+		}
+		m["@odata.context"] = s.context(r, "/$entity")
+		return 200, m, nil
+	}
+	return 0, nil, errorf(404, "ResourceNotFound", "The alert '%s' does not exist.", id)
+}
+
+// filter is a conjunction of "property eq 'value'" terms.
+func parseFilter(v string) (func(map[string]any) bool, *apiError) {
+	var terms [][2]string
+	for _, t := range strings.Split(v, " and ") {
+		f := strings.SplitN(strings.TrimSpace(t), " ", 3)
+		if len(f) != 3 || f[1] != "eq" || !strings.HasPrefix(f[2], "'") || !strings.HasSuffix(f[2], "'") || len(f[2]) < 2 {
+			return nil, errorf(400, "BadRequest", "Invalid query option '$filter': cannot read '%s'.", t)
+		}
+		if !slices.Contains([]string{"status", "severity", "confidenceLevel", "alertType", "resolvedReason"}, f[0]) {
+			return nil, errorf(400, "BadRequest", "Invalid query option '$filter': property '%s' cannot be filtered.", f[0])
+		}
+		terms = append(terms, [2]string{f[0], f[2][1 : len(f[2])-1]})
+	}
+	return func(m map[string]any) bool {
+		for _, t := range terms {
+			if m[t[0]] != t[1] {
+				return false
+			}
+		}
+		return true
+	}, nil
+}
+
+func (s *Server) list(r *http.Request, session string) (int, any, *apiError) {
+	q := query(r)
+	top, skip := 100, 0
+	var err error
+	if v, ok := q["$top"]; ok {
+		if top, err = strconv.Atoi(v); err != nil || top < 1 || top > 999 {
+			return 0, nil, errorf(400, "BadRequest", "Invalid value '%s' for query option '$top'; expected 1 to 999.", v)
+		}
+	}
+	if v, ok := q["$skip"]; ok {
+		if skip, err = strconv.Atoi(v); err != nil || skip < 0 {
+			return 0, nil, errorf(400, "BadRequest", "Invalid value '%s' for query option '$skip'.", v)
+		}
+	}
+	count := false
+	if v, ok := q["$count"]; ok {
+		if v != "true" && v != "false" {
+			return 0, nil, errorf(400, "BadRequest", "Invalid value '%s' for query option '$count'.", v)
+		}
+		count = v == "true"
+	}
+	var names []string
+	if v, ok := q["$select"]; ok {
+		var e *apiError
+		if names, e = parseSelect(v); e != nil {
+			return 0, nil, e
+		}
+	}
+	match := func(map[string]any) bool { return true }
+	if v, ok := q["$filter"]; ok && s.flaw != FilterIgnored {
+		var e *apiError
+		if match, e = parseFilter(v); e != nil {
+			return 0, nil, e
+		}
+	}
+	var less func(a, b map[string]any) bool
+	if v, ok := q["$orderby"]; ok {
+		f := strings.Fields(v)
+		if len(f) == 0 || f[0] != "detectedDateTime" || len(f) > 2 || (len(f) == 2 && f[1] != "asc" && f[1] != "desc") {
+			return 0, nil, errorf(400, "BadRequest", "Invalid value '%s' for query option '$orderby'.", v)
+		}
+		desc := len(f) == 2 && f[1] == "desc"
+		less = func(a, b map[string]any) bool {
+			x, y := a["detectedDateTime"].(string), b["detectedDateTime"].(string)
+			ta, _ := time.Parse(time.RFC3339Nano, x)
+			tb, _ := time.Parse(time.RFC3339Nano, y)
+			if desc {
+				return ta.After(tb)
+			}
+			return ta.Before(tb)
+		}
+	}
+	for k := range q {
+		if !slices.Contains([]string{"$top", "$skip", "$count", "$select", "$filter", "$orderby"}, k) {
+			return 0, nil, errorf(400, "BadRequest", "The query option '%s' is not supported.", k)
+		}
+	}
+
+	s.mu.Lock()
+	var all []map[string]any
+	for _, a := range s.alertsLocked(session) {
+		if m := s.view(a); match(m) {
+			all = append(all, m)
+		}
+	}
+	s.mu.Unlock()
+	if less != nil {
+		sort.SliceStable(all, func(i, j int) bool { return less(all[i], all[j]) })
+	}
+	total := len(all)
+	if s.flaw == TopIgnored {
+		top = 999
+	}
+	page := all[min(skip, total):min(skip+top, total)]
+	value := make([]any, 0, len(page))
+	for _, m := range page {
+		if names != nil {
+			m = project(m, names)
+		}
+		value = append(value, m)
+	}
+	ctxSuffix := ""
+	if names != nil {
+		ctxSuffix = "(" + strings.Join(names, ",") + ")"
+	}
+	body := map[string]any{"@odata.context": s.context(r, ctxSuffix), "value": value}
+	if count {
+		body["@odata.count"] = total
+	}
+	if skip+top < total {
+		next := *r.URL
+		vals := next.Query()
+		vals.Del("skip")
+		vals.Set("$skip", strconv.Itoa(skip+top))
+		next.RawQuery = vals.Encode()
+		scheme := "http"
+		if r.TLS != nil {
+			scheme = "https"
+		}
+		body["@odata.nextLink"] = scheme + "://" + r.Host + next.RequestURI()
+	} else if s.flaw == NullNextLink {
+		body["@odata.nextLink"] = nil
+	}
+	return 200, body, nil
+}
+
+var (
+	statuses = []string{"active", "resolved", "investigating", "unknownFutureValue"}
+	reasons  = []string{"legitimate", "ignore", "fraud", "unknownFutureValue"}
+)
+
+func (s *Server) patch(r *http.Request, session, id, actor string) (int, any, *apiError) {
+	ct := r.Header.Get("Content-Type")
+	if mt, _, _ := strings.Cut(ct, ";"); strings.TrimSpace(strings.ToLower(mt)) != "application/json" && s.flaw != AnyContentType {
+		return 0, nil, errorf(415, "UnsupportedMediaType", "The Content-Type '%s' is not supported; send application/json.", ct)
+	}
+	limit := int64(maxBody)
+	if s.flaw == NoSizeLimit {
+		limit = 64 << 20
+	}
+	raw, err := readAll(r, limit)
+	if err != nil {
+		return 0, nil, errorf(413, "RequestEntityTooLarge", "The request body is larger than 1 MiB.")
+	}
+	var body map[string]json.RawMessage
+	dec := json.NewDecoder(strings.NewReader(string(raw)))
+	if err := dec.Decode(&body); err != nil || body == nil || dec.More() {
+		return 0, nil, errorf(400, "BadRequest", "The request body is not a JSON object.")
+	}
+	var status, reason *string
+	reasonGiven, reasonNull := false, false
+	for k, v := range body {
+		switch k {
+		case "@odata.type":
+			var t string
+			if json.Unmarshal(v, &t) != nil || strings.TrimPrefix(t, "#") != "microsoft.graph.partner.security.partnerSecurityAlert" {
+				return 0, nil, errorf(400, "BadRequest", "Invalid value for property '@odata.type'.")
+			}
+		case "status":
+			var st string
+			if json.Unmarshal(v, &st) != nil {
+				return 0, nil, errorf(400, "BadRequest", "Invalid value for property 'status'; expected a string.")
+			}
+			if !slices.Contains(statuses, st) {
+				return 0, nil, errorf(400, "BadRequest", "Invalid value '%s' for property 'status'; expected one of: active, resolved, investigating, unknownFutureValue.", st)
+			}
+			status = &st
+		case "resolvedReason":
+			reasonGiven = true
+			if string(v) == "null" {
+				reasonNull = true
+				continue
+			}
+			var rs string
+			if json.Unmarshal(v, &rs) != nil || !slices.Contains(reasons, rs) {
+				return 0, nil, errorf(400, "BadRequest", "Invalid value for property 'resolvedReason'.")
+			}
+			reason = &rs
+		default:
+			if slices.Contains(selectable, k) {
+				return 0, nil, errorf(400, "BadRequest", "Property '%s' is read-only and cannot be set.", k)
+			}
+			if s.flaw == InvalidAccepted {
+				continue
+			}
+			return 0, nil, errorf(400, "BadRequest", "The property '%s' does not exist on type 'microsoft.graph.partner.security.partnerSecurityAlert'.", k)
+		}
+	}
+	if status == nil {
+		return 0, nil, errorf(400, "BadRequest", "The property 'status' is required.")
+	}
+	if reasonGiven && *status != "resolved" {
+		return 0, nil, errorf(400, "BadRequest", "Property 'resolvedReason' can only be set with status 'resolved'.")
+	}
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	alerts := s.alertsLocked(session)
+	i := slices.IndexFunc(alerts, func(a alert) bool { return a.ID == id })
+	if i < 0 {
+		return 0, nil, errorf(404, "ResourceNotFound", "The alert '%s' does not exist.", id)
+	}
+	a := alerts[i].clone()
+	now := s.now().UTC().Format(time.RFC3339Nano)
+	if *status != "unknownFutureValue" && *status != a.Status {
+		if s.flaw != NoActivityLog {
+			a.ActivityLogs = append(a.ActivityLogs, activity{a.Status, *status, actor, now})
+		}
+		if *status == "resolved" {
+			a.ResolvedOnDateTime = &now
+			if s.flaw != ResolvedByNotSet {
+				a.ResolvedBy = &actor
+			}
+		} else if a.Status == "resolved" && s.flaw != ReopenKeepsResolution {
+			a.ResolvedReason, a.ResolvedBy, a.ResolvedOnDateTime = nil, nil, nil
+		}
+		a.Status = *status
+	}
+	if a.Status == "resolved" && reasonGiven {
+		switch {
+		case reasonNull:
+			a.ResolvedReason = nil
+		case *reason != "unknownFutureValue":
+			a.ResolvedReason = reason
+		}
+	}
+	if s.flaw != ChangeNotKept {
+		alerts[i] = a
+	}
+	if s.flaw == PatchNoContent {
+		return http.StatusNoContent, nil, nil
+	}
+	m := s.view(a)
+	m["@odata.context"] = s.context(r, "/$entity")
+	return 200, m, nil
+}
+
+// readAll reads at most limit bytes of the body; more is an error.
+func readAll(r *http.Request, limit int64) ([]byte, error) {
+	b := make([]byte, 0, 512)
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := r.Body.Read(buf)
+		b = append(b, buf[:n]...)
+		if int64(len(b)) > limit {
+			return nil, fmt.Errorf("body over %d bytes", limit)
+		}
+		if err != nil {
+			return b, nil
+		}
+	}
+}
+
+func newUUID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
+}

@@ -1,0 +1,359 @@
+package conformance
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/cucumber/godog"
+)
+
+// register declares every step of the suite in one block.
+func (st *scenario) register(sc *godog.ScenarioContext) {
+	// Who is calling.
+	sc.Step(`^I am signed in with permission to (update|read) alerts$`, st.signedInWithPermission)
+	sc.Step(`^I am not signed in$`, st.notSignedIn)
+	sc.Step(`^I am signed in as "([^"]*)" with the permissions "([^"]*)"$`, st.signedInAs)
+	sc.Step(`^I am signed in as "([^"]*)" with the permissions "([^"]*)" and a token that expired an hour ago$`, st.signedInExpired)
+	sc.Step(`^I am signed in as "([^"]*)" with the permissions "([^"]*)" and a token valid from an hour from now$`, st.signedInNotYetValid)
+	sc.Step(`^I am an application with the roles "([^"]*)" and the application id "([^"]*)"$`, st.application)
+	sc.Step(`^I send the Authorization header "([^"]*)"$`, st.authorizationHeader)
+	sc.Step(`^I send the client-request-id "([^"]*)"$`, st.sendClientRequestID)
+
+	// The data.
+	sc.Step(`^the alert under test$`, st.alertUnderTest)
+	sc.Step(`^the alert is "([^"]*)"$`, st.alertIs)
+	sc.Step(`^there are at least (\d+) alerts$`, st.atLeastAlerts)
+
+	// Updating.
+	sc.Step(`^I update the alert with:$`, st.updateWithDocString)
+	sc.Step(`^I update the alert with the JSON '(.*)'$`, st.updateWithJSON)
+	sc.Step(`^I update the alert with the properties:$`, st.updateWithTable)
+	sc.Step(`^I update the alert with the Content-Type "([^"]*)" and the body:$`, st.updateWithContentType)
+	sc.Step(`^I update the alert without a Content-Type with the body:$`, st.updateWithoutContentType)
+	sc.Step(`^I update the alert with a body of (\d+) MiB$`, st.updateWithLargeBody)
+	sc.Step(`^I update the alert with the id "([^"]*)" with:$`, st.updateByID)
+	sc.Step(`^I change the alert's status to "([^"]*)"$`, st.changeStatus)
+	sc.Step(`^I change the alert's status to "([^"]*)" with the reason "([^"]*)"$`, st.changeStatusWithReason)
+
+	// Reading and listing.
+	sc.Step(`^I read the alert$`, st.readAlert)
+	sc.Step(`^I read the alert selecting "([^"]*)"$`, st.readAlertSelecting)
+	sc.Step(`^I read the alert with the id "([^"]*)"$`, st.readAlertByID)
+	sc.Step(`^I list the alerts$`, st.listAlerts)
+	sc.Step(`^I list the alerts with "([^"]*)"$`, st.listAlertsWith)
+	sc.Step(`^I read every page of the alerts with "([^"]*)"$`, st.readEveryPage)
+	sc.Step(`^I send a (GET|POST|PUT|PATCH|DELETE) request to "([^"]*)"$`, st.sendRequest)
+
+	// Remembering.
+	sc.Step(`^I remember the alert$`, st.rememberAlert)
+	sc.Step(`^I remember the response header "([^"]*)"$`, st.rememberHeader)
+
+	// Outcome.
+	sc.Step(`^the request succeeds with status (\d+)$`, st.succeedsWith)
+	sc.Step(`^the request fails with status (\d+) and error code "([^"]*)"$`, st.failsWith)
+	sc.Step(`^the error message mentions "([^"]*)"$`, st.errorMentions)
+	sc.Step(`^the response is a valid "([^"]*)"$`, st.responseIsValid)
+	sc.Step(`^the "([^"]*)" ends with "([^"]*)"$`, st.annotationEndsWith)
+
+	// The alert in the response.
+	sc.Step(`^the alert's "([^"]*)" is (null|true|false|-?\d+(?:\.\d+)?|"[^"]*")$`, st.alertPropertyIs)
+	sc.Step(`^the alert's "([^"]*)" is the id of the alert under test$`, st.alertPropertyIsAlertID)
+	sc.Step(`^the alert's "([^"]*)" is the signed-in user$`, st.alertPropertyIsActor)
+	sc.Step(`^the alert's "([^"]*)" is the time of the update$`, st.alertPropertyIsUpdateTime)
+	sc.Step(`^the alert's "([^"]*)" is as I remembered it$`, st.alertPropertyAsRemembered)
+	sc.Step(`^the alert has only the properties "([^"]*)"$`, st.alertHasOnly)
+	sc.Step(`^the alert is the one I remembered$`, st.alertIsRemembered)
+	sc.Step(`^the alert is unchanged$`, st.alertUnchanged)
+
+	// The activity log.
+	sc.Step(`^the activity log has (\d+) new entr(?:y|ies)$`, st.activityLogNew)
+	sc.Step(`^the newest activity log entry records a change from "([^"]*)" to "([^"]*)"$`, st.newestEntryChange)
+	sc.Step(`^the newest activity log entry was made by the signed-in user$`, st.newestEntryByActor)
+	sc.Step(`^the newest activity log entry was made by "([^"]*)"$`, st.newestEntryBy)
+	sc.Step(`^the newest activity log entry was made at the time of the update$`, st.newestEntryAtUpdate)
+
+	// Lists and pages.
+	sc.Step(`^every listed alert has "([^"]*)" "([^"]*)"$`, st.everyListedHas)
+	sc.Step(`^every listed alert has only the properties "([^"]*)"$`, st.everyListedHasOnly)
+	sc.Step(`^the "@odata.count" is at least the number of listed alerts$`, st.countAtLeastListed)
+	sc.Step(`^(\d+) alerts? (?:is|are) listed$`, st.nListed)
+	sc.Step(`^there is a next page link that keeps "([^"]*)"$`, st.nextLinkKeeps)
+	sc.Step(`^every page was a valid "([^"]*)"$`, st.everyPageValid)
+	sc.Step(`^every page but the last had a next page link that keeps "([^"]*)"$`, st.everyPageButLastKeeps)
+	sc.Step(`^the last page had no next page link$`, st.lastPageNoNextLink)
+	sc.Step(`^the alerts read number the "@odata.count", with no alert twice$`, st.pagesMatchCount)
+	sc.Step(`^the listed alerts are ordered by "([^"]*)" (ascending|descending)$`, st.listedOrdered)
+
+	// Headers and the error envelope.
+	sc.Step(`^the response header "([^"]*)" is JSON$`, st.headerIsJSON)
+	sc.Step(`^the response header "([^"]*)" is "([^"]*)"$`, st.headerIs)
+	sc.Step(`^the response header "([^"]*)" is a UUID$`, st.headerIsUUID)
+	sc.Step(`^the response header "([^"]*)" is the response header "([^"]*)"$`, st.headerIsHeader)
+	sc.Step(`^the response header "([^"]*)" is not the one I remembered$`, st.headerNotRemembered)
+	sc.Step(`^the response header "([^"]*)" has the parameter "([^"]*)"$`, st.headerHasParameter)
+	sc.Step(`^the response header "([^"]*)" lists "([^"]*)"$`, st.headerLists)
+	sc.Step(`^the error's "([^"]*)" is the response header "([^"]*)"$`, st.errorFieldIsHeader)
+	sc.Step(`^the error's "([^"]*)" is "([^"]*)"$`, st.errorFieldIs)
+	sc.Step(`^the error's "([^"]*)" is the time of the request in UTC without a zone$`, st.errorFieldIsRequestTime)
+}
+
+// --- who is calling ---
+
+func (st *scenario) signedInWithPermission(what string) error {
+	scope := "PartnerSecurity.ReadWrite.All"
+	if what == "read" {
+		scope = "PartnerSecurity.Read.All"
+	}
+	st.auth = st.suite.credentialsFor(scope)
+	return nil
+}
+
+func (st *scenario) notSignedIn() error {
+	st.auth = credentials{}
+	return nil
+}
+
+// minted refuses a step that needs a token with chosen claims when a real
+// token is configured: such scenarios are tagged @mock-only.
+func (st *scenario) minted(c claims) error {
+	if st.suite.cfg.Token != "" {
+		return errors.New("this step mints a token with chosen claims, which only the mock accepts; run the scenario against the mock (it is tagged @mock-only)")
+	}
+	st.auth = credentials{header: "Bearer " + mintToken(c), actor: c.actor()}
+	return nil
+}
+
+func (st *scenario) signedInAs(upn, scopes string) error {
+	return st.minted(delegatedClaims(upn, scopes, st.suite.cfg.Now()))
+}
+
+func (st *scenario) signedInExpired(upn, scopes string) error {
+	now := st.suite.cfg.Now()
+	c := delegatedClaims(upn, scopes, now.Add(-2*time.Hour))
+	c.Expires = now.Add(-time.Hour).Unix()
+	return st.minted(c)
+}
+
+func (st *scenario) signedInNotYetValid(upn, scopes string) error {
+	now := st.suite.cfg.Now()
+	c := delegatedClaims(upn, scopes, now)
+	c.NotBefore = now.Add(time.Hour).Unix()
+	c.Expires = now.Add(2 * time.Hour).Unix()
+	return st.minted(c)
+}
+
+func (st *scenario) application(roles, appID string) error {
+	return st.minted(applicationClaims(appID, strings.Fields(strings.ReplaceAll(roles, ",", " ")), st.suite.cfg.Now()))
+}
+
+func (st *scenario) authorizationHeader(h string) error {
+	st.auth = credentials{header: h}
+	return nil
+}
+
+func (st *scenario) sendClientRequestID(id string) error {
+	st.clientRequestID = id
+	return nil
+}
+
+// --- the data ---
+
+func (st *scenario) alertUnderTest() error {
+	st.alertID = st.suite.cfg.AlertID
+	return nil
+}
+
+// alertIs brings the alert into a status (with the default credentials) and
+// notes it as the baseline.
+func (st *scenario) alertIs(ctx context.Context, status string) error {
+	body, _ := json.Marshal(map[string]string{"status": status})
+	alert, err := st.setup(ctx, request{method: http.MethodPatch, target: alertPath(st.alertID), body: body, hasBody: true, contentType: "application/json"})
+	if err != nil {
+		return err
+	}
+	if got := alert["status"]; got != status {
+		return fmt.Errorf("setting up: after PATCH {\"status\":%q} the alert's status = %s; want %q", status, show(got), status)
+	}
+	st.baseline = alert
+	return nil
+}
+
+func (st *scenario) atLeastAlerts(ctx context.Context, n int) error {
+	list, err := st.setup(ctx, request{method: http.MethodGet, target: "/security/partner/securityAlerts?$count=true&$top=1"})
+	if err != nil {
+		return err
+	}
+	count, ok := list["@odata.count"].(float64)
+	if !ok {
+		return fmt.Errorf("setting up: $count=true gave no \"@odata.count\" number: %s", show(list))
+	}
+	if int(count) < n {
+		return fmt.Errorf("the target has %d alerts; this scenario needs at least %d", int(count), n)
+	}
+	return nil
+}
+
+// --- updating ---
+
+func (st *scenario) updateWithDocString(ctx context.Context, doc *godog.DocString) error {
+	return st.patchJSON(ctx, st.alertID, []byte(st.expand(doc.Content)), "application/json")
+}
+
+func (st *scenario) updateWithJSON(ctx context.Context, body string) error {
+	return st.patchJSON(ctx, st.alertID, []byte(st.expand(body)), "application/json")
+}
+
+// updateWithTable sends the two-column table as a JSON object; a cell that
+// reads as JSON (null, true, 5, "x") is sent as that value, any other as a string.
+func (st *scenario) updateWithTable(ctx context.Context, table *godog.Table) error {
+	obj := make(map[string]any)
+	for _, row := range table.Rows {
+		if len(row.Cells) != 2 {
+			return fmt.Errorf("the table of properties needs two columns (name | value); a row has %d", len(row.Cells))
+		}
+		name, cell := row.Cells[0].Value, row.Cells[1].Value
+		var v any
+		if err := json.Unmarshal([]byte(cell), &v); err != nil {
+			v = cell
+		}
+		obj[name] = v
+	}
+	body, err := json.Marshal(obj)
+	if err != nil {
+		return err
+	}
+	return st.patchJSON(ctx, st.alertID, body, "application/json")
+}
+
+func (st *scenario) updateWithContentType(ctx context.Context, contentType string, doc *godog.DocString) error {
+	return st.patchJSON(ctx, st.alertID, []byte(st.expand(doc.Content)), contentType)
+}
+
+func (st *scenario) updateWithoutContentType(ctx context.Context, doc *godog.DocString) error {
+	return st.patchJSON(ctx, st.alertID, []byte(st.expand(doc.Content)), "")
+}
+
+// updateWithLargeBody sends a well-formed update padded with an unknown
+// property to n MiB.
+func (st *scenario) updateWithLargeBody(ctx context.Context, n int) error {
+	pad := strings.Repeat("x", n<<20)
+	body := []byte(`{"status":"resolved","padding":"` + pad + `"}`)
+	return st.patchJSON(ctx, st.alertID, body, "application/json")
+}
+
+func (st *scenario) updateByID(ctx context.Context, id string, doc *godog.DocString) error {
+	return st.patchJSON(ctx, id, []byte(st.expand(doc.Content)), "application/json")
+}
+
+func (st *scenario) changeStatus(ctx context.Context, status string) error {
+	body, _ := json.Marshal(map[string]string{"status": status})
+	return st.patchJSON(ctx, st.alertID, body, "application/json")
+}
+
+func (st *scenario) changeStatusWithReason(ctx context.Context, status, reason string) error {
+	body, _ := json.Marshal(map[string]string{"status": status, "resolvedReason": reason})
+	return st.patchJSON(ctx, st.alertID, body, "application/json")
+}
+
+// expand replaces "{alert id}" with the id of the alert under test.
+func (st *scenario) expand(s string) string {
+	return strings.ReplaceAll(s, "{alert id}", st.alertID)
+}
+
+// --- reading and listing ---
+
+func (st *scenario) readAlert(ctx context.Context) error {
+	return st.do(ctx, request{method: http.MethodGet, target: alertPath(st.alertID), auth: st.auth})
+}
+
+func (st *scenario) readAlertSelecting(ctx context.Context, props string) error {
+	return st.do(ctx, request{method: http.MethodGet, target: alertPath(st.alertID) + "?" + encodeQuery("$select="+props), auth: st.auth})
+}
+
+func (st *scenario) readAlertByID(ctx context.Context, id string) error {
+	return st.do(ctx, request{method: http.MethodGet, target: alertPath(id), auth: st.auth})
+}
+
+func (st *scenario) listAlerts(ctx context.Context) error {
+	return st.do(ctx, request{method: http.MethodGet, target: "/security/partner/securityAlerts", auth: st.auth})
+}
+
+func (st *scenario) listAlertsWith(ctx context.Context, query string) error {
+	return st.do(ctx, request{method: http.MethodGet, target: "/security/partner/securityAlerts?" + encodeQuery(query), auth: st.auth})
+}
+
+// maxPages bounds "read every page" so that a server whose next link never
+// ends fails instead of looping.
+const maxPages = 200
+
+// readEveryPage lists with the query and follows @odata.nextLink to the end.
+// Every next link must be an absolute URL on the base URL's scheme and host.
+func (st *scenario) readEveryPage(ctx context.Context, query string) error {
+	st.pages = nil
+	target := "/security/partner/securityAlerts?" + encodeQuery(query)
+	for i := 0; ; i++ {
+		if i == maxPages {
+			return fmt.Errorf("still a next page link after %d pages", maxPages)
+		}
+		if err := st.do(ctx, request{method: http.MethodGet, target: target, auth: st.auth}); err != nil {
+			return fmt.Errorf("page %d: %w", i+1, err)
+		}
+		st.pages = append(st.pages, st.last)
+		if st.last.status != http.StatusOK {
+			return fmt.Errorf("page %d: %s answered %d; want 200 (body %s)", i+1, st.last.url, st.last.status, excerpt(st.last.body))
+		}
+		obj, err := st.lastObject()
+		if err != nil {
+			return err
+		}
+		next, present := obj["@odata.nextLink"]
+		if !present {
+			return nil
+		}
+		link, ok := next.(string)
+		if !ok {
+			return fmt.Errorf("page %d: \"@odata.nextLink\" = %s; want an absolute URL, or no nextLink on the last page", i+1, show(next))
+		}
+		if err := st.sameOrigin(link); err != nil {
+			return fmt.Errorf("page %d: %w", i+1, err)
+		}
+		target = link
+	}
+}
+
+// sendRequest sends a request without a body to a path below the base URL.
+func (st *scenario) sendRequest(ctx context.Context, method, path string) error {
+	r := request{method: method, target: st.expand(path), auth: st.auth}
+	if method == http.MethodPost || method == http.MethodPut || method == http.MethodPatch {
+		r.body, r.hasBody, r.contentType = []byte(`{}`), true, "application/json"
+	}
+	return st.do(ctx, r)
+}
+
+// --- remembering ---
+
+func (st *scenario) rememberAlert() error {
+	alert, err := st.lastAlert()
+	if err != nil {
+		return err
+	}
+	st.remembered = alert
+	st.baseline = alert
+	return nil
+}
+
+func (st *scenario) rememberHeader(name string) error {
+	if st.last == nil {
+		return errors.New("no request was sent yet")
+	}
+	st.rememberedHeader = st.last.header.Get(name)
+	if st.rememberedHeader == "" {
+		return fmt.Errorf("the response has no header %s", name)
+	}
+	return nil
+}

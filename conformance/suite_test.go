@@ -1,0 +1,81 @@
+package conformance_test
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/cucumber/godog"
+
+	"github.com/partner-security/alertmock/conformance"
+	"github.com/partner-security/alertmock/conformance/internal/refserver"
+	"github.com/partner-security/alertmock/features"
+)
+
+// serve starts h on a real socket (so headers are what a client sees) and
+// returns the base URL of the API on it.
+func serve(tb testing.TB, h http.Handler) string {
+	tb.Helper()
+	ts := httptest.NewServer(h)
+	tb.Cleanup(ts.Close)
+	return ts.URL + "/beta"
+}
+
+// newSuite returns a Suite for the base URL with the test server's client.
+func newSuite(tb testing.TB, baseURL string) *conformance.Suite {
+	tb.Helper()
+	s, err := conformance.New(context.Background(), conformance.Config{BaseURL: baseURL})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return s
+}
+
+// runQuietly runs every feature against baseURL without a testing.T, so that a
+// failing run is an outcome to inspect rather than a test failure; it returns
+// godog's exit status and the progress output.
+func runQuietly(tb testing.TB, baseURL string) (int, string) {
+	tb.Helper()
+	var out bytes.Buffer
+	status := godog.TestSuite{
+		Name:                "conformance",
+		ScenarioInitializer: newSuite(tb, baseURL).InitializeScenario,
+		Options: &godog.Options{
+			Format:      "progress",
+			Output:      &out,
+			FS:          features.FS(),
+			Paths:       []string{"."},
+			Strict:      true,
+			Randomize:   -1,
+			Concurrency: 8,
+			NoColors:    true,
+		},
+	}.Run()
+	return status, out.String()
+}
+
+// TestReferenceServerPasses runs every feature against the correct reference
+// server, each scenario as a subtest: the harness accepts a server that keeps
+// the contract.
+func TestReferenceServerPasses(t *testing.T) {
+	base := serve(t, refserver.New(refserver.None))
+	status := godog.TestSuite{
+		Name:                "conformance",
+		ScenarioInitializer: newSuite(t, base).InitializeScenario,
+		Options: &godog.Options{
+			Format:      "progress",
+			Output:      &bytes.Buffer{},
+			FS:          features.FS(),
+			Paths:       []string{"."},
+			Strict:      true,
+			Randomize:   -1,
+			Concurrency: 8,
+			TestingT:    t,
+		},
+	}.Run()
+	if status != 0 {
+		t.Fatalf("suite status = %d; want 0", status)
+	}
+}

@@ -1,0 +1,57 @@
+@live-writes
+Feature: Activity log and resolution details
+  Every status change is recorded in the alert's activity log with who made it and
+  when, and a resolved alert says who resolved it and when.
+
+  Background:
+    Given I am signed in with permission to update alerts
+    And the alert under test
+
+  @documented
+  Scenario: Starting an investigation is recorded in the activity log
+    Given the alert is "active"
+    When I change the alert's status to "investigating"
+    Then the request succeeds with status 200
+    And the activity log has 1 new entry
+    And the newest activity log entry records a change from "active" to "investigating"
+    And the newest activity log entry was made by the signed-in user
+    And the newest activity log entry was made at the time of the update
+
+  @documented
+  Scenario: Resolving records who resolved the alert and when
+    Given the alert is "investigating"
+    When I change the alert's status to "resolved" with the reason "ignore"
+    Then the request succeeds with status 200
+    And the activity log has 1 new entry
+    And the newest activity log entry records a change from "investigating" to "resolved"
+    And the alert's "resolvedBy" is the signed-in user
+    And the alert's "resolvedOnDateTime" is the time of the update
+
+  @documented
+  Scenario: Each change adds its own entry, in order
+    Given the alert is "active"
+    When I change the alert's status to "investigating"
+    And I change the alert's status to "resolved" with the reason "fraud"
+    And I read the alert
+    Then the activity log has 2 new entries
+    And the newest activity log entry records a change from "investigating" to "resolved"
+
+  @assumption
+  Scenario: Reopening a resolved alert clears its resolution
+    Given the alert is "resolved"
+    When I change the alert's status to "active"
+    Then the request succeeds with status 200
+    And the activity log has 1 new entry
+    And the newest activity log entry records a change from "resolved" to "active"
+    And the alert's "resolvedReason" is null
+    And the alert's "resolvedBy" is null
+    And the alert's "resolvedOnDateTime" is null
+
+  @mock-only @assumption
+  Scenario: An application changing the status is recorded by its application id
+    Given I am an application with the roles "PartnerSecurity.ReadWrite.All" and the application id "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"
+    And the alert is "active"
+    When I change the alert's status to "resolved" with the reason "legitimate"
+    Then the request succeeds with status 200
+    And the newest activity log entry was made by "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"
+    And the alert's "resolvedBy" is "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"

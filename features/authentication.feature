@@ -1,0 +1,100 @@
+Feature: Sign-in and permissions
+  Only a signed-in caller with a partner security permission may read alerts, and only
+  one with the read-write permission may change them.
+
+  Background:
+    Given the alert under test
+
+  @live-safe @documented
+  Scenario: Reading without signing in
+    Given I am not signed in
+    When I read the alert
+    Then the request fails with status 401 and error code "InvalidAuthenticationToken"
+
+  @live-safe @documented
+  Scenario: Listing without signing in
+    Given I am not signed in
+    When I list the alerts
+    Then the request fails with status 401 and error code "InvalidAuthenticationToken"
+
+  @live-safe @documented
+  Scenario Outline: Reading with an Authorization header that is not a bearer token: <header>
+    Given I send the Authorization header "<header>"
+    When I read the alert
+    Then the request fails with status 401 and error code "InvalidAuthenticationToken"
+
+    Examples:
+      | header                                      |
+      | Basic dXNlcjpwYXNzd29yZA==                  |
+      | Bearer                                      |
+      | Bearer !!.not-json.!!                       |
+      | Bearer eyJhbGciOiJub25lIn0.bm90IGpzb24.     |
+
+  @live-writes @documented
+  Scenario: Updating without signing in changes nothing
+    Given I am signed in with permission to update alerts
+    And the alert is "active"
+    And I am not signed in
+    When I change the alert's status to "resolved" with the reason "fraud"
+    Then the request fails with status 401 and error code "InvalidAuthenticationToken"
+    And the alert is unchanged
+
+  @mock-only @documented
+  Scenario: An expired token is refused
+    Given I am signed in as "alice@contoso.com" with the permissions "PartnerSecurity.Read.All" and a token that expired an hour ago
+    When I read the alert
+    Then the request fails with status 401 and error code "InvalidAuthenticationToken"
+    And the error message mentions "expired"
+
+  @mock-only @documented
+  Scenario: A token that is not valid yet is refused
+    Given I am signed in as "alice@contoso.com" with the permissions "PartnerSecurity.Read.All" and a token valid from an hour from now
+    When I read the alert
+    Then the request fails with status 401 and error code "InvalidAuthenticationToken"
+
+  @mock-only @documented
+  Scenario Outline: Reading with the delegated permission <permission>
+    Given I am signed in as "alice@contoso.com" with the permissions "<permission>"
+    When I read the alert
+    Then the request succeeds with status 200
+
+    Examples:
+      | permission                    |
+      | PartnerSecurity.Read.All      |
+      | PartnerSecurity.ReadWrite.All |
+      | User.Read PartnerSecurity.Read.All |
+
+  @mock-only @documented
+  Scenario: Reading without a partner security permission is forbidden
+    Given I am signed in as "alice@contoso.com" with the permissions "User.Read Mail.Read"
+    When I list the alerts
+    Then the request fails with status 403 and error code "Forbidden"
+    And the error message mentions "PartnerSecurity.Read.All"
+    And the error message mentions "User.Read"
+
+  @mock-only @documented
+  Scenario: Updating with the permission to read only is forbidden and changes nothing
+    Given I am signed in with permission to update alerts
+    And the alert is "active"
+    And I am signed in as "alice@contoso.com" with the permissions "PartnerSecurity.Read.All"
+    When I change the alert's status to "investigating"
+    Then the request fails with status 403 and error code "Forbidden"
+    And the error message mentions "PartnerSecurity.ReadWrite.All"
+    And the alert is unchanged
+
+  @mock-only @documented
+  Scenario: An application with the read role may read but not update
+    Given I am signed in with permission to update alerts
+    And the alert is "active"
+    And I am an application with the roles "PartnerSecurity.Read.All" and the application id "11111111-2222-4333-8444-555555555555"
+    When I read the alert
+    Then the request succeeds with status 200
+    When I change the alert's status to "investigating"
+    Then the request fails with status 403 and error code "Forbidden"
+    And the alert is unchanged
+
+  @mock-only @assumption
+  Scenario: An opaque token is accepted by the mock
+    Given I send the Authorization header "Bearer opaque-access-token"
+    When I read the alert
+    Then the request succeeds with status 200

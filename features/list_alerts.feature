@@ -1,0 +1,100 @@
+@live-safe
+Feature: List, filter and page through alerts
+  As a partner I list the alerts of my customers, narrow the list down, choose the
+  properties I need and read it page by page.
+
+  Background:
+    Given I am signed in with permission to read alerts
+
+  @documented
+  Scenario: List alerts
+    When I list the alerts
+    Then the request succeeds with status 200
+    And the response is a valid "partnerSecurityAlertCollectionResponse"
+    And the "@odata.context" ends with "$metadata#security/partner/securityAlerts"
+
+  @documented
+  Scenario Outline: Only alerts in status <status>
+    When I list the alerts with "$filter=status eq '<status>'"
+    Then the request succeeds with status 200
+    And every listed alert has "status" "<status>"
+
+    Examples:
+      | status        |
+      | active        |
+      | investigating |
+      | resolved      |
+
+  @documented
+  Scenario: Only alerts of high severity that are still active
+    When I list the alerts with "$filter=severity eq 'high' and status eq 'active'"
+    Then the request succeeds with status 200
+    And every listed alert has "severity" "high"
+    And every listed alert has "status" "active"
+
+  @documented
+  Scenario: Only some properties
+    When I list the alerts with "$select=id,status,severity"
+    Then the request succeeds with status 200
+    And the response is a valid "partnerSecurityAlertCollectionResponse"
+    And every listed alert has only the properties "id,status,severity"
+    And the "@odata.context" ends with "$metadata#security/partner/securityAlerts(id,status,severity)"
+
+  @documented
+  Scenario: Counting the alerts
+    When I list the alerts with "$count=true"
+    Then the request succeeds with status 200
+    And the "@odata.count" is at least the number of listed alerts
+
+  @documented
+  Scenario: The "$" prefix of a query option is optional
+    Given there are at least 2 alerts
+    When I list the alerts with "top=1"
+    Then the request succeeds with status 200
+    And 1 alert is listed
+
+  @assumption
+  Scenario: A page holds no more alerts than asked for, and says where the next one is
+    Given there are at least 3 alerts
+    When I list the alerts with "$top=2"
+    Then the request succeeds with status 200
+    And 2 alerts are listed
+    And there is a next page link that keeps "$top=2"
+
+  @assumption
+  Scenario: Reading every page gives every alert exactly once
+    Given there are at least 3 alerts
+    When I read every page of the alerts with "$top=2&$count=true"
+    Then every page was a valid "partnerSecurityAlertCollectionResponse"
+    And every page but the last had a next page link that keeps "$top=2&$count=true"
+    And the last page had no next page link
+    And the alerts read number the "@odata.count", with no alert twice
+
+  @assumption
+  Scenario: Newest alerts first
+    When I list the alerts with "$orderby=detectedDateTime desc"
+    Then the request succeeds with status 200
+    And the listed alerts are ordered by "detectedDateTime" descending
+
+  @assumption
+  Scenario: Oldest alerts first
+    When I list the alerts with "$orderby=detectedDateTime"
+    Then the request succeeds with status 200
+    And the listed alerts are ordered by "detectedDateTime" ascending
+
+  @assumption
+  Scenario Outline: A query option the service cannot honour is refused with its name: <query>
+    When I list the alerts with "<query>"
+    Then the request fails with status 400 and error code "BadRequest"
+    And the error message mentions "<option>"
+
+    Examples:
+      | query                        | option    |
+      | $top=0                       | '$top'    |
+      | $top=many                    | '$top'    |
+      | $skip=-1                     | '$skip'   |
+      | $count=perhaps               | '$count'  |
+      | $select=id,bogus             | '$select' |
+      | $orderby=displayName         | '$orderby' |
+      | $filter=status eq            | '$filter' |
+      | $filter=colour eq 'red'      | '$filter' |

@@ -1,0 +1,39 @@
+Feature: Alerts and paths that do not exist
+  Asking for an alert that does not exist, or for a path or method the API does not
+  have, is answered with an error that says what was not found.
+
+  Background:
+    Given I am signed in with permission to update alerts
+
+  @live-safe @assumption
+  Scenario: Reading an alert that does not exist
+    When I read the alert with the id "00000000-0000-4000-8000-000000000000"
+    Then the request fails with status 404 and error code "ResourceNotFound"
+    And the error message mentions "00000000-0000-4000-8000-000000000000"
+
+  @live-writes @assumption
+  Scenario: Updating an alert that does not exist
+    When I update the alert with the id "00000000-0000-4000-8000-000000000000" with:
+      """
+      {"status": "investigating"}
+      """
+    Then the request fails with status 404 and error code "ResourceNotFound"
+    And the error message mentions "00000000-0000-4000-8000-000000000000"
+
+  @live-safe @assumption
+  Scenario: A path the API does not have
+    When I send a GET request to "/security/partner/securityAlertz"
+    Then the request fails with status 404 and error code "ResourceNotFound"
+    And the error message mentions "securityAlertz"
+
+  @mock-only @assumption
+  Scenario Outline: A method the API does not have: <method> <path>
+    When I send a <method> request to "<path>"
+    Then the request fails with status 405 and error code "MethodNotAllowed"
+    And the response header "Allow" lists "<allowed>"
+
+    Examples:
+      | method | path                                        | allowed |
+      | DELETE | /security/partner/securityAlerts/{alert id} | PATCH   |
+      | PUT    | /security/partner/securityAlerts/{alert id} | GET     |
+      | POST   | /security/partner/securityAlerts            | GET     |

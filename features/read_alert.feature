@@ -1,0 +1,46 @@
+Feature: Read an alert back
+  As a partner I read an alert to see its details and what has been done about it,
+  and a change I made is what I read afterwards.
+
+  Background:
+    Given I am signed in with permission to update alerts
+    And the alert under test
+
+  @live-safe @documented
+  Scenario: Read an alert
+    When I read the alert
+    Then the request succeeds with status 200
+    And the response is a valid "partnerSecurityAlertEntityResponse"
+    And the response is a valid "partnerSecurityAlertEntity"
+    And the alert's "id" is the id of the alert under test
+    And the "@odata.context" ends with "$metadata#security/partner/securityAlerts/$entity"
+
+  @live-safe @documented
+  Scenario: Read only some properties of an alert
+    When I read the alert selecting "id,status"
+    Then the request succeeds with status 200
+    And the response is a valid "partnerSecurityAlertEntityResponse"
+    And the alert has only the properties "id,status"
+    And the "@odata.context" ends with "$metadata#security/partner/securityAlerts(id,status)/$entity"
+
+  @live-safe @documented
+  Scenario: Reading with the permission to read alerts only
+    Given I am signed in with permission to read alerts
+    When I read the alert
+    Then the request succeeds with status 200
+
+  @live-writes @documented
+  Scenario: A status change is kept
+    Given the alert is "active"
+    When I change the alert's status to "investigating"
+    And I read the alert
+    Then the request succeeds with status 200
+    And the alert's "status" is "investigating"
+
+  @live-writes @documented
+  Scenario: The alert read back is the alert the update returned
+    Given the alert is "active"
+    When I change the alert's status to "resolved" with the reason "legitimate"
+    And I remember the alert
+    And I read the alert
+    Then the alert is the one I remembered

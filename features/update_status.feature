@@ -1,0 +1,109 @@
+@live-writes
+Feature: Update the status of an alert
+  As a Cloud Solution Provider partner
+  I want to record how far I am in handling a security alert of one of my customers
+  So that my team and Microsoft can see which alerts still need attention.
+
+  Only the status and, when resolving, the reason can be changed. The service answers
+  with the whole updated alert.
+
+  Background:
+    Given I am signed in with permission to update alerts
+    And the alert under test
+
+  @documented
+  Scenario: Resolve an alert as fraud, as in Microsoft's example
+    Given the alert is "active"
+    When I update the alert with:
+      """
+      {"status": "resolved", "resolvedReason": "fraud"}
+      """
+    Then the request succeeds with status 200
+    And the response is a valid "partnerSecurityAlertEntity"
+    And the alert's "id" is the id of the alert under test
+    And the alert's "status" is "resolved"
+    And the alert's "resolvedReason" is "fraud"
+    And the "@odata.context" ends with "$metadata#security/partner/securityAlerts/$entity"
+
+  @documented
+  Scenario Outline: Move an alert from <from> to <to>
+    Given the alert is "<from>"
+    When I change the alert's status to "<to>"
+    Then the request succeeds with status 200
+    And the response is a valid "partnerSecurityAlertEntity"
+    And the alert's "status" is "<to>"
+
+    Examples:
+      | from          | to            |
+      | active        | investigating |
+      | active        | resolved      |
+      | investigating | active        |
+      | investigating | resolved      |
+      | resolved      | active        |
+      | resolved      | investigating |
+
+  @documented
+  Scenario Outline: Resolve an alert giving the reason <reason>
+    Given the alert is "active"
+    When I change the alert's status to "resolved" with the reason "<reason>"
+    Then the request succeeds with status 200
+    And the response is a valid "partnerSecurityAlertEntity"
+    And the alert's "status" is "resolved"
+    And the alert's "resolvedReason" is "<reason>"
+
+    Examples:
+      | reason     |
+      | legitimate |
+      | ignore     |
+      | fraud      |
+
+  @assumption
+  Scenario: Resolve an alert without giving a reason
+    Given the alert is "active"
+    When I change the alert's status to "resolved"
+    Then the request succeeds with status 200
+    And the alert's "status" is "resolved"
+    And the alert's "resolvedReason" is null
+
+  @documented
+  Scenario: The type annotation of an earlier documented example is accepted
+    Given the alert is "active"
+    When I update the alert with:
+      """
+      {
+        "@odata.type": "#microsoft.graph.partner.security.partnerSecurityAlert",
+        "status": "resolved",
+        "resolvedReason": "fraud"
+      }
+      """
+    Then the request succeeds with status 200
+    And the alert's "status" is "resolved"
+    And the alert's "resolvedReason" is "fraud"
+
+  @assumption
+  Scenario: The properties of an update can be given as a table
+    Given the alert is "investigating"
+    When I update the alert with the properties:
+      | status         | resolved   |
+      | resolvedReason | legitimate |
+    Then the request succeeds with status 200
+    And the alert's "status" is "resolved"
+    And the alert's "resolvedReason" is "legitimate"
+
+  @assumption
+  Scenario: A status the client does not know yet means "no change"
+    Given the alert is "investigating"
+    When I change the alert's status to "unknownFutureValue"
+    Then the request succeeds with status 200
+    And the alert's "status" is "investigating"
+    And the activity log has 0 new entries
+
+  @assumption
+  Scenario: A charset parameter on the JSON Content-Type is accepted
+    Given the alert is "active"
+    When I update the alert with the Content-Type "application/json; charset=utf-8" and the body:
+      """
+      {"status": "investigating"}
+      """
+    Then the request succeeds with status 200
+    And the alert's "status" is "investigating"
