@@ -10,6 +10,7 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v5"
 
 	"github.com/partner-security/alertmock/mock/alert"
+	"github.com/partner-security/alertmock/openapi"
 )
 
 // validateAgainst checks a JSON document against a schema compiled from the
@@ -48,9 +49,28 @@ func schemaProblem(err error) string {
 // DecodeAlerts reads alerts from JSON, either an array of alerts or an object
 // {"value":[…]} (the shape of a list response). Each alert is checked against
 // the contract's partnerSecurityAlertEntity schema and alert.Validate, and ids
-// must be unique; the error names the alert (index and id) and the property.
-// It serves the -data file and the control API.
+// must be unique; the error wraps ErrInvalidAlert and names the alert (index
+// and id) and the property. It serves the -data file; the method of the same
+// name on Server does the same with the schema it compiled at New.
+func DecodeAlerts(data []byte) ([]alert.Alert, error) {
+	sch, err := openapi.NewSchemas()
+	if err != nil {
+		return nil, err
+	}
+	entity, err := sch.Compile(openapi.SchemaAlertEntity)
+	if err != nil {
+		return nil, err
+	}
+	return decodeAlerts(entity, data)
+}
+
+// DecodeAlerts is the package function DecodeAlerts with the Server's compiled
+// schema (for the control API).
 func (s *Server) DecodeAlerts(data []byte) ([]alert.Alert, error) {
+	return decodeAlerts(s.schemas.entity, data)
+}
+
+func decodeAlerts(entity *jsonschema.Schema, data []byte) ([]alert.Alert, error) {
 	var raws []json.RawMessage
 	trimmed := bytes.TrimSpace(data)
 	if len(trimmed) > 0 && trimmed[0] == '{' {
@@ -75,7 +95,7 @@ func (s *Server) DecodeAlerts(data []byte) ([]alert.Alert, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%w: alert %d (id %q): %w", ErrInvalidAlert, i, id, err)
 		}
-		if err := s.schemas.entity.Validate(v); err != nil {
+		if err := entity.Validate(v); err != nil {
 			return nil, fmt.Errorf("%w: alert %d (id %q): %s", ErrInvalidAlert, i, id, schemaProblem(err))
 		}
 		var a alert.Alert

@@ -1,0 +1,162 @@
+// Command alertmock serves a stateful mock of the Microsoft Graph beta partner
+// security alerts API (see package mock).
+//
+// Usage:
+//
+//	alertmock [flags]
+//
+// It listens on 127.0.0.1:8080 by default, prints the base URL (…/beta) and
+// serves until SIGINT or SIGTERM, then drains in-flight requests and exits 0.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/partner-security/alertmock/mock"
+	"github.com/partner-security/alertmock/openapi"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "alertmock:", err)
+		}
+		os.Exit(2)
+	}
+}
+
+// options are the command-line flags.
+type options struct {
+	addr        string
+	seed        int64
+	dataFile    string
+	noAuth      bool
+	authKey     string
+	logFormat   string
+	logLevel    string
+	maxBody     int64
+	pageSize    int
+	drainPeriod time.Duration
+}
+
+// parseFlags is the one place flags are declared.
+func parseFlags(args []string, stderr io.Writer) (*options, error) {
+	o := &options{}
+	fs := flag.NewFlagSet("alertmock", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&o.addr, "addr", "127.0.0.1:8080", "listen address (host:port; port 0 picks a free one)")
+	fs.Int64Var(&o.seed, "seed", 0, "seed of the generated dataset (same seed, same alerts)")
+	fs.StringVar(&o.dataFile, "data", "", "JSON file of alerts to serve instead of the generated dataset ([…] or {\"value\":[…]})")
+	fs.BoolVar(&o.noAuth, "no-auth", false, "accept every request without checking the Authorization header")
+	fs.StringVar(&o.authKey, "auth-key", "", "verify JWT signatures with HS256 and this key (opaque tokens are then refused)")
+	fs.StringVar(&o.logFormat, "log", "text", "log format: text or json")
+	fs.StringVar(&o.logLevel, "log-level", "info", "log level: debug, info, warn or error")
+	fs.Int64Var(&o.maxBody, "max-body", mock.DefaultMaxBodyBytes, "largest accepted request body in bytes (larger: 413)")
+	fs.IntVar(&o.pageSize, "page-size", mock.DefaultPageSize, "default list page size")
+	fs.DurationVar(&o.drainPeriod, "drain", 10*time.Second, "how long to wait for in-flight requests at shutdown")
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	return o, nil
+}
+
+// run serves until ctx is done. Subcommands (e.g. "token") are dispatched here
+// before flag parsing.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	o, err := parseFlags(args, stderr)
+	if err != nil {
+		return err
+	}
+	logger, err := newLogger(o, stderr)
+	if err != nil {
+		return err
+	}
+	cfg := mock.Config{
+		Seed:         o.seed,
+		Logger:       logger,
+		DisableAuth:  o.noAuth,
+		MaxBodyBytes: o.maxBody,
+		PageSize:     o.pageSize,
+	}
+	if o.authKey != "" {
+		cfg.AuthKey = []byte(o.authKey)
+	}
+	if o.dataFile != "" {
+		b, err := os.ReadFile(o.dataFile)
+		if err != nil {
+			return fmt.Errorf("-data: %w", err)
+		}
+		if cfg.Alerts, err = mock.DecodeAlerts(b); err != nil {
+			return fmt.Errorf("-data %s: %w", o.dataFile, err)
+		}
+	}
+	srv, err := mock.New(cfg)
+	if err != nil {
+		return err
+	}
+	defer srv.Close()
+
+	ln, err := net.Listen("tcp", o.addr)
+	if err != nil {
+		return err
+	}
+	hs := &http.Server{
+		Handler:           srv,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      5 * time.Minute, // injected latency may be long
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	fmt.Fprintf(stdout, "alertmock: serving http://%s%s\n", ln.Addr(), openapi.BasePath)
+
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down", slog.Duration("drain", o.drainPeriod))
+	sctx, cancel := context.WithTimeout(context.Background(), o.drainPeriod)
+	defer cancel()
+	if err := hs.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// newLogger makes the slog logger the flags ask for.
+func newLogger(o *options, w io.Writer) (*slog.Logger, error) {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(o.logLevel)); err != nil {
+		return nil, fmt.Errorf("-log-level: %w", err)
+	}
+	ho := &slog.HandlerOptions{Level: level}
+	switch o.logFormat {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, ho)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, ho)), nil
+	}
+	return nil, fmt.Errorf("-log: unknown format %q (text or json)", o.logFormat)
+}

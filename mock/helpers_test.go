@@ -1,0 +1,238 @@
+package mock
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+	"github.com/getkin/kin-openapi/routers/gorillamux"
+	"github.com/santhosh-tekuri/jsonschema/v5"
+
+	"github.com/partner-security/alertmock/mock/alert"
+	"github.com/partner-security/alertmock/openapi"
+)
+
+// testNow is the fixed clock of the tests.
+var testNow = time.Date(2025, 3, 4, 5, 6, 7, 0, time.UTC)
+
+// testServer is a Server over a real socket with a client that checks every
+// response against the description.
+type testServer struct {
+	*Server
+	URL    string // base URL including /beta
+	Root   string // scheme://host
+	Client *http.Client
+}
+
+// newTestServer starts a Server with cfg (clock fixed at testNow unless set).
+func newTestServer(tb testing.TB, cfg Config) *testServer {
+	tb.Helper()
+	if cfg.Now == nil {
+		cfg.Now = func() time.Time { return testNow }
+	}
+	s, err := New(cfg)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	hs := httptest.NewServer(s)
+	tb.Cleanup(hs.Close)
+	tb.Cleanup(func() { _ = s.Close() })
+	return &testServer{Server: s, URL: hs.URL + openapi.BasePath, Root: hs.URL,
+		Client: &http.Client{Transport: newContractTransport(tb, hs.Client().Transport)}}
+}
+
+// contractTransport validates every response against the description with
+// openapi3filter.ValidateResponse (status declared for the operation, headers,
+// body schema); responses to requests that match no route (404, 405) must be
+// Graph error envelopes. A violation fails the test.
+type contractTransport struct {
+	tb       testing.TB
+	next     http.RoundTripper
+	router   routers.Router
+	envelope *jsonschema.Schema
+	checked  *atomic.Int64
+}
+
+func newContractTransport(tb testing.TB, next http.RoundTripper) *contractTransport {
+	tb.Helper()
+	doc, err := openapi.Load(context.Background())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	router, err := gorillamux.NewRouter(doc)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	sch, err := openapi.NewSchemas()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	env, err := sch.Compile(openapi.SchemaODataError)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return &contractTransport{tb: tb, next: next, router: router, envelope: env, checked: &atomic.Int64{}}
+}
+
+func (t *contractTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := t.next.RoundTrip(req)
+	if err != nil {
+		return resp, err
+	}
+	body, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil {
+		return nil, err
+	}
+	resp.Body = io.NopCloser(bytes.NewReader(body))
+	if err := t.check(req, resp, body); err != nil {
+		t.tb.Errorf("contract violation: %s %s → %d: %v\nbody: %s", req.Method, req.URL, resp.StatusCode, err, body)
+	}
+	t.checked.Add(1)
+	return resp, nil
+}
+
+func (t *contractTransport) check(req *http.Request, resp *http.Response, body []byte) error {
+	if resp.Header.Get("request-id") == "" || resp.Header.Get("client-request-id") == "" {
+		return fmt.Errorf("request-id or client-request-id header missing")
+	}
+	if req.URL.Path == "/healthz" {
+		return nil
+	}
+	route, params, err := t.router.FindRoute(req)
+	if err != nil {
+		if resp.StatusCode != http.StatusNotFound && resp.StatusCode != http.StatusMethodNotAllowed {
+			return fmt.Errorf("no route (%v) but status %d", err, resp.StatusCode)
+		}
+		v, err := decodeJSON(body)
+		if err != nil {
+			return err
+		}
+		return t.envelope.Validate(v)
+	}
+	in := &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route,
+		Options: &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc}}
+	return openapi3filter.ValidateResponse(req.Context(), &openapi3filter.ResponseValidationInput{
+		RequestValidationInput: in, Status: resp.StatusCode, Header: resp.Header,
+		Body:    io.NopCloser(bytes.NewReader(body)),
+		Options: &openapi3filter.Options{IncludeResponseStatus: true},
+	})
+}
+
+// response is a finished request: status, headers and body.
+type response struct {
+	Status int
+	Header http.Header
+	Body   []byte
+}
+
+// JSON decodes the body into a generic map.
+func (r response) JSON(tb testing.TB) map[string]any {
+	tb.Helper()
+	var m map[string]any
+	if err := json.Unmarshal(r.Body, &m); err != nil {
+		tb.Fatalf("body is not a JSON object: %v\n%s", err, r.Body)
+	}
+	return m
+}
+
+// ErrorCode and ErrorMessage read the Graph envelope.
+func (r response) ErrorCode(tb testing.TB) string {
+	tb.Helper()
+	e, _ := r.JSON(tb)["error"].(map[string]any)
+	s, _ := e["code"].(string)
+	return s
+}
+
+func (r response) ErrorMessage(tb testing.TB) string {
+	tb.Helper()
+	e, _ := r.JSON(tb)["error"].(map[string]any)
+	s, _ := e["message"].(string)
+	return s
+}
+
+// req describes a request for do; zero fields take defaults.
+type req struct {
+	Method  string // GET
+	Path    string // below the base URL, e.g. /security/partner/securityAlerts
+	Body    string
+	Token   string            // "" → opaque token "test"; "-" → no Authorization header
+	Header  map[string]string // extra headers; Content-Type defaults to application/json with a body
+	Session string
+}
+
+func (ts *testServer) do(tb testing.TB, rq req) response {
+	tb.Helper()
+	if rq.Method == "" {
+		rq.Method = http.MethodGet
+	}
+	var body io.Reader
+	if rq.Body != "" {
+		body = strings.NewReader(rq.Body)
+	}
+	r, err := http.NewRequest(rq.Method, ts.URL+rq.Path, body)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	switch rq.Token {
+	case "":
+		r.Header.Set("Authorization", "Bearer test")
+	case "-":
+	default:
+		r.Header.Set("Authorization", "Bearer "+rq.Token)
+	}
+	if rq.Body != "" {
+		r.Header.Set("Content-Type", "application/json")
+	}
+	if rq.Session != "" {
+		r.Header.Set(HeaderSession, rq.Session)
+	}
+	for k, v := range rq.Header {
+		if v == "" {
+			r.Header.Del(k)
+			continue
+		}
+		r.Header.Set(k, v)
+	}
+	resp, err := ts.Client.Do(r)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return response{Status: resp.StatusCode, Header: resp.Header, Body: b}
+}
+
+// alertPath is the path of one alert below the base URL.
+func alertPath(id string) string { return "/security/partner/securityAlerts/" + id }
+
+// jwt returns an unsigned (alg none) JWT with the given claims.
+func jwt(claims map[string]any) string {
+	h := base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"none","typ":"JWT"}`))
+	b, _ := json.Marshal(claims)
+	return h + "." + base64.RawURLEncoding.EncodeToString(b) + "."
+}
+
+// mustAlert reads one alert of a session straight from the store.
+func mustAlert(tb testing.TB, s *Server, session, id string) alert.Alert {
+	tb.Helper()
+	a, ok := s.Alert(session, id)
+	if !ok {
+		tb.Fatalf("alert %s missing in session %s", id, session)
+	}
+	return a
+}
