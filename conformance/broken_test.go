@@ -1,0 +1,67 @@
+package conformance_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/partner-security/alertmock/conformance/internal/refserver"
+)
+
+// TestBrokenServersFail runs the whole suite against the reference server with
+// one deliberate flaw at a time: the suite must fail, and its output must name
+// the expectation the flaw breaks.
+func TestBrokenServersFail(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the suite once per flaw")
+	}
+	tests := []struct {
+		flaw refserver.Flaw
+		want []string // each must appear in the failure output
+	}{
+		{refserver.PatchNoContent, []string{"status 204 is not declared for PATCH /security/partner/securityAlerts/{partnerSecurityAlertId}"}},
+		{refserver.ChangeNotKept, []string{`the alert's "status" = "active"; want "investigating"`}},
+		{refserver.RequiredMissing, []string{"body is not a valid microsoft.graph.partner.security.partnerSecurityAlertEntity", "missing properties: 'alertType'"}},
+		{refserver.EnumOutOfRange, []string{"at /severity", "value must be one of"}},
+		{refserver.InvalidAccepted, []string{"Refused: a property the alert does not have", "status = 200; want 400"}},
+		{refserver.BareError, []string{"body is not a valid microsoft.graph.ODataErrors.ODataError"}},
+		{refserver.NoActivityLog, []string{"the activity log has 0 new entries", "want 1"}},
+		{refserver.NoAuth, []string{"status = 200; want 401"}},
+		{refserver.NoRequestID, []string{"missing the required header request-id"}},
+		{refserver.NullNextLink, []string{"at /@odata.nextLink: expected string, but got null"}},
+		{refserver.TextPlain, []string{`Content-Type = "text/plain"; want application/json`}},
+		{refserver.ResolvedByNotSet, []string{`the alert's "resolvedBy" = null; want "conformance@contoso.com"`}},
+		{refserver.ReopenKeepsResolution, []string{"Reopening a resolved alert clears its resolution", `the alert's "resolvedBy" = "conformance@contoso.com"; want null`}},
+		{refserver.ClientRequestIDIgnored, []string{`header client-request-id = `, `want "7d4c1f0e-3a2b-4c5d-9e8f-0a1b2c3d4e5f"`}},
+		{refserver.FilterIgnored, []string{`has "status" = `, `want "active"`}},
+		{refserver.TopIgnored, []string{"alerts are listed; want 2"}},
+		{refserver.AnyContentType, []string{"status = 200; want 415"}},
+		{refserver.NoSizeLimit, []string{"want 413"}},
+		{refserver.NoPermissionCheck, []string{"status = 200; want 403"}},
+		{refserver.ExtraPropertyInBody, []string{"additionalProperties 'riskScore' not allowed"}},
+	}
+	for _, tt := range tests {
+		t.Run(string(tt.flaw), func(t *testing.T) {
+			t.Parallel()
+			status, out := runQuietly(t, serve(t, refserver.New(tt.flaw)))
+			if status == 0 {
+				t.Fatalf("suite status = 0 against a server where %s; want a failure", tt.flaw)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(out, w) {
+					t.Errorf("the failure output does not name the broken expectation %q; output:\n%s", w, failures(out))
+				}
+			}
+		})
+	}
+}
+
+// failures returns the part of godog's progress output that lists failed steps.
+func failures(out string) string {
+	if i := strings.Index(out, "--- Failed steps:"); i >= 0 {
+		out = out[i:]
+	}
+	if len(out) > 6000 {
+		out = out[:6000] + "…"
+	}
+	return out
+}
