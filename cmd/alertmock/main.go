@@ -50,6 +50,10 @@ type options struct {
 	maxBody     int64
 	pageSize    int
 	drainPeriod time.Duration
+	journalSize int
+	faultsFile  string
+	adminToken  string
+	throttle    float64
 }
 
 // parseFlags is the one place flags are declared.
@@ -67,6 +71,10 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.Int64Var(&o.maxBody, "max-body", mock.DefaultMaxBodyBytes, "largest accepted request body in bytes (larger: 413)")
 	fs.IntVar(&o.pageSize, "page-size", mock.DefaultPageSize, "default list page size")
 	fs.DurationVar(&o.drainPeriod, "drain", 10*time.Second, "how long to wait for in-flight requests at shutdown")
+	fs.IntVar(&o.journalSize, "journal-size", mock.DefaultJournalSize, "requests kept per session in the request journal (0 turns it off)")
+	fs.StringVar(&o.faultsFile, "faults", "", "JSON file of fault rules in force from the start (one rule or {\"value\":[…]}, as POST /_mock/faults)")
+	fs.StringVar(&o.adminToken, "admin-token", "", "require 'Authorization: Bearer <token>' on the control API /_mock/ and accept it from any address (default: loopback clients only)")
+	fs.Float64Var(&o.throttle, "throttle", 0, "limit each session to this many requests per second (429 with Retry-After over it; 0 = no limit)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -96,6 +104,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	if o.authKey != "" {
 		cfg.AuthKey = []byte(o.authKey)
+	}
+	if err := controlFlags(o, &cfg); err != nil {
+		return err
 	}
 	if o.dataFile != "" {
 		b, err := os.ReadFile(o.dataFile)
@@ -159,4 +170,28 @@ func newLogger(o *options, w io.Writer) (*slog.Logger, error) {
 		return slog.New(slog.NewJSONHandler(w, ho)), nil
 	}
 	return nil, fmt.Errorf("-log: unknown format %q (text or json)", o.logFormat)
+}
+
+// controlFlags applies the flags of the control features (journal, faults,
+// throttle, admin token) to cfg.
+func controlFlags(o *options, cfg *mock.Config) error {
+	cfg.JournalSize = o.journalSize
+	if o.journalSize == 0 {
+		cfg.JournalSize = -1 // the flag's 0 means off; Config's 0 means the default
+	}
+	cfg.AdminToken = o.adminToken
+	cfg.Throttle = mock.ThrottleConfig{RequestsPerSecond: o.throttle}
+	if o.faultsFile != "" {
+		b, err := os.ReadFile(o.faultsFile)
+		if err != nil {
+			return fmt.Errorf("-faults: %w", err)
+		}
+		if cfg.Faults, err = mock.ParseFaultRules(b); err != nil {
+			return fmt.Errorf("-faults %s: %w", o.faultsFile, err)
+		}
+		if _, err := mock.NewFaults().AddAll(cfg.Faults); err != nil {
+			return fmt.Errorf("-faults %s: %w", o.faultsFile, err)
+		}
+	}
+	return nil
 }

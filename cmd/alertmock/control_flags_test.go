@@ -1,0 +1,112 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// startRun runs the command with args on a free port and returns its root
+// URL (scheme://host:port); the server stops when the test ends.
+func startRun(t *testing.T, args ...string) string {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, append([]string{"-addr", "127.0.0.1:0", "-log-level", "error"}, args...), pw, io.Discard)
+		pw.Close()
+	}()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("run = %v; want nil after cancel", err)
+		}
+	})
+	line, err := bufio.NewReader(pr).ReadString('\n')
+	go func() { _, _ = io.Copy(io.Discard, pr) }()
+	if err != nil {
+		t.Fatalf("reading the served URL: %v", err)
+	}
+	u := strings.TrimSpace(line[strings.Index(line, "http://"):])
+	return strings.TrimSuffix(u, "/beta")
+}
+
+// get sends a GET with the headers (name, value, name, value …) and returns
+// the status and body.
+func get(t *testing.T, url string, headers ...string) (int, string) {
+	t.Helper()
+	r, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		r.Header.Set(headers[i], headers[i+1])
+	}
+	resp, err := http.DefaultClient.Do(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// TestControlFlags starts the command with -faults, -throttle, -admin-token
+// and -journal-size and checks that each takes effect.
+func TestControlFlags(t *testing.T) {
+	faults := filepath.Join(t.TempDir(), "faults.json")
+	if err := os.WriteFile(faults, []byte(`{"value":[{"id":"down","session":"flaky","kind":"status","status":503}]}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	root := startRun(t, "-faults", faults, "-throttle", "1", "-admin-token", "s3cret", "-journal-size", "5")
+	alert := root + "/beta/security/partner/securityAlerts/d8b202fc-a216-3404-69ef-bdffa445eff6"
+
+	if st, _ := get(t, alert, "Authorization", "Bearer x", "X-Mock-Session", "flaky"); st != http.StatusServiceUnavailable {
+		t.Errorf("session flaky: status %d; want 503 from the -faults rule", st)
+	}
+	if st, _ := get(t, alert, "Authorization", "Bearer x", "X-Mock-Session", "busy"); st != http.StatusOK {
+		t.Errorf("busy, 1st request: status %d; want 200", st)
+	}
+	// A second request within the same second is over 1 request per second
+	// (unless the clock ticked a whole second in between: then it passes).
+	if st, _ := get(t, alert, "Authorization", "Bearer x", "X-Mock-Session", "busy"); st != http.StatusTooManyRequests && st != http.StatusOK {
+		t.Errorf("busy, 2nd request: status %d; want 429 (or 200 after a slow second)", st)
+	}
+	if st, _ := get(t, root+"/_mock/faults"); st != http.StatusUnauthorized {
+		t.Errorf("control API without the admin token: status %d; want 401", st)
+	}
+	st, body := get(t, root+"/_mock/faults", "Authorization", "Bearer s3cret")
+	if st != http.StatusOK || !strings.Contains(body, `"id":"down"`) {
+		t.Errorf("control API with the admin token: %d %s; want 200 listing rule down", st, body)
+	}
+	st, body = get(t, root+"/_mock/throttle", "Authorization", "Bearer s3cret")
+	if st != http.StatusOK || !strings.Contains(body, `"requestsPerSecond":1`) {
+		t.Errorf("GET throttle: %d %s; want requestsPerSecond 1", st, body)
+	}
+	for i := 0; i < 8; i++ {
+		get(t, alert, "Authorization", "Bearer x", "X-Mock-Session", "flaky")
+	}
+	_, body = get(t, root+"/_mock/sessions/flaky/journal", "Authorization", "Bearer s3cret")
+	if n := strings.Count(body, `"seq":`); n != 5 {
+		t.Errorf("journal of flaky holds %d entries; want 5 (-journal-size)", n)
+	}
+}
+
+// TestBadFaultsFile: a faults file with a bad rule stops the start with a
+// message naming the file and the field.
+func TestBadFaultsFile(t *testing.T) {
+	faults := filepath.Join(t.TempDir(), "faults.json")
+	if err := os.WriteFile(faults, []byte(`{"value":[{"kind":"drop"},{"kind":"status","status":418}]}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	err := run(context.Background(), []string{"-addr", "127.0.0.1:0", "-faults", faults}, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), faults) || !strings.Contains(err.Error(), "'value[1].status'") {
+		t.Errorf("run = %v; want an error naming %s and 'value[1].status'", err, faults)
+	}
+}
