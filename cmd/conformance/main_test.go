@@ -1,0 +1,212 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/xml"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/partner-security/alertmock/mock"
+)
+
+// noEnv is a getenv with no variables set.
+func noEnv(string) string { return "" }
+
+// runCmd runs the command with args and returns its exit status, stdout and stderr.
+func runCmd(tb testing.TB, getenv func(string) string, args ...string) (int, string, string) {
+	tb.Helper()
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), args, getenv, &stdout, &stderr)
+	return code, stdout.String(), stderr.String()
+}
+
+// junitSuites is the part of a JUnit XML report the test reads.
+type junitSuites struct {
+	XMLName  xml.Name `xml:"testsuites"`
+	Tests    int      `xml:"tests,attr"`
+	Failures int      `xml:"failures,attr"`
+	Suites   []struct {
+		Name  string `xml:"name,attr"`
+		Cases []struct {
+			Name   string `xml:"name,attr"`
+			Status string `xml:"status,attr"`
+		} `xml:"testcase"`
+	} `xml:"testsuite"`
+}
+
+// TestBuiltInMockJUnitReport runs the whole suite against the built-in mock and
+// checks that -format junit -out writes a JUnit XML file that parses.
+func TestBuiltInMockJUnitReport(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "report.xml")
+	code, stdout, stderr := runCmd(t, noEnv, "-format", "junit", "-out", out)
+	if code != exitPassed {
+		t.Fatalf("exit status = %d; want %d\nstdout: %s\nstderr: %s", code, exitPassed, stdout, stderr)
+	}
+	if !strings.Contains(stdout, "conformance: PASS:") {
+		t.Errorf("stdout = %q; want a PASS summary line", stdout)
+	}
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep junitSuites
+	if err := xml.Unmarshal(b, &rep); err != nil {
+		t.Fatalf("report is not XML: %v", err)
+	}
+	if rep.Tests == 0 || rep.Failures != 0 {
+		t.Errorf("report: tests = %d, failures = %d; want tests > 0, failures 0", rep.Tests, rep.Failures)
+	}
+	cases := 0
+	for _, s := range rep.Suites {
+		for _, c := range s.Cases {
+			cases++
+			if c.Status != "passed" {
+				t.Errorf("testcase %s / %s status = %q; want passed", s.Name, c.Name, c.Status)
+			}
+		}
+	}
+	if cases != rep.Tests {
+		t.Errorf("report lists %d testcases; its tests attribute says %d", cases, rep.Tests)
+	}
+}
+
+// TestSeparateMockTarget runs the suite with -target against a mock served
+// separately, as a CI job would against a started alertmock.
+func TestSeparateMockTarget(t *testing.T) {
+	srv, err := mock.New(mock.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(srv)
+	t.Cleanup(ts.Close)
+	code, stdout, stderr := runCmd(t, noEnv, "-target", ts.URL+"/beta", "-format", "progress")
+	if code != exitPassed {
+		t.Fatalf("exit status = %d; want %d\nstdout: %s\nstderr: %s", code, exitPassed, stdout, stderr)
+	}
+}
+
+// TestWrongServerFails checks that a target that answers but is not the API
+// makes the command exit 1 with a FAIL summary.
+func TestWrongServerFails(t *testing.T) {
+	ts := httptest.NewServer(http.NotFoundHandler())
+	t.Cleanup(ts.Close)
+	code, stdout, _ := runCmd(t, noEnv, "-target", ts.URL+"/beta", "-tags", "@live-safe", "-format", "progress")
+	if code != exitFailed {
+		t.Errorf("exit status = %d; want %d", code, exitFailed)
+	}
+	if !strings.Contains(stdout, "conformance: FAIL:") {
+		t.Errorf("stdout does not end with a FAIL summary line:\n%s", stdout)
+	}
+}
+
+// TestUnreachableTarget checks that a target that does not answer gives one
+// clear line, not a failure per scenario or a stack trace.
+func TestUnreachableTarget(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	code, stdout, stderr := runCmd(t, noEnv, "-target", "http://"+addr+"/beta")
+	if code != exitUsage {
+		t.Errorf("exit status = %d; want %d", code, exitUsage)
+	}
+	if got := strings.Count(strings.TrimSpace(stderr), "\n"); got != 0 || !strings.Contains(stderr, "does not answer") {
+		t.Errorf("stderr = %q; want one line saying the target does not answer", stderr)
+	}
+	if stdout != "" {
+		t.Errorf("stdout = %q; want nothing", stdout)
+	}
+}
+
+// TestOwnFeatures runs a team's own feature file with the same steps, and
+// checks that an undefined step fails the run (strict mode).
+func TestOwnFeatures(t *testing.T) {
+	tests := []struct {
+		name, feature string
+		want          int
+	}{
+		{"known steps", `Feature: Our own check
+  @live-safe @documented
+  Scenario: Our alert is readable
+    Given I am signed in with permission to read alerts
+    When I read the alert
+    Then the request succeeds with status 200
+    And the response is a valid "partnerSecurityAlertEntity"
+`, exitPassed},
+		{"undefined step", `Feature: Our own check
+  Scenario: A step nobody wrote
+    When I dance around the alert
+`, exitFailed},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			if err := os.WriteFile(filepath.Join(dir, "own.feature"), []byte(tt.feature), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			code, stdout, stderr := runCmd(t, noEnv, "-features", dir, "-format", "progress")
+			if code != tt.want {
+				t.Errorf("exit status = %d; want %d\nstdout: %s\nstderr: %s", code, tt.want, stdout, stderr)
+			}
+		})
+	}
+}
+
+// TestFlags checks flag errors and defaults.
+func TestFlags(t *testing.T) {
+	tests := []struct {
+		name    string
+		args    []string
+		env     map[string]string
+		wantErr string
+		check   func(options) string
+	}{
+		{name: "bad format", args: []string{"-format", "html"}, wantErr: `-format "html"`},
+		{name: "stray argument", args: []string{"features/"}, wantErr: "unexpected arguments"},
+		{name: "negative concurrency", args: []string{"-concurrency", "-1"}, wantErr: "-concurrency"},
+		{name: "mock runs concurrently", check: func(o options) string {
+			if o.concurrency <= 1 {
+				return "concurrency <= 1 for the built-in mock"
+			}
+			return ""
+		}},
+		{name: "a target runs one at a time", args: []string{"-target", "https://graph.microsoft.com/beta"}, check: func(o options) string {
+			if o.concurrency != 1 {
+				return "concurrency != 1 for a -target"
+			}
+			return ""
+		}},
+		{name: "token from GRAPH_TOKEN", env: map[string]string{"GRAPH_TOKEN": "t0k"}, check: func(o options) string {
+			if o.token != "t0k" {
+				return "token " + o.token + "; want t0k"
+			}
+			return ""
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			getenv := func(k string) string { return tt.env[k] }
+			o, err := parseFlags(tt.args, getenv, &bytes.Buffer{})
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("error = %v; want one containing %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if msg := tt.check(o); msg != "" {
+				t.Error(msg)
+			}
+		})
+	}
+}
