@@ -54,6 +54,11 @@ type options struct {
 	faultsFile  string
 	adminToken  string
 	throttle    float64
+	tls         bool   // serve HTTPS (tls.go)
+	tlsCert     string // PEM certificate file to serve instead of a generated one
+	tlsKey      string // its PEM private key
+	tlsCertOut  string // where the generated certificate's PEM is written
+	stateFile   string // bbolt file keeping sessions across restarts
 }
 
 // parseFlags is the one place flags are declared.
@@ -75,6 +80,11 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.StringVar(&o.faultsFile, "faults", "", "JSON file of fault rules in force from the start (one rule or {\"value\":[…]}, as POST /_mock/faults)")
 	fs.StringVar(&o.adminToken, "admin-token", "", "require 'Authorization: Bearer <token>' on the control API /_mock/ and accept it from any address (default: loopback clients only)")
 	fs.Float64Var(&o.throttle, "throttle", 0, "limit each session to this many requests per second (429 with Retry-After over it; 0 = no limit)")
+	fs.BoolVar(&o.tls, "tls", false, "serve HTTPS with a certificate generated at start for localhost, 127.0.0.1 and ::1")
+	fs.StringVar(&o.tlsCert, "tls-cert", "", "serve HTTPS with this PEM certificate (chain) file; needs -tls-key")
+	fs.StringVar(&o.tlsKey, "tls-key", "", "PEM private key of -tls-cert")
+	fs.StringVar(&o.tlsCertOut, "tls-cert-out", "", "with -tls, write the generated certificate (PEM) here for clients to trust (default "+defaultCertOut+")")
+	fs.StringVar(&o.stateFile, "state", "", "keep sessions in this bbolt file so acknowledged updates survive restarts (default: memory only)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -87,6 +97,9 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 // run serves until ctx is done. Subcommands (e.g. "token") are dispatched here
 // before flag parsing.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "token" {
+		return runToken(args[1:], time.Now(), stdout, stderr)
+	}
 	o, err := parseFlags(args, stderr)
 	if err != nil {
 		return err
@@ -117,11 +130,23 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return fmt.Errorf("-data %s: %w", o.dataFile, err)
 		}
 	}
+	if o.stateFile != "" {
+		if cfg.Persistence, err = mock.OpenState(o.stateFile); err != nil {
+			return fmt.Errorf("-state: %w", err)
+		}
+	}
 	srv, err := mock.New(cfg)
 	if err != nil {
+		if cfg.Persistence != nil {
+			cfg.Persistence.Close()
+		}
 		return err
 	}
 	defer srv.Close()
+	tlsConfig, err := serverTLS(o, time.Now, stdout)
+	if err != nil {
+		return err
+	}
 
 	ln, err := net.Listen("tcp", o.addr)
 	if err != nil {
@@ -134,11 +159,22 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		WriteTimeout:      5 * time.Minute, // injected latency may be long
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+		TLSConfig:         tlsConfig,
 	}
-	fmt.Fprintf(stdout, "alertmock: serving http://%s%s\n", ln.Addr(), openapi.BasePath)
+	scheme := "http"
+	if tlsConfig != nil {
+		scheme = "https"
+	}
+	fmt.Fprintf(stdout, "alertmock: serving %s://%s%s\n", scheme, ln.Addr(), openapi.BasePath)
 
 	errc := make(chan error, 1)
-	go func() { errc <- hs.Serve(ln) }()
+	go func() {
+		if tlsConfig != nil {
+			errc <- hs.ServeTLS(ln, "", "")
+			return
+		}
+		errc <- hs.Serve(ln)
+	}()
 	select {
 	case err := <-errc:
 		return err
