@@ -37,6 +37,7 @@ func TestBrokenServersFail(t *testing.T) {
 		{refserver.AnyContentType, []string{"status = 200; want 415"}},
 		{refserver.NoSizeLimit, []string{"want 413"}},
 		{refserver.NoPermissionCheck, []string{"status = 200; want 403"}},
+		{refserver.NoRetryAfter, []string{"missing the required header Retry-After"}},
 		{refserver.ExtraPropertyInBody, []string{"additionalProperties 'riskScore' not allowed"}},
 	}
 	for _, tt := range tests {

@@ -28,6 +28,8 @@ func (st *scenario) register(sc *godog.ScenarioContext) {
 	sc.Step(`^the alert under test$`, st.alertUnderTest)
 	sc.Step(`^the alert is "([^"]*)"$`, st.alertIs)
 	sc.Step(`^there are at least (\d+) alerts$`, st.atLeastAlerts)
+	sc.Step(`^the service will throttle my next request$`, st.willThrottle)
+	sc.Step(`^the service will fail my next request with status (\d+)$`, st.willFail)
 
 	// Updating.
 	sc.Step(`^I update the alert with:$`, st.updateWithDocString)
@@ -90,6 +92,7 @@ func (st *scenario) register(sc *godog.ScenarioContext) {
 	sc.Step(`^the listed alerts are ordered by "([^"]*)" (ascending|descending)$`, st.listedOrdered)
 
 	// Headers and the error envelope.
+	sc.Step(`^the response has the header "([^"]*)"$`, st.hasHeader)
 	sc.Step(`^the response header "([^"]*)" is JSON$`, st.headerIsJSON)
 	sc.Step(`^the response header "([^"]*)" is "([^"]*)"$`, st.headerIs)
 	sc.Step(`^the response header "([^"]*)" is a UUID$`, st.headerIsUUID)

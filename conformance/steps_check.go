@@ -562,6 +562,11 @@ func (st *scenario) header(name string) (string, error) {
 	return vals[0], nil
 }
 
+func (st *scenario) hasHeader(name string) error {
+	_, err := st.header(name)
+	return err
+}
+
 func (st *scenario) headerIsJSON(name string) error {
 	v, err := st.header(name)
 	if err != nil {

@@ -44,6 +44,7 @@ const (
 	NoSizeLimit            Flaw = "an oversized body is read"
 	NoPermissionCheck      Flaw = "a read-only token may update"
 	ExtraPropertyInBody    Flaw = "the alert carries a property the type does not have"
+	NoRetryAfter           Flaw = "a 429 carries no Retry-After"
 )
 
 // Server is the reference server; it implements http.Handler.
@@ -53,11 +54,12 @@ type Server struct {
 
 	mu       sync.Mutex
 	sessions map[string][]alert
+	faults   map[string]int // session → status of its next answer
 }
 
 // New returns a server with the given flaw (None for a correct one).
 func New(flaw Flaw) *Server {
-	return &Server{flaw: flaw, now: time.Now, sessions: make(map[string][]alert)}
+	return &Server{flaw: flaw, now: time.Now, sessions: make(map[string][]alert), faults: make(map[string]int)}
 }
 
 const (
@@ -89,6 +91,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("request-id", reqID)
 	}
 	w.Header().Set("client-request-id", clientID)
+	if r.URL.Path == "/_mock/faults" && r.Method == http.MethodPost {
+		s.addFault(w, r)
+		return
+	}
 	status, body, apiErr := s.serve(w, r)
 	if apiErr != nil {
 		s.writeError(w, apiErr, reqID, clientID)
@@ -149,13 +155,16 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) (int, any, *apiEr
 		}
 		return 0, nil, errorf(404, "ResourceNotFound", "Resource not found for the segment '%s'.", seg)
 	}
-	actor, canWrite, apiErr := s.authenticate(r)
-	if apiErr != nil {
-		return 0, nil, apiErr
-	}
 	session := r.Header.Get("X-Mock-Session")
 	if session == "" {
 		session = "default"
+	}
+	if e := s.fault(w, session); e != nil {
+		return 0, nil, e
+	}
+	actor, canWrite, apiErr := s.authenticate(r)
+	if apiErr != nil {
+		return 0, nil, apiErr
 	}
 	switch {
 	case id == "":
@@ -572,4 +581,39 @@ func newUUID() string {
 	b[6] = b[6]&0x0f | 0x40
 	b[8] = b[8]&0x3f | 0x80
 	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
+}
+
+// addFault takes a control-API fault rule of the kind the harness sends: one
+// status for the next request of one session.
+func (s *Server) addFault(w http.ResponseWriter, r *http.Request) {
+	var rule struct {
+		Status  int    `json:"status"`
+		Session string `json:"session"`
+	}
+	if err := json.NewDecoder(r.Body).Decode(&rule); err != nil || rule.Status == 0 {
+		s.writeError(w, errorf(400, "BadRequest", "Invalid fault rule."), w.Header().Get("request-id"), w.Header().Get("client-request-id"))
+		return
+	}
+	s.mu.Lock()
+	s.faults[rule.Session] = rule.Status
+	s.mu.Unlock()
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusCreated)
+	_ = json.NewEncoder(w).Encode(map[string]any{"value": []any{rule}})
+}
+
+// fault returns the pending fault of a session, once.
+func (s *Server) fault(w http.ResponseWriter, session string) *apiError {
+	s.mu.Lock()
+	status, ok := s.faults[session]
+	delete(s.faults, session)
+	s.mu.Unlock()
+	if !ok {
+		return nil
+	}
+	codes := map[int]string{429: "TooManyRequests", 500: "InternalServerError", 503: "ServiceUnavailable", 504: "GatewayTimeout"}
+	if status == http.StatusTooManyRequests && s.flaw != NoRetryAfter {
+		w.Header().Set("Retry-After", "1")
+	}
+	return errorf(status, codes[status], "Injected fault.")
 }

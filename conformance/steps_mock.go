@@ -1,0 +1,45 @@
+package conformance
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+)
+
+// faultsPath is the mock's control endpoint for fault rules (see
+// openapi/control.yaml); it is outside the Graph contract, so its answers are
+// not checked against the description.
+const faultsPath = "/_mock/faults"
+
+// injectFault asks the mock to answer the scenario's next request with status:
+// a fault rule limited to this scenario's session, firing once.
+func (st *scenario) injectFault(ctx context.Context, status int) error {
+	rule, _ := json.Marshal(map[string]any{"kind": "status", "status": status, "session": st.session, "times": 1})
+	u := st.suite.base.Scheme + "://" + st.suite.base.Host + faultsPath
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, bytes.NewReader(rule))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := st.suite.cfg.Client.Do(req)
+	if err != nil {
+		return fmt.Errorf("this step needs the mock's control API (the scenario is @mock-only): POST %s: %w", u, err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusCreated {
+		return fmt.Errorf("this step needs the mock's control API (the scenario is @mock-only): POST %s answered %d: %s", u, resp.StatusCode, excerpt(body))
+	}
+	return nil
+}
+
+func (st *scenario) willThrottle(ctx context.Context) error {
+	return st.injectFault(ctx, http.StatusTooManyRequests)
+}
+
+func (st *scenario) willFail(ctx context.Context, status int) error {
+	return st.injectFault(ctx, status)
+}
