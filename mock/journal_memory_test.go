@@ -1,0 +1,121 @@
+package mock
+
+import (
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"runtime"
+	"strings"
+	"testing"
+)
+
+// liveHeap returns the bytes of live heap objects after a full collection.
+func liveHeap() uint64 {
+	runtime.GC()
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return ms.HeapAlloc
+}
+
+// clientHeader is what a typical Graph client sends (a Kiota SDK): about
+// 1.4 KB of headers, most of it the token.
+func clientHeader(session string) http.Header {
+	token := jwt(map[string]any{
+		"aud": "https://graph.microsoft.com", "iss": "https://sts.windows.net/t/", "ver": "1.0",
+		"scp": "PartnerSecurity.ReadWrite.All", "upn": "dana@contoso.com", "tid": "1889e718-414b-4bad-8bbe-c1135bd39a41",
+		"appid": "de8bc8b5-d9f9-48b1-a8ad-b748da725064", "oid": "5c6e8b7d-5f52-4ea3-a42f-3dbd8a7f1e31",
+		"name": "Dana Swope", "family_name": "Swope", "given_name": "Dana", "ipaddr": "203.0.113.7",
+		"wids": []string{"b79fbf4d-3ef9-4689-8143-76b194e85509"}, "xms_tcdt": 1289241547, "uti": strings.Repeat("x", 22),
+		"rh": strings.Repeat("y", 60), "sub": strings.Repeat("z", 43), "iat": 1700000000, "nbf": 1700000000, "exp": 4102444800,
+	}) + strings.Repeat("s", 342) // the size of an RS256 signature
+	return http.Header{
+		"Authorization":     {"Bearer " + token},
+		"Content-Type":      {"application/json"},
+		"Accept":            {"application/json"},
+		"User-Agent":        {"kiota-go/1.0.0"},
+		"Sdkversion":        {"graph-go-beta/0.120.0, graph-go-core/1.2.1 (hostOS=linux; hostArch=amd64; runtimeEnvironment=go1.26;)"},
+		"Client-Request-Id": {"0f9e0c44-5b7a-4b8a-9d4f-2b8d0c2e7a11"},
+		HeaderSession:       {session},
+	}
+}
+
+// TestJournalMemoryBounded fills the journals of 1,000 sessions, then sends
+// as many requests again: the ring overwrites, so the heap does not grow.
+// It logs the journal's bytes per session.
+func TestJournalMemoryBounded(t *testing.T) {
+	const sessions, size = 1000, 20
+	j := NewJournal(size, 0, nil)
+	headers := make([]http.Header, sessions)
+	for i := range headers {
+		headers[i] = clientHeader(fmt.Sprintf("session-%04d", i))
+	}
+	body := `{"status":"resolved","resolvedReason":"fraud"}`
+	fill := func() {
+		for i := 0; i < sessions; i++ {
+			for k := 0; k < size; k++ {
+				j.Record(headers[i].Get(HeaderSession), JournalEntry{
+					Method: "PATCH", Path: "/beta/security/partner/securityAlerts/" + documentedID,
+					Header: redactHeader(headers[i]), Body: strings.Clone(body), Status: 200,
+					RequestID: fmt.Sprintf("%036d", k),
+				})
+			}
+		}
+	}
+	before := liveHeap()
+	fill()
+	full := liveHeap()
+	fill()
+	again := liveHeap()
+	perSession := float64(full-before) / sessions
+	t.Logf("journal: %d sessions × %d entries: %.0f bytes per session (%.0f per entry)", sessions, size, perSession, perSession/size)
+	if again > full+full/10 {
+		t.Errorf("heap grew from %d to %d bytes on overwriting full journals; want it bounded", full, again)
+	}
+	runtime.KeepAlive(j)
+	runtime.KeepAlive(headers)
+}
+
+// BenchmarkMemoryPerSession measures what 1,000 sessions cost a server whose
+// journals are full: each session sends JournalSize (100) requests, half
+// PATCHes flipping the documented alert, half list GETs, through the whole
+// stack. It reports the bytes per session of the journal and of the alert
+// state (sessions share the seed until they change an alert). Run it with
+// -benchtime=1x; the numbers are in the README.
+func BenchmarkMemoryPerSession(b *testing.B) {
+	const sessions = 1000
+	for range b.N {
+		s, err := New(Config{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		size := s.Journal().Size()
+		before := liveHeap()
+		for i := 0; i < sessions; i++ {
+			h := clientHeader(fmt.Sprintf("session-%04d", i))
+			for k := 0; k < size; k++ {
+				var r *http.Request
+				if k%2 == 0 {
+					status := [...]string{"investigating", "resolved", "active"}[k/2%3]
+					r = httptest.NewRequest(http.MethodPatch, "/beta/security/partner/securityAlerts/"+documentedID,
+						strings.NewReader(`{"status":"`+status+`"}`))
+				} else {
+					r = httptest.NewRequest(http.MethodGet, "/beta/security/partner/securityAlerts?$top=5&$filter=status%20eq%20'active'", nil)
+				}
+				r.Header = h.Clone()
+				w := httptest.NewRecorder()
+				s.ServeHTTP(w, r)
+				if w.Code != http.StatusOK {
+					b.Fatalf("status %d: %s", w.Code, w.Body)
+				}
+			}
+		}
+		all := liveHeap()
+		s.Journal().ClearAll()
+		withoutJournal := liveHeap()
+		b.ReportMetric(float64(all-before)/sessions, "B/session")
+		b.ReportMetric(float64(all-withoutJournal)/sessions, "journal-B/session")
+		b.ReportMetric(float64(withoutJournal-before)/sessions, "state-B/session")
+		runtime.KeepAlive(s)
+	}
+}
