@@ -46,6 +46,7 @@ func (st *scenario) register(sc *godog.ScenarioContext) {
 	sc.Step(`^I read the alert$`, st.readAlert)
 	sc.Step(`^I read the alert selecting "([^"]*)"$`, st.readAlertSelecting)
 	sc.Step(`^I read the alert with the id "([^"]*)"$`, st.readAlertByID)
+	sc.Step(`^I read the alert in a new session$`, st.readAlertNewSession)
 	sc.Step(`^I list the alerts$`, st.listAlerts)
 	sc.Step(`^I list the alerts with "([^"]*)"$`, st.listAlertsWith)
 	sc.Step(`^I read every page of the alerts with "([^"]*)"$`, st.readEveryPage)
@@ -82,6 +83,11 @@ func (st *scenario) register(sc *godog.ScenarioContext) {
 	// Lists and pages.
 	sc.Step(`^every listed alert has "([^"]*)" "([^"]*)"$`, st.everyListedHas)
 	sc.Step(`^every listed alert has only the properties "([^"]*)"$`, st.everyListedHasOnly)
+	sc.Step(`^no listed alert has "([^"]*)" "([^"]*)"$`, st.noListedHas)
+	sc.Step(`^every listed alert has "([^"]*)" one of "([^"]*)"$`, st.everyListedOneOf)
+	sc.Step(`^every listed alert has "([^"]*)" on or after "([^"]*)"$`, st.everyListedOnOrAfter)
+	sc.Step(`^the listed alerts are ordered by "([^"]*)" as "([^"]*)"$`, st.listedOrderedAs)
+	sc.Step(`^every page had the same "@odata.count"$`, st.everyPageSameCount)
 	sc.Step(`^the "@odata.count" is at least the number of listed alerts$`, st.countAtLeastListed)
 	sc.Step(`^(\d+) alerts? (?:is|are) listed$`, st.nListed)
 	sc.Step(`^there is a next page link that keeps "([^"]*)"$`, st.nextLinkKeeps)
@@ -280,6 +286,14 @@ func (st *scenario) readAlertSelecting(ctx context.Context, props string) error 
 
 func (st *scenario) readAlertByID(ctx context.Context, id string) error {
 	return st.do(ctx, request{method: http.MethodGet, target: alertPath(id), auth: st.auth})
+}
+
+// readAlertNewSession reads the alert under a session id never used before.
+func (st *scenario) readAlertNewSession(ctx context.Context) error {
+	own := st.session
+	st.session = st.suite.cfg.NewID()
+	defer func() { st.session = own }()
+	return st.readAlert(ctx)
 }
 
 func (st *scenario) listAlerts(ctx context.Context) error {

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -381,6 +382,89 @@ func (st *scenario) everyListedHasOnly(props string) error {
 	for i, a := range alerts {
 		if err := hasOnly(fmt.Sprintf("value[%d]", i), a, props); err != nil {
 			return err
+		}
+	}
+	return nil
+}
+
+func (st *scenario) noListedHas(name, value string) error {
+	alerts, err := st.listedAlerts()
+	if err != nil {
+		return err
+	}
+	for i, a := range alerts {
+		if a[name] == value {
+			return fmt.Errorf("value[%d] (id %s) has %q = %q; want no such alert", i, show(a["id"]), name, value)
+		}
+	}
+	return nil
+}
+
+func (st *scenario) everyListedOneOf(name, values string) error {
+	alerts, err := st.listedAlerts()
+	if err != nil {
+		return err
+	}
+	allowed := strings.Split(values, ",")
+	for i, a := range alerts {
+		if s, _ := a[name].(string); !slices.Contains(allowed, s) {
+			return fmt.Errorf("value[%d] (id %s) has %q = %s; want one of %s", i, show(a["id"]), name, show(a[name]), values)
+		}
+	}
+	return nil
+}
+
+func (st *scenario) everyListedOnOrAfter(name, since string) error {
+	t0, err := time.Parse(time.RFC3339Nano, since)
+	if err != nil {
+		return fmt.Errorf("step value %q is not a date-time: %w", since, err)
+	}
+	alerts, err := st.listedAlerts()
+	if err != nil {
+		return err
+	}
+	for i, a := range alerts {
+		s, _ := a[name].(string)
+		t, err := time.Parse(time.RFC3339Nano, s)
+		if err != nil || t.Before(t0) {
+			return fmt.Errorf("value[%d] (id %s) has %q = %s; want a date-time on or after %s", i, show(a["id"]), name, show(a[name]), since)
+		}
+	}
+	return nil
+}
+
+// listedOrderedAs checks that the listed alerts are ordered by a property whose
+// values rank in the given order (an enum's member order).
+func (st *scenario) listedOrderedAs(name, order string) error {
+	alerts, err := st.listedAlerts()
+	if err != nil {
+		return err
+	}
+	rank := strings.Split(order, ",")
+	prev := -1
+	for i, a := range alerts {
+		s, _ := a[name].(string)
+		r := slices.Index(rank, s)
+		if r < 0 {
+			return fmt.Errorf("value[%d] has %q = %s; want one of %s", i, name, show(a[name]), order)
+		}
+		if r < prev {
+			return fmt.Errorf("value[%d] has %q = %q after %q; want the order %s", i, name, s, rank[prev], order)
+		}
+		prev = r
+	}
+	return nil
+}
+
+func (st *scenario) everyPageSameCount() error {
+	if len(st.pages) == 0 {
+		return errors.New("no pages were read")
+	}
+	first, _ := st.pages[0].json.(map[string]any)
+	for i, p := range st.pages[1:] {
+		obj, _ := p.json.(map[string]any)
+		if !reflect.DeepEqual(obj["@odata.count"], first["@odata.count"]) {
+			return fmt.Errorf("page %d has \"@odata.count\" = %s; want %s as on page 1", i+2, show(obj["@odata.count"]), show(first["@odata.count"]))
 		}
 	}
 	return nil

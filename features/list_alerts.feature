@@ -33,6 +33,25 @@ Feature: List, filter and page through alerts
     And every listed alert has "status" "active"
 
   @documented
+  Scenario: Only alerts that are not resolved
+    When I list the alerts with "$filter=status ne 'resolved'"
+    Then the request succeeds with status 200
+    And no listed alert has "status" "resolved"
+
+  @assumption
+  Scenario: Alerts that meet either of two conditions
+    When I list the alerts with "$filter=(severity eq 'high' or severity eq 'low') and status ne 'resolved'"
+    Then the request succeeds with status 200
+    And every listed alert has "severity" one of "high,low"
+    And no listed alert has "status" "resolved"
+
+  @assumption
+  Scenario: Alerts detected since a date
+    When I list the alerts with "$filter=detectedDateTime ge 2024-06-01T00:00:00Z"
+    Then the request succeeds with status 200
+    And every listed alert has "detectedDateTime" on or after "2024-06-01T00:00:00Z"
+
+  @documented
   Scenario: Only some properties
     When I list the alerts with "$select=id,status,severity"
     Then the request succeeds with status 200
@@ -69,6 +88,7 @@ Feature: List, filter and page through alerts
     And every page but the last had a next page link that keeps "$top=2&$count=true"
     And the last page had no next page link
     And the alerts read number the "@odata.count", with no alert twice
+    And every page had the same "@odata.count"
 
   @assumption
   Scenario: Newest alerts first
@@ -83,6 +103,12 @@ Feature: List, filter and page through alerts
     And the listed alerts are ordered by "detectedDateTime" ascending
 
   @assumption
+  Scenario: Ordering by severity follows the order of the severity values
+    When I list the alerts with "$orderby=severity"
+    Then the request succeeds with status 200
+    And the listed alerts are ordered by "severity" as "informational,high,medium,low,unknownFutureValue"
+
+  @assumption
   Scenario Outline: A query option the service cannot honour is refused with its name: <query>
     When I list the alerts with "<query>"
     Then the request fails with status 400 and error code "BadRequest"
@@ -92,6 +118,8 @@ Feature: List, filter and page through alerts
       | query                        | option    |
       | $top=0                       | '$top'    |
       | $top=many                    | '$top'    |
+      | $top=1000                    | '$top'    |
+      | $expand=activityLogs         | '$expand' |
       | $skip=-1                     | '$skip'   |
       | $count=perhaps               | '$count'  |
       | $select=id,bogus             | '$select' |

@@ -44,3 +44,13 @@ Feature: Read an alert back
     And I remember the alert
     And I read the alert
     Then the alert is the one I remembered
+
+  @mock-only @assumption
+  Scenario: A change in one session is not seen in another
+    When I read the alert
+    And I remember the alert
+    And I change the alert's status to "investigating"
+    And I change the alert's status to "resolved" with the reason "fraud"
+    And I read the alert in a new session
+    Then the request succeeds with status 200
+    And the alert is the one I remembered

@@ -65,6 +65,26 @@ Feature: Update the status of an alert
     And the alert's "status" is "resolved"
     And the alert's "resolvedReason" is null
 
+  @assumption
+  Scenario: Clearing the reason of a resolved alert
+    Given the alert is "active"
+    And I change the alert's status to "resolved" with the reason "fraud"
+    When I update the alert with:
+      """
+      {"status": "resolved", "resolvedReason": null}
+      """
+    Then the request succeeds with status 200
+    And the alert's "status" is "resolved"
+    And the alert's "resolvedReason" is null
+
+  @assumption
+  Scenario: A reason the client does not know yet leaves the reason as it was
+    Given the alert is "active"
+    And I change the alert's status to "resolved" with the reason "fraud"
+    When I change the alert's status to "resolved" with the reason "unknownFutureValue"
+    Then the request succeeds with status 200
+    And the alert's "resolvedReason" is "fraud"
+
   @documented
   Scenario: The type annotation of an earlier documented example is accepted
     Given the alert is "active"

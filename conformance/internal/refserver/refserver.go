@@ -319,29 +319,6 @@ func (s *Server) get(r *http.Request, session, id string) (int, any, *apiError) 
 	return 0, nil, errorf(404, "ResourceNotFound", "The alert '%s' does not exist.", id)
 }
 
-// filter is a conjunction of "property eq 'value'" terms.
-func parseFilter(v string) (func(map[string]any) bool, *apiError) {
-	var terms [][2]string
-	for _, t := range strings.Split(v, " and ") {
-		f := strings.SplitN(strings.TrimSpace(t), " ", 3)
-		if len(f) != 3 || f[1] != "eq" || !strings.HasPrefix(f[2], "'") || !strings.HasSuffix(f[2], "'") || len(f[2]) < 2 {
-			return nil, errorf(400, "BadRequest", "Invalid query option '$filter': cannot read '%s'.", t)
-		}
-		if !slices.Contains([]string{"status", "severity", "confidenceLevel", "alertType", "resolvedReason"}, f[0]) {
-			return nil, errorf(400, "BadRequest", "Invalid query option '$filter': property '%s' cannot be filtered.", f[0])
-		}
-		terms = append(terms, [2]string{f[0], f[2][1 : len(f[2])-1]})
-	}
-	return func(m map[string]any) bool {
-		for _, t := range terms {
-			if m[t[0]] != t[1] {
-				return false
-			}
-		}
-		return true
-	}, nil
-}
-
 func (s *Server) list(r *http.Request, session string) (int, any, *apiError) {
 	q := query(r)
 	top, skip := 100, 0
@@ -370,7 +347,7 @@ func (s *Server) list(r *http.Request, session string) (int, any, *apiError) {
 			return 0, nil, e
 		}
 	}
-	match := func(map[string]any) bool { return true }
+	var match predicate = func(map[string]any) bool { return true }
 	if v, ok := q["$filter"]; ok && s.flaw != FilterIgnored {
 		var e *apiError
 		if match, e = parseFilter(v); e != nil {
@@ -379,19 +356,9 @@ func (s *Server) list(r *http.Request, session string) (int, any, *apiError) {
 	}
 	var less func(a, b map[string]any) bool
 	if v, ok := q["$orderby"]; ok {
-		f := strings.Fields(v)
-		if len(f) == 0 || f[0] != "detectedDateTime" || len(f) > 2 || (len(f) == 2 && f[1] != "asc" && f[1] != "desc") {
-			return 0, nil, errorf(400, "BadRequest", "Invalid value '%s' for query option '$orderby'.", v)
-		}
-		desc := len(f) == 2 && f[1] == "desc"
-		less = func(a, b map[string]any) bool {
-			x, y := a["detectedDateTime"].(string), b["detectedDateTime"].(string)
-			ta, _ := time.Parse(time.RFC3339Nano, x)
-			tb, _ := time.Parse(time.RFC3339Nano, y)
-			if desc {
-				return ta.After(tb)
-			}
-			return ta.Before(tb)
+		var e *apiError
+		if less, e = parseOrderBy(v); e != nil {
+			return 0, nil, e
 		}
 	}
 	for k := range q {
@@ -616,4 +583,29 @@ func (s *Server) fault(w http.ResponseWriter, session string) *apiError {
 		w.Header().Set("Retry-After", "1")
 	}
 	return errorf(status, codes[status], "Injected fault.")
+}
+
+// severityOrder is the numeric order of securityAlertSeverity members.
+var severityOrder = map[string]int{"informational": 0, "high": 1, "medium": 2, "low": 3, "unknownFutureValue": 4}
+
+// parseOrderBy reads "detectedDateTime|severity [asc|desc]".
+func parseOrderBy(v string) (func(a, b map[string]any) bool, *apiError) {
+	f := strings.Fields(v)
+	if len(f) == 0 || len(f) > 2 || (f[0] != "detectedDateTime" && f[0] != "severity") || (len(f) == 2 && f[1] != "asc" && f[1] != "desc") {
+		return nil, errorf(400, "BadRequest", "Invalid value '%s' for query option '$orderby'.", v)
+	}
+	desc := len(f) == 2 && f[1] == "desc"
+	key := func(m map[string]any) float64 {
+		if f[0] == "severity" {
+			return float64(severityOrder[m["severity"].(string)])
+		}
+		t, _ := time.Parse(time.RFC3339Nano, m["detectedDateTime"].(string))
+		return float64(t.UnixNano())
+	}
+	return func(a, b map[string]any) bool {
+		if desc {
+			return key(a) > key(b)
+		}
+		return key(a) < key(b)
+	}, nil
 }

@@ -1,0 +1,154 @@
+package refserver
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+// predicate is a parsed $filter.
+type predicate func(map[string]any) bool
+
+// filterParser reads the $filter subset the features use: eq/ne on enum and
+// string properties, ge/le/gt/lt on detectedDateTime, and, or, parentheses.
+type filterParser struct {
+	toks []string
+	pos  int
+}
+
+// tokenize splits a filter into words, quoted strings and parentheses.
+func tokenize(s string) ([]string, error) {
+	var toks []string
+	for i := 0; i < len(s); {
+		switch c := s[i]; {
+		case c == ' ':
+			i++
+		case c == '(' || c == ')':
+			toks = append(toks, string(c))
+			i++
+		case c == '\'':
+			j := i + 1
+			for j < len(s) && s[j] != '\'' {
+				j++
+			}
+			if j == len(s) {
+				return nil, fmt.Errorf("unterminated string")
+			}
+			toks = append(toks, s[i:j+1])
+			i = j + 1
+		default:
+			j := i
+			for j < len(s) && s[j] != ' ' && s[j] != '(' && s[j] != ')' {
+				j++
+			}
+			toks = append(toks, s[i:j])
+			i = j
+		}
+	}
+	return toks, nil
+}
+
+func parseFilter(s string) (predicate, *apiError) {
+	toks, err := tokenize(s)
+	if err != nil {
+		return nil, errorf(400, "BadRequest", "Invalid query option '$filter': %v.", err)
+	}
+	p := &filterParser{toks: toks}
+	pred, err := p.or()
+	if err == nil && p.pos != len(p.toks) {
+		err = fmt.Errorf("unexpected '%s'", p.toks[p.pos])
+	}
+	if err != nil {
+		return nil, errorf(400, "BadRequest", "Invalid query option '$filter': %v.", err)
+	}
+	return pred, nil
+}
+
+func (p *filterParser) peek() string {
+	if p.pos < len(p.toks) {
+		return p.toks[p.pos]
+	}
+	return ""
+}
+
+func (p *filterParser) or() (predicate, error) {
+	left, err := p.and()
+	for err == nil && p.peek() == "or" {
+		p.pos++
+		var right predicate
+		if right, err = p.and(); err == nil {
+			l := left
+			left = func(m map[string]any) bool { return l(m) || right(m) }
+		}
+	}
+	return left, err
+}
+
+func (p *filterParser) and() (predicate, error) {
+	left, err := p.term()
+	for err == nil && p.peek() == "and" {
+		p.pos++
+		var right predicate
+		if right, err = p.term(); err == nil {
+			l := left
+			left = func(m map[string]any) bool { return l(m) && right(m) }
+		}
+	}
+	return left, err
+}
+
+var filterable = []string{"status", "severity", "confidenceLevel", "alertType", "resolvedReason", "customerTenantId", "subscriptionId"}
+
+func (p *filterParser) term() (predicate, error) {
+	if p.peek() == "(" {
+		p.pos++
+		pred, err := p.or()
+		if err != nil {
+			return nil, err
+		}
+		if p.peek() != ")" {
+			return nil, fmt.Errorf("missing ')'")
+		}
+		p.pos++
+		return pred, nil
+	}
+	if p.pos+3 > len(p.toks) {
+		return nil, fmt.Errorf("incomplete comparison")
+	}
+	prop, op, lit := p.toks[p.pos], p.toks[p.pos+1], p.toks[p.pos+2]
+	p.pos += 3
+	if prop == "detectedDateTime" {
+		t, err := time.Parse(time.RFC3339Nano, lit)
+		if err != nil {
+			return nil, fmt.Errorf("'%s' is not a date-time", lit)
+		}
+		cmp := map[string]func(time.Time) bool{
+			"eq": func(x time.Time) bool { return x.Equal(t) }, "ne": func(x time.Time) bool { return !x.Equal(t) },
+			"ge": func(x time.Time) bool { return !x.Before(t) }, "le": func(x time.Time) bool { return !x.After(t) },
+			"gt": func(x time.Time) bool { return x.After(t) }, "lt": func(x time.Time) bool { return x.Before(t) },
+		}[op]
+		if cmp == nil {
+			return nil, fmt.Errorf("unknown operator '%s'", op)
+		}
+		return func(m map[string]any) bool {
+			s, _ := m[prop].(string)
+			x, err := time.Parse(time.RFC3339Nano, s)
+			return err == nil && cmp(x)
+		}, nil
+	}
+	if !slices.Contains(filterable, prop) {
+		return nil, fmt.Errorf("property '%s' cannot be filtered", prop)
+	}
+	if len(lit) < 2 || !strings.HasPrefix(lit, "'") || !strings.HasSuffix(lit, "'") {
+		return nil, fmt.Errorf("'%s' is not a string literal", lit)
+	}
+	val := lit[1 : len(lit)-1]
+	switch op {
+	case "eq":
+		return func(m map[string]any) bool { return m[prop] == val }, nil
+	case "ne":
+		return func(m map[string]any) bool { return m[prop] != val }, nil
+	}
+	return nil, fmt.Errorf("unknown operator '%s'", op)
+}
