@@ -3,6 +3,7 @@ package conformance_test
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/http/httptest"
 	"os"
 
@@ -31,15 +32,10 @@ func Example() {
 		Name:                "conformance",
 		ScenarioInitializer: suite.InitializeScenario,
 		Options: &godog.Options{
-			Format: "progress", Output: &discard{}, FS: features.FS(), Paths: []string{"."},
+			Format: "progress", Output: io.Discard, FS: features.FS(), Paths: []string{"."},
 			Tags: "@live-safe", Strict: true, Concurrency: 1,
 		},
 	}.Run()
 	fmt.Println("exit status:", status)
 	// Output: exit status: 0
 }
-
-// discard is an io.Writer that drops what it is given.
-type discard struct{}
-
-func (*discard) Write(p []byte) (int, error) { return len(p), nil }
