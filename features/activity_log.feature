@@ -1,4 +1,3 @@
-@live-writes
 Feature: Activity log and resolution details
   Every status change is recorded in the alert's activity log with who made it and
   when, and a resolved alert says who resolved it and when.
@@ -7,7 +6,7 @@ Feature: Activity log and resolution details
     Given I am signed in with permission to update alerts
     And the alert under test
 
-  @documented
+  @live-writes @documented
   Scenario: Starting an investigation is recorded in the activity log
     Given the alert is "active"
     When I change the alert's status to "investigating"
@@ -17,7 +16,7 @@ Feature: Activity log and resolution details
     And the newest activity log entry was made by the signed-in user
     And the newest activity log entry was made at the time of the update
 
-  @documented
+  @live-writes @documented
   Scenario: Resolving records who resolved the alert and when
     Given the alert is "investigating"
     When I change the alert's status to "resolved" with the reason "ignore"
@@ -27,7 +26,7 @@ Feature: Activity log and resolution details
     And the alert's "resolvedBy" is the signed-in user
     And the alert's "resolvedOnDateTime" is the time of the update
 
-  @documented
+  @live-writes @documented
   Scenario: Each change adds its own entry, in order
     Given the alert is "active"
     When I change the alert's status to "investigating"
@@ -36,7 +35,7 @@ Feature: Activity log and resolution details
     Then the activity log has 2 new entries
     And the newest activity log entry records a change from "investigating" to "resolved"
 
-  @assumption
+  @live-writes @assumption
   Scenario: Reopening a resolved alert clears its resolution
     Given the alert is "resolved"
     When I change the alert's status to "active"

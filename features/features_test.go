@@ -6,8 +6,8 @@ import (
 	"testing"
 )
 
-// TestEveryFeatureIsTagged checks that every scenario says where it may run and
-// what it rests on, as the README promises.
+// TestEveryFeatureIsTagged checks that every scenario says, with exactly one tag
+// each, where it may run and what it rests on, as the README promises.
 func TestEveryFeatureIsTagged(t *testing.T) {
 	names, err := fs.Glob(FS(), "*.feature")
 	if err != nil {
@@ -34,10 +34,17 @@ func TestEveryFeatureIsTagged(t *testing.T) {
 			case strings.HasPrefix(line, "Scenario"):
 				tags := featureTags + " " + strings.Join(pending, " ")
 				pending = nil
-				where := strings.Contains(tags, "@live-safe") || strings.Contains(tags, "@live-writes") || strings.Contains(tags, "@mock-only")
-				basis := strings.Contains(tags, "@documented") || strings.Contains(tags, "@assumption")
-				if !where || !basis {
-					t.Errorf("%s:%d %q has tags %q; want one of @live-safe/@live-writes/@mock-only and one of @documented/@assumption", name, i+1, line, strings.TrimSpace(tags))
+				where, basis := 0, 0
+				for _, tag := range strings.Fields(tags) {
+					switch tag {
+					case "@live-safe", "@live-writes", "@mock-only":
+						where++
+					case "@documented", "@assumption":
+						basis++
+					}
+				}
+				if where != 1 || basis != 1 {
+					t.Errorf("%s:%d %q has tags %q; want exactly one of @live-safe/@live-writes/@mock-only and exactly one of @documented/@assumption", name, i+1, line, strings.TrimSpace(tags))
 				}
 			case line == "" || strings.HasPrefix(line, "#"):
 			default:
