@@ -23,6 +23,12 @@ Feature: Read an alert back
     And the alert has only the properties "id,status"
     And the "@odata.context" ends with "$metadata#security/partner/securityAlerts(id,status)/$entity"
 
+  @live-safe @assumption
+  Scenario: Selecting a property the alert does not have is refused with its name
+    When I read the alert selecting "id,colour"
+    Then the request fails with status 400 and error code "BadRequest"
+    And the error message mentions "'$select'"
+
   @live-safe @documented
   Scenario: Reading with the permission to read alerts only
     Given I am signed in with permission to read alerts

@@ -119,11 +119,17 @@ Feature: Update the status of an alert
     And the activity log has 0 new entries
 
   @assumption
-  Scenario: A charset parameter on the JSON Content-Type is accepted
+  Scenario Outline: A JSON body is accepted whatever the letter case and parameters of its type: <type>
     Given the alert is "active"
-    When I update the alert with the Content-Type "application/json; charset=utf-8" and the body:
+    When I update the alert with the Content-Type "<type>" and the body:
       """
       {"status": "investigating"}
       """
     Then the request succeeds with status 200
     And the alert's "status" is "investigating"
+
+    Examples:
+      | type                                     |
+      | application/json; charset=utf-8          |
+      | application/json;odata.metadata=minimal  |
+      | Application/JSON                         |
