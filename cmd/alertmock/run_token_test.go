@@ -8,6 +8,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -226,13 +227,23 @@ func serveRun(tb testing.TB, args ...string) (baseURL string, printed []string) 
 // decodes the JSON answer.
 func call(tb testing.TB, client *http.Client, method, url, token, session, body string) (int, map[string]any) {
 	tb.Helper()
+	status, m, err := tryCall(client, method, url, token, session, body)
+	if err != nil {
+		tb.Fatalf("%s %s: %v", method, url, err)
+	}
+	return status, m
+}
+
+// tryCall is call returning its error (transport failure or a body that is
+// not a JSON object) instead of failing the test.
+func tryCall(client *http.Client, method, url, token, session, body string) (int, map[string]any, error) {
 	var rd io.Reader
 	if body != "" {
 		rd = strings.NewReader(body)
 	}
 	req, err := http.NewRequest(method, url, rd)
 	if err != nil {
-		tb.Fatal(err)
+		return 0, nil, err
 	}
 	req.Header.Set("Authorization", "Bearer "+token)
 	req.Header.Set("X-Mock-Session", session)
@@ -241,18 +252,18 @@ func call(tb testing.TB, client *http.Client, method, url, token, session, body 
 	}
 	resp, err := client.Do(req)
 	if err != nil {
-		tb.Fatal(err)
+		return 0, nil, err
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
 	if err != nil {
-		tb.Fatal(err)
+		return 0, nil, err
 	}
 	var m map[string]any
 	if err := json.Unmarshal(b, &m); err != nil {
-		tb.Fatalf("%s %s: body is not JSON: %v\n%s", method, url, err, b)
+		return resp.StatusCode, nil, fmt.Errorf("body is not a JSON object: %w\n%s", err, b)
 	}
-	return resp.StatusCode, m
+	return resp.StatusCode, m, nil
 }
 
 // errCode reads the code of a Graph error envelope.

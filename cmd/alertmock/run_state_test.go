@@ -1,0 +1,224 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"net/http"
+	"os/exec"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// buildBinary builds the alertmock command into a temporary directory.
+func buildBinary(tb testing.TB) string {
+	tb.Helper()
+	if testing.Short() {
+		tb.Skip("builds and runs the binary; skipped with -short")
+	}
+	goTool, err := exec.LookPath("go")
+	if err != nil {
+		tb.Skipf("go tool not on PATH: %v", err)
+	}
+	bin := filepath.Join(tb.TempDir(), "alertmock")
+	out, err := exec.Command(goTool, "build", "-o", bin, ".").CombinedOutput()
+	if err != nil {
+		tb.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// process is a running alertmock binary.
+type process struct {
+	cmd    *exec.Cmd
+	base   string        // base URL it printed
+	exited chan struct{} // closed when the process has ended
+}
+
+// startBinary starts bin with args (and -addr 127.0.0.1:0) and waits for the
+// base URL it prints. The process is killed at cleanup if still running.
+func startBinary(tb testing.TB, bin string, args ...string) *process {
+	tb.Helper()
+	cmd := exec.Command(bin, append([]string{"-addr", "127.0.0.1:0", "-log-level", "error"}, args...)...)
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		tb.Fatal(err)
+	}
+	p := &process{cmd: cmd, exited: make(chan struct{})}
+	found := make(chan string, 1)
+	var waitErr error
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			if u, ok := strings.CutPrefix(sc.Text(), "alertmock: serving "); ok {
+				found <- u
+			}
+		}
+		waitErr = cmd.Wait()
+		close(p.exited)
+	}()
+	tb.Cleanup(func() {
+		cmd.Process.Kill() // an error only says it has ended already
+		<-p.exited
+	})
+	select {
+	case p.base = <-found:
+		return p
+	case <-p.exited:
+		tb.Fatalf("alertmock %v exited before serving: %v\n%s", args, waitErr, stderr.String())
+	case <-time.After(30 * time.Second):
+		tb.Fatalf("alertmock %v printed no base URL within 30s\n%s", args, stderr.String())
+	}
+	return nil
+}
+
+// kill ends the process with SIGKILL: no shutdown, no flush, no close.
+func (p *process) kill(tb testing.TB) {
+	tb.Helper()
+	if err := p.cmd.Process.Kill(); err != nil {
+		tb.Fatal(err)
+	}
+	<-p.exited
+}
+
+// TestStateSurvivesSIGKILL updates alerts from several clients at once, kills
+// the server with SIGKILL in the middle of that, restarts it on the same
+// -state file and finds every acknowledged (200) update, activity logs
+// included. An update in flight at the kill may or may not have been kept,
+// but nothing after it.
+func TestStateSurvivesSIGKILL(t *testing.T) {
+	bin := buildBinary(t)
+	state := filepath.Join(t.TempDir(), "alertmock.db")
+	srv := startBinary(t, bin, "-state", state)
+	client := &http.Client{Timeout: 10 * time.Second}
+	token := mintWithRun(t, "-upn", "ana@contoso.com")
+	alerts := srv.base + "/security/partner/securityAlerts"
+
+	// Eight workers, each owning one alert in one of two sessions.
+	status, list := call(t, client, "GET", alerts+"?$top=4&$select=id", token, "s0", "")
+	if status != 200 {
+		t.Fatalf("list: Status = %d\n%v", status, list)
+	}
+	var ids []string
+	for _, v := range list["value"].([]any) {
+		ids = append(ids, v.(map[string]any)["id"].(string))
+	}
+	type owned struct {
+		session, id string
+		initialLogs int            // activity log entries of the seeded alert
+		last        map[string]any // the last acknowledged alert (nil: none)
+		changes     int            // acknowledged updates that changed the status
+	}
+	workers := make([]*owned, 0, 2*len(ids))
+	for s := range 2 {
+		for _, id := range ids {
+			workers = append(workers, &owned{session: fmt.Sprintf("s%d", s), id: id})
+		}
+	}
+	seeded := map[string]map[string]any{}
+	for _, w := range workers {
+		status, m := call(t, client, "GET", alerts+"/"+w.id, token, w.session, "")
+		if status != 200 {
+			t.Fatalf("GET %s: Status = %d", w.id, status)
+		}
+		delete(m, "@odata.context")
+		seeded[w.id] = m
+		w.initialLogs = len(m["activityLogs"].([]any))
+	}
+
+	// Each worker cycles its alert through the statuses until the server dies;
+	// each 200 that changed the status added one activity log entry.
+	cycle := []string{`{"status":"investigating"}`, `{"status":"resolved","resolvedReason":"fraud"}`, `{"status":"active"}`}
+	var total atomic.Int64
+	var wg sync.WaitGroup
+	for _, w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 10_000; i++ {
+				status, m, err := tryCall(client, "PATCH", alerts+"/"+w.id, token, w.session, cycle[i%len(cycle)])
+				if err != nil {
+					return // the server is gone
+				}
+				if status != 200 {
+					t.Errorf("%s/%s: PATCH Status = %d; want 200\n%v", w.session, w.id, status, m)
+					return
+				}
+				prev := seeded[w.id]["status"]
+				if w.last != nil {
+					prev = w.last["status"]
+				}
+				if m["status"] != prev {
+					w.changes++
+				}
+				w.last = m
+				total.Add(1)
+			}
+		}()
+	}
+	// Kill once enough updates are acknowledged (bounded: the workers stop on
+	// their own after 10,000 each).
+	workersDone := make(chan struct{})
+	go func() { wg.Wait(); close(workersDone) }()
+	for total.Load() < 300 {
+		select {
+		case <-srv.exited:
+			t.Fatal("the server ended before it was killed")
+		case <-workersDone:
+			t.Fatalf("the workers stopped after %d updates, before the kill", total.Load())
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+	srv.kill(t)
+	<-workersDone
+	if t.Failed() {
+		return
+	}
+	t.Logf("%d updates acknowledged before SIGKILL", total.Load())
+
+	re := startBinary(t, bin, "-state", state)
+	for _, w := range workers {
+		if w.last == nil {
+			continue
+		}
+		status, got := call(t, client, "GET", re.base+"/security/partner/securityAlerts/"+w.id, token, w.session, "")
+		if status != 200 {
+			t.Fatalf("%s/%s after restart: Status = %d", w.session, w.id, status)
+		}
+		wantLogs := w.last["activityLogs"].([]any)
+		gotLogs := got["activityLogs"].([]any)
+		if got, want := len(wantLogs), w.initialLogs+w.changes; got != want {
+			t.Errorf("%s/%s: last acknowledged alert has %d log entries; want %d (seeded %d + one per change)", w.session, w.id, got, want, w.initialLogs)
+		}
+		switch {
+		case len(gotLogs) == len(wantLogs):
+			delete(got, "@odata.context")
+			delete(w.last, "@odata.context")
+			if !reflect.DeepEqual(got, w.last) {
+				t.Errorf("%s/%s after restart:\n got %v\nwant %v", w.session, w.id, got, w.last)
+			}
+		case len(gotLogs) == len(wantLogs)+1: // the update in flight at the kill was committed
+			if !reflect.DeepEqual(gotLogs[:len(wantLogs)], wantLogs) {
+				t.Errorf("%s/%s after restart: activity log does not start with the acknowledged one:\n got %v\nwant %v…", w.session, w.id, gotLogs, wantLogs)
+			}
+		default:
+			t.Errorf("%s/%s after restart: %d activity log entries; want %d (acknowledged) or %d (one in flight)",
+				w.session, w.id, len(gotLogs), len(wantLogs), len(wantLogs)+1)
+		}
+	}
+	// A session never written to still starts from the seed.
+	status, m := call(t, client, "GET", re.base+"/security/partner/securityAlerts/"+ids[0], token, "untouched", "")
+	delete(m, "@odata.context")
+	if status != 200 || !reflect.DeepEqual(m, seeded[ids[0]]) {
+		t.Errorf("untouched session after restart: Status %d, alert %v; want 200 and the seeded alert %v", status, m, seeded[ids[0]])
+	}
+}
