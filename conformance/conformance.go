@@ -48,6 +48,10 @@ type Config struct {
 	Now func() time.Time
 	// NewID returns a fresh id for X-Mock-Session; nil means a random UUID v4.
 	NewID func() string
+	// AdminToken is sent as "Authorization: Bearer <AdminToken>" to the mock's
+	// control API (fault injection in @mock-only scenarios), for an alertmock
+	// started with -admin-token; empty sends none (loopback access).
+	AdminToken string
 	// ClockSkew is how far the server's clock may be from Now when a step
 	// compares a timestamp with the time of a request; zero means 5 minutes.
 	ClockSkew time.Duration

@@ -24,6 +24,9 @@ func (st *scenario) injectFault(ctx context.Context, status int) error {
 		return err
 	}
 	req.Header.Set("Content-Type", "application/json")
+	if st.suite.cfg.AdminToken != "" {
+		req.Header.Set("Authorization", "Bearer "+st.suite.cfg.AdminToken)
+	}
 	resp, err := st.suite.cfg.Client.Do(req)
 	if err != nil {
 		return fmt.Errorf("this step needs the mock's control API (the scenario is @mock-only): POST %s: %w", u, err)

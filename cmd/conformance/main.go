@@ -4,7 +4,7 @@
 //
 // Usage:
 //
-//	conformance [-target URL] [-token T] [-alert-id ID] [-tags EXPR]
+//	conformance [-target URL] [-token T] [-admin-token T] [-alert-id ID] [-tags EXPR]
 //	            [-format pretty|progress|cucumber|junit] [-out FILE]
 //	            [-features DIR] [-concurrency N] [-random-seed N]
 package main
@@ -50,6 +50,7 @@ func main() {
 // options are the command line settings.
 type options struct {
 	target, token, alertID, tags string
+	adminToken                   string
 	format, out, featuresDir     string
 	concurrency                  int
 	randomSeed                   int64
@@ -64,6 +65,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (op
 	fs.SetOutput(stderr)
 	fs.StringVar(&o.target, "target", "", "base URL of the API including /beta (default: the built-in mock, started on 127.0.0.1)")
 	fs.StringVar(&o.token, "token", getenv("GRAPH_TOKEN"), "bearer token for -target (default: $GRAPH_TOKEN; empty: mint unsigned test tokens, which only the mock accepts)")
+	fs.StringVar(&o.adminToken, "admin-token", getenv("ALERTMOCK_ADMIN_TOKEN"), "admin token of a -target alertmock's control API, for the @mock-only fault scenarios (default: $ALERTMOCK_ADMIN_TOKEN)")
 	fs.StringVar(&o.alertID, "alert-id", "", "id of the alert the scenarios read and update (default: the documented alert "+conformance.DocumentedAlertID+")")
 	fs.StringVar(&o.tags, "tags", "", `scenarios to run by tag, e.g. "@live-safe" or "@live-safe,@live-writes" or "~@mock-only" (default: all)`)
 	fs.StringVar(&o.format, "format", "pretty", "report format: "+strings.Join(formats, ", "))
@@ -119,7 +121,7 @@ func runSuite(ctx context.Context, o options, stdout io.Writer) (int, error) {
 		defer stop()
 		target = base
 	}
-	suite, err := conformance.New(ctx, conformance.Config{BaseURL: target, Token: o.token, AlertID: o.alertID})
+	suite, err := conformance.New(ctx, conformance.Config{BaseURL: target, Token: o.token, AlertID: o.alertID, AdminToken: o.adminToken})
 	if err != nil {
 		return exitUsage, err
 	}

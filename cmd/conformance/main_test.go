@@ -91,6 +91,25 @@ func TestSeparateMockTarget(t *testing.T) {
 	}
 }
 
+// TestAdminTokenReachesControlAPI runs the fault scenarios against a mock
+// whose control API requires an admin token.
+func TestAdminTokenReachesControlAPI(t *testing.T) {
+	srv, err := mock.New(mock.Config{AdminToken: "s3cret"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(srv)
+	t.Cleanup(ts.Close)
+	args := []string{"-target", ts.URL + "/beta", "-tags", "@mock-only", "-format", "progress"}
+	if code, stdout, _ := runCmd(t, noEnv, append(args, "-admin-token", "s3cret")...); code != exitPassed {
+		t.Errorf("with -admin-token: exit status = %d; want %d\n%s", code, exitPassed, stdout)
+	}
+	code, stdout, _ := runCmd(t, noEnv, args...)
+	if code != exitFailed || !strings.Contains(stdout, "needs the mock's control API") {
+		t.Errorf("without -admin-token: exit status = %d; want %d and a message naming the control API\n%s", code, exitFailed, stdout)
+	}
+}
+
 // TestWrongServerFails checks that a target that answers but is not the API
 // makes the command exit 1 with a FAIL summary.
 func TestWrongServerFails(t *testing.T) {
@@ -181,6 +200,12 @@ func TestFlags(t *testing.T) {
 		{name: "a target runs one at a time", args: []string{"-target", "https://graph.microsoft.com/beta"}, check: func(o options) string {
 			if o.concurrency != 1 {
 				return "concurrency != 1 for a -target"
+			}
+			return ""
+		}},
+		{name: "admin token from ALERTMOCK_ADMIN_TOKEN", env: map[string]string{"ALERTMOCK_ADMIN_TOKEN": "adm"}, check: func(o options) string {
+			if o.adminToken != "adm" {
+				return "admin token " + o.adminToken + "; want adm"
 			}
 			return ""
 		}},
