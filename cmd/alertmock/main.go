@@ -4,6 +4,7 @@
 // Usage:
 //
 //	alertmock [flags]
+//	alertmock token [flags]   print a test access token (JWT); see token.go
 //
 // It listens on 127.0.0.1:8080 by default, prints the base URL (…/beta) and
 // serves until SIGINT or SIGTERM, then drains in-flight requests and exits 0.

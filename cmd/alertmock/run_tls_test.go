@@ -28,9 +28,12 @@ func trustingClient(tb testing.TB, path string) *http.Client {
 	if !pool.AppendCertsFromPEM(b) {
 		tb.Fatalf("%s holds no PEM certificate", path)
 	}
-	return &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{
+	client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{
 		TLSClientConfig: &tls.Config{RootCAs: pool}, ForceAttemptHTTP2: true,
 	}}
+	// Idle connections would make the server's graceful shutdown wait.
+	tb.Cleanup(client.CloseIdleConnections)
+	return client
 }
 
 // checkHTTPS lists alerts over base with client and checks the answer is
