@@ -91,6 +91,7 @@ func (st *scenario) register(sc *godog.ScenarioContext) {
 	sc.Step(`^the "@odata.count" is at least the number of listed alerts$`, st.countAtLeastListed)
 	sc.Step(`^(\d+) alerts? (?:is|are) listed$`, st.nListed)
 	sc.Step(`^there is a next page link that keeps "([^"]*)"$`, st.nextLinkKeeps)
+	sc.Step(`^there is no next page link$`, st.noNextLink)
 	sc.Step(`^every page was a valid "([^"]*)"$`, st.everyPageValid)
 	sc.Step(`^every page but the last had a next page link that keeps "([^"]*)"$`, st.everyPageButLastKeeps)
 	sc.Step(`^the last page had no next page link$`, st.lastPageNoNextLink)

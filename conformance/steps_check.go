@@ -546,6 +546,17 @@ func (st *scenario) nextLinkKeeps(query string) error {
 	return st.keeps(obj, query)
 }
 
+func (st *scenario) noNextLink() error {
+	obj, err := st.lastObject()
+	if err != nil {
+		return err
+	}
+	if v, present := obj["@odata.nextLink"]; present {
+		return fmt.Errorf("\"@odata.nextLink\" = %s; want none (absent, not null)", show(v))
+	}
+	return nil
+}
+
 func (st *scenario) everyPageValid(schema string) error {
 	if len(st.pages) == 0 {
 		return errors.New("no pages were read")

@@ -91,6 +91,14 @@ Feature: List, filter and page through alerts
     And every page had the same "@odata.count"
 
   @assumption
+  Scenario: Skipping past the end gives an empty last page
+    When I list the alerts with "$skip=100000&$count=true"
+    Then the request succeeds with status 200
+    And 0 alerts are listed
+    And there is no next page link
+    And the "@odata.count" is at least the number of listed alerts
+
+  @assumption
   Scenario: Newest alerts first
     When I list the alerts with "$orderby=detectedDateTime desc"
     Then the request succeeds with status 200
@@ -126,3 +134,4 @@ Feature: List, filter and page through alerts
       | $orderby=displayName         | '$orderby' |
       | $filter=status eq            | '$filter' |
       | $filter=colour eq 'red'      | '$filter' |
+      | $filter=status eq 'bogus'    | '$filter' |

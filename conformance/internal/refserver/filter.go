@@ -100,6 +100,14 @@ func (p *filterParser) and() (predicate, error) {
 
 var filterable = []string{"status", "severity", "confidenceLevel", "alertType", "resolvedReason", "customerTenantId", "subscriptionId"}
 
+// enums are the members of the enum-typed filterable properties.
+var enums = map[string][]string{
+	"status":          {"active", "resolved", "investigating", "unknownFutureValue"},
+	"severity":        {"informational", "high", "medium", "low", "unknownFutureValue"},
+	"confidenceLevel": {"low", "medium", "high", "unknownFutureValue"},
+	"resolvedReason":  {"legitimate", "ignore", "fraud", "unknownFutureValue"},
+}
+
 func (p *filterParser) term() (predicate, error) {
 	if p.peek() == "(" {
 		p.pos++
@@ -144,6 +152,9 @@ func (p *filterParser) term() (predicate, error) {
 		return nil, fmt.Errorf("'%s' is not a string literal", lit)
 	}
 	val := lit[1 : len(lit)-1]
+	if enum, ok := enums[prop]; ok && !slices.Contains(enum, val) {
+		return nil, fmt.Errorf("invalid value '%s' for property '%s'", val, prop)
+	}
 	switch op {
 	case "eq":
 		return func(m map[string]any) bool { return m[prop] == val }, nil
