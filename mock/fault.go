@@ -171,8 +171,9 @@ func validRetryAfter(v string) bool {
 }
 
 // Faults holds the fault rules of a mock. Rules are tried in the order they
-// were added; the first one that matches a request and fires decides. It is
-// safe for concurrent use; its zero value is not (use NewFaults).
+// were added: latency rules that match a request and fire add up, and the
+// first status or drop rule that fires decides the answer. It is safe for
+// concurrent use; its zero value is not (use NewFaults).
 type Faults struct {
 	mu     sync.Mutex
 	lastID int
@@ -294,11 +295,13 @@ func (f *Faults) Clear() {
 	f.rules = nil
 }
 
-// pick returns the first rule that matches the request and fires, counting
-// the firing. A rule that matches draws from its random source (when it has a
-// probability) whether or not it fires, so its decisions depend only on the
-// sequence of requests it matched.
-func (f *Faults) pick(method, path, session string) (FaultRule, bool) {
+// pick decides what the rules do to a request. Rules are tried in order:
+// a latency rule that fires adds its wait and the search goes on; the first
+// status or drop rule that fires ends it (its own latency added) and is
+// returned with ok true. Firings are counted. A rule that matches draws from
+// its random source (when it has a probability) whether or not it fires, so
+// its decisions depend only on the sequence of requests it matched.
+func (f *Faults) pick(method, path, session string) (wait time.Duration, action FaultRule, ok bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	for _, s := range f.rules {
@@ -314,9 +317,12 @@ func (f *Faults) pick(method, path, session string) (FaultRule, bool) {
 			continue
 		}
 		r.Fired++
-		return *r, true
+		wait += time.Duration(r.Latency)
+		if r.Kind != FaultLatency {
+			return wait, *r, true
+		}
 	}
-	return FaultRule{}, false
+	return wait, FaultRule{}, false
 }
 
 // ParseFaultRules reads fault rules as the control API and the -faults file

@@ -27,10 +27,10 @@ func sleepContext(ctx context.Context, d time.Duration) error {
 	}
 }
 
-// injectFaults returns middleware that applies the first rule of f that
-// fires on a request: it waits the rule's latency (with sleep), then answers
-// with the rule's status through writeErr, drops the connection, or (latency
-// rules) passes the request on. Requests no rule fires on pass unchanged.
+// injectFaults returns middleware that applies the rules of f to a request
+// (see Faults.pick): it waits the latency of the rules that fire (with
+// sleep), then answers with the deciding rule's status through writeErr or
+// drops the connection; without a deciding rule the request goes on.
 // Control API calls and /healthz are never faulted.
 func injectFaults(f *Faults, sessionOf func(*http.Request) string, writeErr graphErrorFunc, sleep sleepFunc) func(http.Handler) http.Handler {
 	if sleep == nil {
@@ -42,20 +42,16 @@ func injectFaults(f *Faults, sessionOf func(*http.Request) string, writeErr grap
 				next.ServeHTTP(w, r)
 				return
 			}
-			rule, ok := f.pick(r.Method, r.URL.Path, sessionOf(r))
-			if !ok {
-				next.ServeHTTP(w, r)
-				return
-			}
-			if rule.Latency > 0 {
-				if err := sleep(r.Context(), time.Duration(rule.Latency)); err != nil {
+			wait, rule, ok := f.pick(r.Method, r.URL.Path, sessionOf(r))
+			if wait > 0 {
+				if err := sleep(r.Context(), wait); err != nil {
 					return // the client went away; nobody reads an answer
 				}
 			}
-			switch rule.Kind {
-			case FaultLatency:
+			switch {
+			case !ok:
 				next.ServeHTTP(w, r)
-			case FaultDrop:
+			case rule.Kind == FaultDrop:
 				dropConnection(w)
 			default:
 				st := faultStatuses[rule.Status]

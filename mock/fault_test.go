@@ -127,13 +127,47 @@ func TestFaultsPickMatching(t *testing.T) {
 		{"PATCH", "/beta/security/partner/securityAlerts/c", "s1", ""}, // Times 2 used up
 	}
 	for i, tt := range tests {
-		r, ok := f.pick(tt.method, tt.path, tt.session)
+		_, r, ok := f.pick(tt.method, tt.path, tt.session)
 		if got := map[bool]string{true: r.ID, false: ""}[ok]; got != tt.want {
 			t.Errorf("%d: pick(%s %s, %s) = %q; want %q", i, tt.method, tt.path, tt.session, got, tt.want)
 		}
 	}
 	if got := f.Rules()[0].Fired; got != 2 {
 		t.Errorf("Fired = %d; want 2", got)
+	}
+}
+
+// TestFaultsPickLatencyAddsUp: latency rules that fire add their waits and
+// let later rules decide.
+func TestFaultsPickLatencyAddsUp(t *testing.T) {
+	f := NewFaults()
+	for _, r := range []FaultRule{
+		{Kind: FaultLatency, Latency: Duration(100 * time.Millisecond)},
+		{Session: "slow", Kind: FaultLatency, Latency: Duration(time.Second)},
+		{Session: "down", Kind: FaultStatus, Status: 503, Latency: Duration(10 * time.Millisecond)},
+		{Kind: FaultDrop, Session: "down"}, // never reached for "down"
+	} {
+		if _, err := f.Add(r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tests := []struct {
+		session string
+		wait    time.Duration
+		status  int // 0: no deciding rule
+	}{
+		{"any", 100 * time.Millisecond, 0},
+		{"slow", 1100 * time.Millisecond, 0},
+		{"down", 110 * time.Millisecond, 503},
+	}
+	for _, tt := range tests {
+		wait, r, ok := f.pick("GET", "/beta/x", tt.session)
+		if wait != tt.wait || ok != (tt.status != 0) || r.Status != tt.status {
+			t.Errorf("pick(%s) = %v, status %d, %v; want %v, %d, %v", tt.session, wait, r.Status, ok, tt.wait, tt.status, tt.status != 0)
+		}
+	}
+	if got := f.Rules()[3].Fired; got != 0 {
+		t.Errorf("rule after the deciding one fired %d times; want 0", got)
 	}
 }
 
@@ -147,7 +181,7 @@ func TestFaultsProbabilityRepeatable(t *testing.T) {
 		}
 		var b strings.Builder
 		for i := 0; i < 200; i++ {
-			_, ok := f.pick("GET", "/beta/x", "")
+			_, _, ok := f.pick("GET", "/beta/x", "")
 			b.WriteByte(map[bool]byte{true: 'x', false: '.'}[ok])
 		}
 		return b.String()
