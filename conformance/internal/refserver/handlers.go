@@ -1,0 +1,336 @@
+package refserver
+
+import (
+	"encoding/json"
+	"net/http"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// alertsLocked returns the session's alerts, seeding a new session.
+func (s *Server) alertsLocked(session string) []alert {
+	a, ok := s.sessions[session]
+	if !ok {
+		a = seed()
+		s.sessions[session] = a
+	}
+	return a
+}
+
+// view renders an alert as JSON properties, applying the representation flaws.
+func (s *Server) view(a alert) map[string]any {
+	b, _ := json.Marshal(a)
+	var m map[string]any
+	_ = json.Unmarshal(b, &m)
+	switch s.flaw {
+	case RequiredMissing:
+		delete(m, "alertType")
+	case EnumOutOfRange:
+		m["severity"] = "critical"
+	case ExtraPropertyInBody:
+		m["riskScore"] = 7
+	}
+	return m
+}
+
+func (s *Server) context(r *http.Request, suffix string) string {
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host + base + "/$metadata#security/partner/securityAlerts" + suffix
+}
+
+// query returns the query options with the optional "$" prefix made explicit.
+func query(r *http.Request) map[string]string {
+	out := map[string]string{}
+	for k, v := range r.URL.Query() {
+		if !strings.HasPrefix(k, "$") {
+			k = "$" + k
+		}
+		out[k] = v[0]
+	}
+	return out
+}
+
+var selectable = []string{"id", "activityLogs", "additionalDetails", "affectedResources", "alertType", "catalogOfferId",
+	"confidenceLevel", "customerTenantId", "description", "detectedDateTime", "displayName", "firstObservedDateTime",
+	"isTest", "lastObservedDateTime", "resolvedBy", "resolvedOnDateTime", "resolvedReason", "severity", "status",
+	"subscriptionId", "valueAddedResellerTenantId"}
+
+func parseSelect(v string) ([]string, *apiError) {
+	names := strings.Split(v, ",")
+	for _, n := range names {
+		if !slices.Contains(selectable, strings.TrimSpace(n)) {
+			return nil, errorf(400, "BadRequest", "Invalid value '%s' in query option '$select'.", n)
+		}
+	}
+	return names, nil
+}
+
+func project(m map[string]any, names []string) map[string]any {
+	out := map[string]any{}
+	for _, n := range names {
+		out[n] = m[n]
+	}
+	return out
+}
+
+func (s *Server) get(r *http.Request, session, id string) (int, any, *apiError) {
+	q := query(r)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, a := range s.alertsLocked(session) {
+		if a.ID != id {
+			continue
+		}
+		m := s.view(a)
+		if sel, ok := q["$select"]; ok {
+			names, e := parseSelect(sel)
+			if e != nil {
+				return 0, nil, e
+			}
+			m = project(m, names)
+			m["@odata.context"] = s.context(r, "("+strings.Join(names, ",")+")/$entity")
+			return 200, m, nil
+		}
+		m["@odata.context"] = s.context(r, "/$entity")
+		return 200, m, nil
+	}
+	return 0, nil, errorf(404, "ResourceNotFound", "The alert '%s' does not exist.", id)
+}
+
+func (s *Server) list(r *http.Request, session string) (int, any, *apiError) {
+	q := query(r)
+	top, skip := 100, 0
+	var err error
+	if v, ok := q["$top"]; ok {
+		if top, err = strconv.Atoi(v); err != nil || top < 1 || top > 999 {
+			return 0, nil, errorf(400, "BadRequest", "Invalid value '%s' for query option '$top'; expected 1 to 999.", v)
+		}
+	}
+	if v, ok := q["$skip"]; ok {
+		if skip, err = strconv.Atoi(v); err != nil || skip < 0 {
+			return 0, nil, errorf(400, "BadRequest", "Invalid value '%s' for query option '$skip'.", v)
+		}
+	}
+	count := false
+	if v, ok := q["$count"]; ok {
+		if v != "true" && v != "false" {
+			return 0, nil, errorf(400, "BadRequest", "Invalid value '%s' for query option '$count'.", v)
+		}
+		count = v == "true"
+	}
+	var names []string
+	if v, ok := q["$select"]; ok {
+		var e *apiError
+		if names, e = parseSelect(v); e != nil {
+			return 0, nil, e
+		}
+	}
+	var match predicate = func(map[string]any) bool { return true }
+	if v, ok := q["$filter"]; ok && s.flaw != FilterIgnored {
+		var e *apiError
+		if match, e = parseFilter(v); e != nil {
+			return 0, nil, e
+		}
+	}
+	var less func(a, b map[string]any) bool
+	if v, ok := q["$orderby"]; ok {
+		var e *apiError
+		if less, e = parseOrderBy(v); e != nil {
+			return 0, nil, e
+		}
+	}
+	for k := range q {
+		if !slices.Contains([]string{"$top", "$skip", "$count", "$select", "$filter", "$orderby"}, k) {
+			return 0, nil, errorf(400, "BadRequest", "The query option '%s' is not supported.", k)
+		}
+	}
+
+	s.mu.Lock()
+	var all []map[string]any
+	for _, a := range s.alertsLocked(session) {
+		if m := s.view(a); match(m) {
+			all = append(all, m)
+		}
+	}
+	s.mu.Unlock()
+	if less != nil {
+		sort.SliceStable(all, func(i, j int) bool { return less(all[i], all[j]) })
+	}
+	total := len(all)
+	if s.flaw == TopIgnored {
+		top = 999
+	}
+	page := all[min(skip, total):min(skip+top, total)]
+	value := make([]any, 0, len(page))
+	for _, m := range page {
+		if names != nil {
+			m = project(m, names)
+		}
+		value = append(value, m)
+	}
+	ctxSuffix := ""
+	if names != nil {
+		ctxSuffix = "(" + strings.Join(names, ",") + ")"
+	}
+	body := map[string]any{"@odata.context": s.context(r, ctxSuffix), "value": value}
+	if count {
+		body["@odata.count"] = total
+	}
+	if skip+top < total {
+		next := *r.URL
+		vals := next.Query()
+		vals.Del("skip")
+		vals.Set("$skip", strconv.Itoa(skip+top))
+		next.RawQuery = vals.Encode()
+		scheme := "http"
+		if r.TLS != nil {
+			scheme = "https"
+		}
+		body["@odata.nextLink"] = scheme + "://" + r.Host + next.RequestURI()
+	} else if s.flaw == NullNextLink {
+		body["@odata.nextLink"] = nil
+	}
+	return 200, body, nil
+}
+
+var (
+	statuses = []string{"active", "resolved", "investigating", "unknownFutureValue"}
+	reasons  = []string{"legitimate", "ignore", "fraud", "unknownFutureValue"}
+)
+
+func (s *Server) patch(r *http.Request, session, id, actor string) (int, any, *apiError) {
+	ct := r.Header.Get("Content-Type")
+	if mt, _, _ := strings.Cut(ct, ";"); strings.TrimSpace(strings.ToLower(mt)) != "application/json" && s.flaw != AnyContentType {
+		return 0, nil, errorf(415, "UnsupportedMediaType", "The Content-Type '%s' is not supported; send application/json.", ct)
+	}
+	limit := int64(maxBody)
+	if s.flaw == NoSizeLimit {
+		limit = 64 << 20
+	}
+	raw, err := readAll(r, limit)
+	if err != nil {
+		return 0, nil, errorf(413, "RequestEntityTooLarge", "The request body is larger than 1 MiB.")
+	}
+	var body map[string]json.RawMessage
+	dec := json.NewDecoder(strings.NewReader(string(raw)))
+	if err := dec.Decode(&body); err != nil || body == nil || dec.More() {
+		return 0, nil, errorf(400, "BadRequest", "The request body is not a JSON object.")
+	}
+	var status, reason *string
+	reasonGiven, reasonNull := false, false
+	for k, v := range body {
+		switch k {
+		case "@odata.type":
+			var t string
+			if json.Unmarshal(v, &t) != nil || strings.TrimPrefix(t, "#") != "microsoft.graph.partner.security.partnerSecurityAlert" {
+				return 0, nil, errorf(400, "BadRequest", "Invalid value for property '@odata.type'.")
+			}
+		case "status":
+			var st string
+			if json.Unmarshal(v, &st) != nil {
+				return 0, nil, errorf(400, "BadRequest", "Invalid value for property 'status'; expected a string.")
+			}
+			if !slices.Contains(statuses, st) {
+				return 0, nil, errorf(400, "BadRequest", "Invalid value '%s' for property 'status'; expected one of: active, resolved, investigating, unknownFutureValue.", st)
+			}
+			status = &st
+		case "resolvedReason":
+			reasonGiven = true
+			if string(v) == "null" {
+				reasonNull = true
+				continue
+			}
+			var rs string
+			if json.Unmarshal(v, &rs) != nil || !slices.Contains(reasons, rs) {
+				return 0, nil, errorf(400, "BadRequest", "Invalid value for property 'resolvedReason'.")
+			}
+			reason = &rs
+		default:
+			if slices.Contains(selectable, k) {
+				return 0, nil, errorf(400, "BadRequest", "Property '%s' is read-only and cannot be set.", k)
+			}
+			if s.flaw == InvalidAccepted {
+				continue
+			}
+			return 0, nil, errorf(400, "BadRequest", "The property '%s' does not exist on type 'microsoft.graph.partner.security.partnerSecurityAlert'.", k)
+		}
+	}
+	if status == nil {
+		return 0, nil, errorf(400, "BadRequest", "The property 'status' is required.")
+	}
+	if reasonGiven && *status != "resolved" {
+		return 0, nil, errorf(400, "BadRequest", "Property 'resolvedReason' can only be set with status 'resolved'.")
+	}
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	alerts := s.alertsLocked(session)
+	i := slices.IndexFunc(alerts, func(a alert) bool { return a.ID == id })
+	if i < 0 {
+		return 0, nil, errorf(404, "ResourceNotFound", "The alert '%s' does not exist.", id)
+	}
+	a := alerts[i].clone()
+	now := s.now().UTC().Format(time.RFC3339Nano)
+	if *status != "unknownFutureValue" && *status != a.Status {
+		if s.flaw != NoActivityLog {
+			a.ActivityLogs = append(a.ActivityLogs, activity{a.Status, *status, actor, now})
+		}
+		if *status == "resolved" {
+			a.ResolvedOnDateTime = &now
+			if s.flaw != ResolvedByNotSet {
+				a.ResolvedBy = &actor
+			}
+		} else if a.Status == "resolved" && s.flaw != ReopenKeepsResolution {
+			a.ResolvedReason, a.ResolvedBy, a.ResolvedOnDateTime = nil, nil, nil
+		}
+		a.Status = *status
+	}
+	if a.Status == "resolved" && reasonGiven {
+		switch {
+		case reasonNull:
+			a.ResolvedReason = nil
+		case *reason != "unknownFutureValue":
+			a.ResolvedReason = reason
+		}
+	}
+	if s.flaw != ChangeNotKept {
+		alerts[i] = a
+	}
+	if s.flaw == PatchNoContent {
+		return http.StatusNoContent, nil, nil
+	}
+	m := s.view(a)
+	m["@odata.context"] = s.context(r, "/$entity")
+	return 200, m, nil
+}
+
+// severityOrder is the numeric order of securityAlertSeverity members.
+var severityOrder = map[string]int{"informational": 0, "high": 1, "medium": 2, "low": 3, "unknownFutureValue": 4}
+
+// parseOrderBy reads "detectedDateTime|severity [asc|desc]".
+func parseOrderBy(v string) (func(a, b map[string]any) bool, *apiError) {
+	f := strings.Fields(v)
+	if len(f) == 0 || len(f) > 2 || (f[0] != "detectedDateTime" && f[0] != "severity") || (len(f) == 2 && f[1] != "asc" && f[1] != "desc") {
+		return nil, errorf(400, "BadRequest", "Invalid value '%s' for query option '$orderby'.", v)
+	}
+	desc := len(f) == 2 && f[1] == "desc"
+	key := func(m map[string]any) float64 {
+		if f[0] == "severity" {
+			return float64(severityOrder[m["severity"].(string)])
+		}
+		t, _ := time.Parse(time.RFC3339Nano, m["detectedDateTime"].(string))
+		return float64(t.UnixNano())
+	}
+	return func(a, b map[string]any) bool {
+		if desc {
+			return key(a) > key(b)
+		}
+		return key(a) < key(b)
+	}, nil
+}
