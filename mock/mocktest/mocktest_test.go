@@ -44,8 +44,8 @@ func resolveAlert(c *http.Client, baseURL, id string) error {
 	}
 }
 
-// TestResolveSendsOnePatch is the README's example: the code under test
-// resolves an alert; the test checks the alert and what was sent.
+// TestResolveSendsOnePatch: the code under test resolves an alert; the test
+// checks the alert, what was sent, and that Reset restores the seed.
 func TestResolveSendsOnePatch(t *testing.T) {
 	srv := mocktest.New(t, mocktest.WithSession("resolve-test"))
 
@@ -75,6 +75,30 @@ func TestResolveSendsOnePatch(t *testing.T) {
 	}
 	if n := len(srv.Journal(mock.JournalFilter{})); n != 0 {
 		t.Errorf("after Reset: %d journal entries; want 0", n)
+	}
+}
+
+// TestReadmeExample is the example of the README's section on mocktest,
+// verbatim apart from its name.
+func TestReadmeExample(t *testing.T) {
+	srv := mocktest.New(t, mocktest.WithSession("resolve-test"))
+	srv.AddFault(t, mock.FaultRule{Method: "PATCH", Kind: mock.FaultStatus, Status: 503, RetryAfter: "0", Times: 1})
+
+	// The code under test, pointed at the mock instead of https://graph.microsoft.com/beta.
+	if err := resolveAlert(srv.Client(), srv.BaseURL, "d8b202fc-a216-3404-69ef-bdffa445eff6"); err != nil {
+		t.Fatal(err)
+	}
+
+	a, _ := srv.Alert("d8b202fc-a216-3404-69ef-bdffa445eff6")
+	if a.Status != alert.StatusResolved || a.ResolvedBy == nil || *a.ResolvedBy != mocktest.DefaultUPN {
+		t.Errorf("status %q resolvedBy %v; want resolved by %s", a.Status, a.ResolvedBy, mocktest.DefaultUPN)
+	}
+	var got []int // what the code sent: one 503, retried once
+	for _, e := range srv.Journal(mock.JournalFilter{Method: "PATCH"}) {
+		got = append(got, e.Status)
+	}
+	if fmt.Sprint(got) != "[503 200]" {
+		t.Errorf("PATCH statuses = %v; want [503 200]", got)
 	}
 }
 
