@@ -10,6 +10,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -20,6 +21,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -54,6 +56,7 @@ type options struct {
 	format, out, featuresDir     string
 	concurrency                  int
 	randomSeed                   int64
+	listSteps                    bool
 }
 
 // formats are the report formats offered (all godog formatters but "events").
@@ -72,6 +75,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (op
 	fs.StringVar(&o.out, "out", "", "write the report to this file instead of stdout (the summary line still goes to stdout)")
 	fs.StringVar(&o.featuresDir, "features", "", "run the .feature files in this directory instead of the built-in ones")
 	fs.IntVar(&o.concurrency, "concurrency", 0, "scenarios run at once (default: 8 against the built-in mock, 1 against a -target)")
+	fs.BoolVar(&o.listSteps, "list-steps", false, "print the step patterns that feature files may use, and exit")
 	fs.Int64Var(&o.randomSeed, "random-seed", -1, "seed of the scenario order; -1 picks one, 0 keeps file order")
 	if err := fs.Parse(args); err != nil {
 		return o, err
@@ -103,6 +107,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		fmt.Fprintf(stderr, "conformance: %v\n", err)
 		return exitUsage
+	}
+	if o.listSteps {
+		return listSteps(ctx, stdout, stderr)
 	}
 	code, err := runSuite(ctx, o, stdout)
 	if err != nil {
@@ -184,6 +191,26 @@ func runSuite(ctx context.Context, o options, stdout io.Writer) (int, error) {
 		return exitFailed, nil
 	}
 }
+
+// listSteps prints every step pattern (godog's step definition listing).
+func listSteps(ctx context.Context, stdout, stderr io.Writer) int {
+	suite, err := conformance.New(ctx, conformance.Config{BaseURL: "http://127.0.0.1/beta"})
+	if err != nil {
+		fmt.Fprintf(stderr, "conformance: %v\n", err)
+		return exitUsage
+	}
+	var buf bytes.Buffer
+	godog.TestSuite{
+		ScenarioInitializer: suite.InitializeScenario,
+		Options:             &godog.Options{ShowStepDefinitions: true, Format: "progress", Output: &buf, NoColors: true, FS: features.FS()},
+	}.Run()
+	// godog colours this listing whatever NoColors says.
+	_, _ = stdout.Write(ansiEscape.ReplaceAll(buf.Bytes(), nil))
+	return exitPassed
+}
+
+// ansiEscape matches terminal colour sequences.
+var ansiEscape = regexp.MustCompile(`\x1b\[[0-9;]*m`)
 
 // tally counts scenario outcomes across concurrent scenarios.
 type tally struct {

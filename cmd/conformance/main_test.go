@@ -179,6 +179,19 @@ func TestOwnFeatures(t *testing.T) {
 	}
 }
 
+// TestListSteps checks that -list-steps prints the step patterns.
+func TestListSteps(t *testing.T) {
+	code, stdout, _ := runCmd(t, noEnv, "-list-steps")
+	if code != exitPassed {
+		t.Errorf("exit status = %d; want %d", code, exitPassed)
+	}
+	for _, want := range []string{`^I read the alert$`, `^the response is a valid "([^"]*)"$`} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("-list-steps output lacks %s:\n%s", want, stdout)
+		}
+	}
+}
+
 // TestFlags checks flag errors and defaults.
 func TestFlags(t *testing.T) {
 	tests := []struct {
