@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"time"
 
@@ -63,6 +64,8 @@ type Suite struct {
 	cfg      Config
 	base     *url.URL
 	contract *Contract
+	// steps are the step patterns, compiled once for every scenario.
+	steps map[string]*regexp.Regexp
 }
 
 // New checks cfg and loads the contract (the OpenAPI description, its routes and
@@ -94,14 +97,26 @@ func New(ctx context.Context, cfg Config) (*Suite, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Suite{cfg: cfg, base: base, contract: contract}, nil
+	s := &Suite{cfg: cfg, base: base, contract: contract, steps: make(map[string]*regexp.Regexp)}
+	var bad error
+	(&scenario{}).register(func(pattern string, _ any) {
+		re, err := regexp.Compile(pattern)
+		if err != nil && bad == nil {
+			bad = fmt.Errorf("conformance: step pattern %q: %w", pattern, err)
+		}
+		s.steps[pattern] = re
+	})
+	if bad != nil {
+		return nil, bad
+	}
+	return s, nil
 }
 
 // InitializeScenario registers the steps on a fresh per-scenario state; pass it
 // as godog.TestSuite.ScenarioInitializer.
 func (s *Suite) InitializeScenario(sc *godog.ScenarioContext) {
 	st := &scenario{suite: s, session: s.cfg.NewID(), alertID: s.cfg.AlertID, auth: s.defaultCredentials()}
-	st.register(sc)
+	st.register(func(pattern string, fn any) { sc.Step(s.steps[pattern], fn) })
 }
 
 // Ping sends one read of the alert list and reports whether the target answers

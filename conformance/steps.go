@@ -12,8 +12,11 @@ import (
 	"github.com/cucumber/godog"
 )
 
-// register declares every step of the suite in one block.
-func (st *scenario) register(sc *godog.ScenarioContext) {
+// register declares every step of the suite in one block, through step: the
+// suite compiles each pattern once (New), and each scenario binds the patterns
+// to its own state (InitializeScenario).
+func (st *scenario) register(step func(pattern string, fn any)) {
+	sc := stepAdder(step)
 	// Who is calling.
 	sc.Step(`^I am signed in with permission to (update|read) alerts$`, st.signedInWithPermission)
 	sc.Step(`^I am not signed in$`, st.notSignedIn)
@@ -111,6 +114,12 @@ func (st *scenario) register(sc *godog.ScenarioContext) {
 	sc.Step(`^the error's "([^"]*)" is "([^"]*)"$`, st.errorFieldIs)
 	sc.Step(`^the error's "([^"]*)" is the time of the request in UTC without a zone$`, st.errorFieldIsRequestTime)
 }
+
+// stepAdder lets the register block read like godog's ScenarioContext.Step.
+type stepAdder func(pattern string, fn any)
+
+// Step declares one step.
+func (a stepAdder) Step(pattern string, fn any) { a(pattern, fn) }
 
 // --- who is calling ---
 
