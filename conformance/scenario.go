@@ -33,7 +33,7 @@ type exchange struct {
 // fresh one for each.
 type scenario struct {
 	suite   *Suite
-	session string // X-Mock-Session of every request
+	session string // X-Mock-Session of every request; "" sends none
 	alertID string
 	auth    credentials
 	// clientRequestID is sent as client-request-id when not empty.
@@ -100,7 +100,9 @@ func (st *scenario) send(ctx context.Context, r request) (*exchange, error) {
 		return nil, fmt.Errorf("build request %s %s: %w", r.method, u, err)
 	}
 	req.Header.Set("Accept", "application/json")
-	req.Header.Set(SessionHeader, st.session)
+	if st.session != "" {
+		req.Header.Set(SessionHeader, st.session)
+	}
 	if r.contentType != "" {
 		req.Header.Set("Content-Type", r.contentType)
 	}

@@ -26,6 +26,7 @@ func (st *scenario) register(step func(pattern string, fn any)) {
 	sc.Step(`^I am an application with the roles "([^"]*)" and the application id "([^"]*)"$`, st.application)
 	sc.Step(`^I send the Authorization header "([^"]*)"$`, st.authorizationHeader)
 	sc.Step(`^I send the client-request-id "([^"]*)"$`, st.sendClientRequestID)
+	sc.Step(`^I send no session header and am signed in to a tenant of my own$`, st.tenantSession)
 
 	// The data.
 	sc.Step(`^the alert under test$`, st.alertUnderTest)
@@ -50,6 +51,7 @@ func (st *scenario) register(step func(pattern string, fn any)) {
 	sc.Step(`^I read the alert selecting "([^"]*)"$`, st.readAlertSelecting)
 	sc.Step(`^I read the alert with the id "([^"]*)"$`, st.readAlertByID)
 	sc.Step(`^I read the alert in a new session$`, st.readAlertNewSession)
+	sc.Step(`^I read the alert as a user of another tenant of my own$`, st.readAlertOtherTenant)
 	sc.Step(`^I list the alerts$`, st.listAlerts)
 	sc.Step(`^I list the alerts with "([^"]*)"$`, st.listAlertsWith)
 	sc.Step(`^I read every page of the alerts with "([^"]*)"$`, st.readEveryPage)
@@ -96,6 +98,7 @@ func (st *scenario) register(step func(pattern string, fn any)) {
 	sc.Step(`^there is a next page link that keeps "([^"]*)"$`, st.nextLinkKeeps)
 	sc.Step(`^there is no next page link$`, st.noNextLink)
 	sc.Step(`^every page was a valid "([^"]*)"$`, st.everyPageValid)
+	sc.Step(`^no alert read has "([^"]*)" "([^"]*)"$`, st.noAlertReadHas)
 	sc.Step(`^every page but the last had a next page link that keeps "([^"]*)"$`, st.everyPageButLastKeeps)
 	sc.Step(`^the last page had no next page link$`, st.lastPageNoNextLink)
 	sc.Step(`^the alerts read number the "@odata.count", with no alert twice$`, st.pagesMatchCount)
@@ -172,6 +175,18 @@ func (st *scenario) application(roles, appID string) error {
 
 func (st *scenario) authorizationHeader(h string) error {
 	st.auth = credentials{header: h}
+	return nil
+}
+
+// tenantSession drops the session header and signs in to a tenant id no other
+// scenario uses, so the mock keys this scenario's state by the token's tid.
+func (st *scenario) tenantSession() error {
+	c := delegatedClaims(DefaultUser, "PartnerSecurity.ReadWrite.All", st.suite.cfg.Now())
+	c.TenantID = st.suite.cfg.NewID()
+	if err := st.minted(c); err != nil {
+		return err
+	}
+	st.session = ""
 	return nil
 }
 
@@ -304,6 +319,20 @@ func (st *scenario) readAlertNewSession(ctx context.Context) error {
 	st.session = st.suite.cfg.NewID()
 	defer func() { st.session = own }()
 	return st.readAlert(ctx)
+}
+
+// readAlertOtherTenant reads the alert with a token of a fresh tenant and no
+// session header.
+func (st *scenario) readAlertOtherTenant(ctx context.Context) error {
+	c := delegatedClaims(DefaultUser, "PartnerSecurity.ReadWrite.All", st.suite.cfg.Now())
+	c.TenantID = st.suite.cfg.NewID()
+	if st.suite.cfg.Token != "" {
+		return errors.New("this step mints a token with chosen claims, which only the mock accepts; run the scenario against the mock (it is tagged @mock-only)")
+	}
+	own := st.session
+	st.session = ""
+	defer func() { st.session = own }()
+	return st.do(ctx, request{method: http.MethodGet, target: alertPath(st.alertID), auth: credentials{header: "Bearer " + mintToken(c)}})
 }
 
 func (st *scenario) listAlerts(ctx context.Context) error {

@@ -311,3 +311,20 @@ func (st *scenario) listedOrdered(name, direction string) error {
 	}
 	return nil
 }
+
+func (st *scenario) noAlertReadHas(name, value string) error {
+	if len(st.pages) == 0 {
+		return errors.New("no pages were read")
+	}
+	for i, p := range st.pages {
+		obj, _ := p.json.(map[string]any)
+		value0, _ := obj["value"].([]any)
+		for _, v := range value0 {
+			a, _ := v.(map[string]any)
+			if a[name] == value {
+				return fmt.Errorf("page %d lists alert %s with %q = %q; want no such alert", i+1, show(a["id"]), name, value)
+			}
+		}
+	}
+	return nil
+}

@@ -17,6 +17,9 @@ const faultsPath = "/_mock/faults"
 // injectFault asks the mock to answer the scenario's next request with status:
 // a fault rule limited to this scenario's session, firing once.
 func (st *scenario) injectFault(ctx context.Context, status int) error {
+	if st.session == "" {
+		return fmt.Errorf("a fault needs the scenario's %s header, or it would hit every scenario", SessionHeader)
+	}
 	rule, _ := json.Marshal(map[string]any{"kind": "status", "status": status, "session": st.session, "times": 1})
 	u := st.suite.base.Scheme + "://" + st.suite.base.Host + faultsPath
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, bytes.NewReader(rule))

@@ -10,6 +10,7 @@ Feature: Sign-in and permissions
     Given I am not signed in
     When I read the alert
     Then the request fails with status 401 and error code "InvalidAuthenticationToken"
+    And the error message mentions "Access token is empty"
 
   @live-safe @documented
   Scenario: Listing without signing in

@@ -91,6 +91,15 @@ Feature: List, filter and page through alerts
     And every page had the same "@odata.count"
 
   @assumption
+  Scenario: Paging through a filtered list counts and gives only the matches
+    Given there are at least 3 alerts
+    When I read every page of the alerts with "$filter=status ne 'resolved'&$top=2&$count=true"
+    Then every page was a valid "partnerSecurityAlertCollectionResponse"
+    And the last page had no next page link
+    And the alerts read number the "@odata.count", with no alert twice
+    And no alert read has "status" "resolved"
+
+  @assumption
   Scenario: Skipping past the end gives an empty last page
     When I list the alerts with "$skip=100000&$count=true"
     Then the request succeeds with status 200

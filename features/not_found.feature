@@ -21,10 +21,15 @@ Feature: Alerts and paths that do not exist
     And the error message mentions "00000000-0000-4000-8000-000000000000"
 
   @live-safe @assumption
-  Scenario: A path the API does not have
-    When I send a GET request to "/security/partner/securityAlertz"
+  Scenario Outline: A path the API does not have: <path>
+    When I send a GET request to "<path>"
     Then the request fails with status 404 and error code "ResourceNotFound"
-    And the error message mentions "securityAlertz"
+    And the error message mentions "'<segment>'"
+
+    Examples:
+      | path                             | segment        |
+      | /security/partner/securityAlertz | securityAlertz |
+      | /security/partners/securityAlerts | partners      |
 
   @mock-only @assumption
   Scenario Outline: A method the API does not have: <method> <path>

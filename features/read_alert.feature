@@ -60,3 +60,16 @@ Feature: Read an alert back
     And I read the alert in a new session
     Then the request succeeds with status 200
     And the alert is the one I remembered
+
+  @mock-only @assumption
+  Scenario: Without a session header, the caller's tenant is the session
+    Given I send no session header and am signed in to a tenant of my own
+    When I read the alert
+    And I remember the alert
+    And I change the alert's status to "investigating"
+    And I change the alert's status to "resolved" with the reason "fraud"
+    And I read the alert
+    Then the alert's "status" is "resolved"
+    When I read the alert as a user of another tenant of my own
+    Then the request succeeds with status 200
+    And the alert is the one I remembered

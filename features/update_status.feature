@@ -101,6 +101,16 @@ Feature: Update the status of an alert
     And the alert's "resolvedReason" is "fraud"
 
   @assumption
+  Scenario: The type annotation is accepted without its leading "#"
+    Given the alert is "active"
+    When I update the alert with:
+      """
+      {"@odata.type": "microsoft.graph.partner.security.partnerSecurityAlert", "status": "investigating"}
+      """
+    Then the request succeeds with status 200
+    And the alert's "status" is "investigating"
+
+  @assumption
   Scenario: The properties of an update can be given as a table
     Given the alert is "investigating"
     When I update the alert with the properties:

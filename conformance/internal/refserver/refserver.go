@@ -153,10 +153,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) (int, any, *apiEr
 		}
 		return 0, nil, errorf(404, "ResourceNotFound", "Resource not found for the segment '%s'.", seg)
 	}
-	session := r.Header.Get("X-Mock-Session")
-	if session == "" {
-		session = "default"
-	}
+	session := sessionOf(r)
 	if e := s.fault(w, session); e != nil {
 		return 0, nil, e
 	}
@@ -281,4 +278,22 @@ func (s *Server) fault(w http.ResponseWriter, session string) *apiError {
 		w.Header().Set("Retry-After", "1")
 	}
 	return errorf(status, codes[status], "Injected fault.")
+}
+
+// sessionOf names a request's session: X-Mock-Session, else the token's tid,
+// else "default".
+func sessionOf(r *http.Request) string {
+	if s := r.Header.Get("X-Mock-Session"); s != "" {
+		return s
+	}
+	parts := strings.Split(strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer "), ".")
+	if len(parts) == 3 {
+		var c struct {
+			TID string `json:"tid"`
+		}
+		if b, err := base64.RawURLEncoding.DecodeString(parts[1]); err == nil && json.Unmarshal(b, &c) == nil && c.TID != "" {
+			return c.TID
+		}
+	}
+	return "default"
 }
