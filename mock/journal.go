@@ -132,8 +132,16 @@ type Journal struct {
 // journalRing is one session's entries: it grows to the journal's size, then
 // overwrites the oldest entry.
 type journalRing struct {
-	entries []JournalEntry
+	entries []storedEntry
 	next    int // where the next entry goes once entries is full
+}
+
+// storedEntry is an entry as the journal keeps it: the headers as a flat
+// list of name, value pairs (half the memory of an http.Header map), already
+// redacted; Entry.Header is nil.
+type storedEntry struct {
+	entry  JournalEntry
+	header []string
 }
 
 // NewJournal returns a Journal keeping size entries per session (0 means
@@ -162,27 +170,30 @@ func (j *Journal) Size() int { return j.size }
 func (j *Journal) BodyLimit() int { return j.maxBody }
 
 // Record adds e to the session's entries, numbering it, dropping the oldest
-// entry when the session's ring is full. It keeps e.Header and its slices;
-// the caller must not change them afterwards.
+// entry when the session's ring is full. It copies e.Header with credentials
+// redacted (see JournalEntry.Header) and does not keep it.
 func (j *Journal) Record(session string, e JournalEntry) {
 	if j.size == 0 {
 		return
 	}
 	e.Session = session
+	se := storedEntry{header: flattenRedacted(e.Header)}
+	e.Header = nil
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	j.seq++
 	e.Seq = j.seq
+	se.entry = e
 	r := j.sessions[session]
 	if r == nil {
 		r = &journalRing{}
 		j.sessions[session] = r
 	}
 	if len(r.entries) < j.size {
-		r.entries = append(r.entries, e)
+		r.entries = append(r.entries, se)
 		return
 	}
-	r.entries[r.next] = e
+	r.entries[r.next] = se
 	r.next = (r.next + 1) % j.size
 }
 
@@ -198,10 +209,10 @@ func (j *Journal) Entries(session string, f JournalFilter) []JournalEntry {
 	}
 	n := len(r.entries)
 	for i := 0; i < n; i++ {
-		e := &r.entries[(r.next+i)%n]
-		if f.match(e) {
-			c := *e
-			c.Header = e.Header.Clone()
+		se := &r.entries[(r.next+i)%n]
+		if f.match(&se.entry) {
+			c := se.entry
+			c.Header = headerFromPairs(se.header)
 			out = append(out, c)
 		}
 	}
@@ -222,22 +233,49 @@ func (j *Journal) ClearAll() {
 	clear(j.sessions)
 }
 
-// redactHeader returns a copy of h in which the values of headers that carry
-// credentials keep only their scheme ("Bearer [redacted]").
-func redactHeader(h http.Header) http.Header {
-	c := h.Clone()
-	if c == nil {
-		c = http.Header{}
+// credentialHeader reports whether the journal redacts the values of the
+// request header name.
+func credentialHeader(name string) bool {
+	return name == "Authorization" || name == "Proxy-Authorization" || name == "Cookie"
+}
+
+// flattenRedacted returns h as name, value pairs in which the values of
+// headers that carry credentials keep only their scheme ("Bearer
+// [redacted]"; a Cookie keeps nothing).
+func flattenRedacted(h http.Header) []string {
+	n := 0
+	for _, vs := range h {
+		n += len(vs)
 	}
-	for _, k := range []string{"Authorization", "Proxy-Authorization", "Cookie"} {
-		vs := c[k]
-		for i, v := range vs {
-			if scheme, _, ok := strings.Cut(strings.TrimSpace(v), " "); ok && k != "Cookie" {
-				vs[i] = scheme + " " + redacted
-			} else {
-				vs[i] = redacted
+	pairs := make([]string, 0, 2*n)
+	for k, vs := range h {
+		for _, v := range vs {
+			if credentialHeader(k) {
+				v = redactValue(k, v)
 			}
+			pairs = append(pairs, k, v)
 		}
 	}
-	return c
+	return pairs
+}
+
+// redactValue is the redacted form of a credential header's value.
+func redactValue(name, v string) string {
+	scheme, _, ok := strings.Cut(strings.TrimSpace(v), " ")
+	switch {
+	case !ok || name == "Cookie":
+		return redacted
+	case scheme == "Bearer":
+		return "Bearer " + redacted // a constant: no allocation per entry
+	}
+	return scheme + " " + redacted
+}
+
+// headerFromPairs rebuilds an http.Header from name, value pairs.
+func headerFromPairs(pairs []string) http.Header {
+	h := make(http.Header, len(pairs)/2)
+	for i := 0; i+1 < len(pairs); i += 2 {
+		h[pairs[i]] = append(h[pairs[i]], pairs[i+1])
+	}
+	return h
 }

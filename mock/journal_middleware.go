@@ -32,7 +32,7 @@ func journalRequests(j *Journal, sessionOf func(*http.Request) string) func(http
 				Method: r.Method,
 				Path:   r.URL.Path,
 				Query:  r.URL.RawQuery,
-				Header: redactHeader(r.Header),
+				Header: r.Header, // Record copies it, redacted
 			}
 			if r.Body != nil && r.Body != http.NoBody {
 				head, err := io.ReadAll(io.LimitReader(r.Body, int64(j.BodyLimit())+1))

@@ -175,13 +175,15 @@ func TestParseJournalFilterErrors(t *testing.T) {
 
 func TestRedactHeader(t *testing.T) {
 	h := http.Header{
-		"Authorization": {"Bearer eyJhbGciOiJub25lIn0.e30."},
-		"Cookie":        {"session=secret"},
-		"X-Other":       {"kept"},
+		"Authorization":       {"Bearer eyJhbGciOiJub25lIn0.e30."},
+		"Proxy-Authorization": {"Basic dXNlcjpwYXNz"},
+		"Cookie":              {"session=secret"},
+		"X-Other":             {"kept", "twice"},
 	}
-	got := redactHeader(h)
+	got := headerFromPairs(flattenRedacted(h))
 	tests := []struct{ name, want string }{
 		{"Authorization", "Bearer [redacted]"},
+		{"Proxy-Authorization", "Basic [redacted]"},
 		{"Cookie", "[redacted]"},
 		{"X-Other", "kept"},
 	}
@@ -189,6 +191,9 @@ func TestRedactHeader(t *testing.T) {
 		if v := got.Get(tt.name); v != tt.want {
 			t.Errorf("%s = %q; want %q", tt.name, v, tt.want)
 		}
+	}
+	if vs := got["X-Other"]; len(vs) != 2 || vs[1] != "twice" {
+		t.Errorf("X-Other = %q; want both values kept", vs)
 	}
 	if v := h.Get("Authorization"); !strings.Contains(v, "eyJ") {
 		t.Errorf("original Authorization changed to %q", v)
