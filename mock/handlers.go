@@ -33,7 +33,7 @@ func notFound(id string) *Error {
 // handleGet serves GET /security/partner/securityAlerts/{id}.
 func (s *Server) handleGet(w http.ResponseWriter, r *http.Request, c *call) error {
 	id := c.params["partnerSecurityAlertId"]
-	a, err := s.store.get(c.session, id, s.now())
+	a, err := s.store.get(c.session, id)
 	if err != nil {
 		return notFound(id)
 	}
@@ -64,7 +64,7 @@ func (s *Server) handleUpdate(w http.ResponseWriter, r *http.Request, c *call) e
 		return err
 	}
 	id := c.params["partnerSecurityAlertId"]
-	a, err := s.store.update(c.session, id, p, c.who.Actor, s.now())
+	a, err := s.store.update(c.session, id, p, c.who.Actor)
 	if errors.Is(err, ErrAlertNotFound) {
 		return notFound(id)
 	}
@@ -91,7 +91,7 @@ func checkJSONContentType(r *http.Request) error {
 // handleList serves GET /security/partner/securityAlerts.
 func (s *Server) handleList(w http.ResponseWriter, r *http.Request, c *call) error {
 	q := c.query
-	all := s.store.list(c.session, s.now())
+	all := s.store.list(c.session)
 	matches := all
 	if q.filter != nil {
 		matches = make([]*alert.Alert, 0, len(all))

@@ -145,7 +145,7 @@ func New(cfg Config) (*Server, error) {
 	if seed == nil {
 		seed = alert.Seed(cfg.Seed)
 	}
-	if s.store, err = newStore(seed, cfg.Persistence); err != nil {
+	if s.store, err = newStore(seed, cfg.Persistence, s.now); err != nil {
 		return nil, err
 	}
 	if err := s.initControls(cfg); err != nil {

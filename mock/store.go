@@ -55,6 +55,7 @@ type store struct {
 	seed     map[string]*alert.Alert
 	sessions map[string]*session
 	persist  *Persistence
+	now      func() time.Time // read with mu held, so times follow the order of changes
 }
 
 type session struct {
@@ -64,12 +65,12 @@ type session struct {
 	updated time.Time
 }
 
-func newStore(seed []alert.Alert, p *Persistence) (*store, error) {
+func newStore(seed []alert.Alert, p *Persistence, now func() time.Time) (*store, error) {
 	m, err := alertMap(seed)
 	if err != nil {
 		return nil, fmt.Errorf("mock: dataset: %w", err)
 	}
-	st := &store{seed: m, sessions: map[string]*session{}, persist: p}
+	st := &store{seed: m, sessions: map[string]*session{}, persist: p, now: now}
 	if p != nil && p.Load != nil {
 		saved, err := p.Load()
 		if err != nil {
@@ -112,10 +113,10 @@ func newSession(alerts map[string]*alert.Alert, now time.Time) *session {
 }
 
 // sessionLocked returns the named session, creating it from the seed.
-func (st *store) sessionLocked(name string, now time.Time) *session {
+func (st *store) sessionLocked(name string) *session {
 	ss, ok := st.sessions[name]
 	if !ok {
-		ss = newSession(maps(st.seed), now)
+		ss = newSession(maps(st.seed), st.now())
 		st.sessions[name] = ss
 	}
 	return ss
@@ -157,10 +158,10 @@ func (st *store) saveLocked(name string, ss *session) error {
 }
 
 // get returns the alert (shared, immutable: do not modify) or ErrAlertNotFound.
-func (st *store) get(name, id string, now time.Time) (*alert.Alert, error) {
+func (st *store) get(name, id string) (*alert.Alert, error) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	a, ok := st.sessionLocked(name, now).alerts[id]
+	a, ok := st.sessionLocked(name).alerts[id]
 	if !ok {
 		return nil, ErrAlertNotFound
 	}
@@ -168,17 +169,19 @@ func (st *store) get(name, id string, now time.Time) (*alert.Alert, error) {
 }
 
 // list returns the session's alerts in id order (shared, immutable).
-func (st *store) list(name string, now time.Time) []*alert.Alert {
+func (st *store) list(name string) []*alert.Alert {
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	return st.sessionLocked(name, now).snapshotLocked()
+	return st.sessionLocked(name).snapshotLocked()
 }
 
-// update applies p to one alert atomically and returns the stored result.
-func (st *store) update(name, id string, p alert.Patch, actor string, now time.Time) (*alert.Alert, error) {
+// update applies p to one alert atomically and returns the stored result. The
+// clock is read under the lock, so activity log times follow the log's order.
+func (st *store) update(name, id string, p alert.Patch, actor string) (*alert.Alert, error) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	ss := st.sessionLocked(name, now)
+	now := st.now()
+	ss := st.sessionLocked(name)
 	old, ok := ss.alerts[id]
 	if !ok {
 		return nil, ErrAlertNotFound
@@ -244,9 +247,9 @@ func (s *Server) Replace(session string, alerts []alert.Alert) error {
 		return err
 	}
 	st := s.store
-	now := s.now()
 	st.mu.Lock()
 	defer st.mu.Unlock()
+	now := st.now()
 	old, had := st.sessions[session]
 	ss := newSession(m, now)
 	if had {
@@ -273,10 +276,10 @@ func (s *Server) Put(session string, alerts ...alert.Alert) error {
 		return err
 	}
 	st := s.store
-	now := s.now()
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	old := st.sessionLocked(session, now)
+	now := st.now()
+	old := st.sessionLocked(session)
 	merged := maps(old.alerts)
 	for id, a := range m {
 		merged[id] = a
@@ -294,7 +297,7 @@ func (s *Server) Put(session string, alerts ...alert.Alert) error {
 // Alerts returns copies of a session's alerts in id order (creating the
 // session from the seed if it is new).
 func (s *Server) Alerts(session string) []alert.Alert {
-	shared := s.store.list(session, s.now())
+	shared := s.store.list(session)
 	out := make([]alert.Alert, len(shared))
 	for i, a := range shared {
 		out[i] = a.Clone()
@@ -304,7 +307,7 @@ func (s *Server) Alerts(session string) []alert.Alert {
 
 // Alert returns a copy of one alert of a session, or false.
 func (s *Server) Alert(session, id string) (alert.Alert, bool) {
-	a, err := s.store.get(session, id, s.now())
+	a, err := s.store.get(session, id)
 	if err != nil {
 		return alert.Alert{}, false
 	}
@@ -329,7 +332,7 @@ func (s *Server) Sessions() []SessionInfo {
 // returns a copy of the result. Errors: ErrAlertNotFound, an *alert.PropertyError
 // for an invalid patch, or a persistence failure (the change is then rolled back).
 func (s *Server) Update(session, id string, p alert.Patch, actor string) (alert.Alert, error) {
-	a, err := s.store.update(session, id, p, actor, s.now())
+	a, err := s.store.update(session, id, p, actor)
 	if err != nil {
 		return alert.Alert{}, err
 	}
