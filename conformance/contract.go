@@ -271,19 +271,20 @@ func checkBody(v *Violation, schema *jsonschema.Schema, contentType string, body
 	}
 }
 
-// decodeJSON decodes one JSON value (numbers kept exact) and rejects trailing data.
+// decodeJSON decodes one JSON value (numbers kept exact); anything else,
+// trailing data included, is an error.
 func decodeJSON(body []byte) (any, error) {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return nil, errors.New("empty body; want JSON")
+	}
+	if !json.Valid(body) {
+		return nil, fmt.Errorf("not JSON (body %s)", excerpt(body))
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
 	var v any
 	if err := dec.Decode(&v); err != nil {
 		return nil, fmt.Errorf("not JSON: %v (body %s)", err, excerpt(body))
-	}
-	if dec.More() {
-		return nil, fmt.Errorf("not one JSON value: data after the first value (body %s)", excerpt(body))
 	}
 	return v, nil
 }

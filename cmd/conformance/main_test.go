@@ -115,12 +115,43 @@ func TestAdminTokenReachesControlAPI(t *testing.T) {
 func TestWrongServerFails(t *testing.T) {
 	ts := httptest.NewServer(http.NotFoundHandler())
 	t.Cleanup(ts.Close)
-	code, stdout, _ := runCmd(t, noEnv, "-target", ts.URL+"/beta", "-tags", "@live-safe", "-format", "progress")
+	out := filepath.Join(t.TempDir(), "report.xml")
+	code, stdout, _ := runCmd(t, noEnv, "-target", ts.URL+"/beta", "-tags", "@live-safe", "-format", "junit", "-out", out)
 	if code != exitFailed {
 		t.Errorf("exit status = %d; want %d", code, exitFailed)
 	}
 	if !strings.Contains(stdout, "conformance: FAIL:") {
 		t.Errorf("stdout does not end with a FAIL summary line:\n%s", stdout)
+	}
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep struct {
+		Failures int `xml:"failures,attr"`
+		Suites   []struct {
+			Cases []struct {
+				Failure *struct {
+					Message string `xml:"message,attr"`
+				} `xml:"failure"`
+			} `xml:"testcase"`
+		} `xml:"testsuite"`
+	}
+	if err := xml.Unmarshal(b, &rep); err != nil {
+		t.Fatalf("report is not XML: %v", err)
+	}
+	if rep.Failures == 0 {
+		t.Fatal("report: failures = 0; want some")
+	}
+	for _, s := range rep.Suites {
+		for _, c := range s.Cases {
+			if c.Failure == nil {
+				continue
+			}
+			if msg := c.Failure.Message; !strings.Contains(msg, "contract: GET") || strings.Contains(msg, "hook") {
+				t.Errorf("failure message = %q; want the contract violation of the step, not a hook failure", msg)
+			}
+		}
 	}
 }
 
