@@ -49,6 +49,9 @@ type Config struct {
 	Now func() time.Time
 	// NewID returns a fresh id for X-Mock-Session; nil means a random UUID v4.
 	NewID func() string
+	// MintKey, when set, makes the tokens the harness mints HS256-signed with
+	// this key instead of unsigned, for a mock started with -auth-key.
+	MintKey []byte
 	// AdminToken is sent as "Authorization: Bearer <AdminToken>" to the mock's
 	// control API (fault injection in @mock-only scenarios), for an alertmock
 	// started with -admin-token; empty sends none (loopback access).

@@ -110,7 +110,7 @@ func TestMintedTokenRoundTrip(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := readClaims(mintToken(tt.c))
+			got, err := readClaims(mintToken(tt.c, nil))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -70,7 +70,7 @@ func (s *Suite) credentialsFor(scopes string) credentials {
 		}
 		return credentials{header: "Bearer " + s.cfg.Token, actor: actor}
 	}
-	return credentials{header: "Bearer " + mintToken(delegatedClaims(DefaultUser, scopes, s.cfg.Now())), actor: DefaultUser}
+	return credentials{header: "Bearer " + mintToken(delegatedClaims(DefaultUser, scopes, s.cfg.Now()), s.cfg.MintKey), actor: DefaultUser}
 }
 
 // request describes a request to send.

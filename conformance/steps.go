@@ -146,7 +146,7 @@ func (st *scenario) minted(c claims) error {
 	if st.suite.cfg.Token != "" {
 		return errors.New("this step mints a token with chosen claims, which only the mock accepts; run the scenario against the mock (it is tagged @mock-only)")
 	}
-	st.auth = credentials{header: "Bearer " + mintToken(c), actor: c.actor()}
+	st.auth = credentials{header: "Bearer " + mintToken(c, st.suite.cfg.MintKey), actor: c.actor()}
 	return nil
 }
 
@@ -332,7 +332,7 @@ func (st *scenario) readAlertOtherTenant(ctx context.Context) error {
 	own := st.session
 	st.session = ""
 	defer func() { st.session = own }()
-	return st.do(ctx, request{method: http.MethodGet, target: alertPath(st.alertID), auth: credentials{header: "Bearer " + mintToken(c)}})
+	return st.do(ctx, request{method: http.MethodGet, target: alertPath(st.alertID), auth: credentials{header: "Bearer " + mintToken(c, st.suite.cfg.MintKey)}})
 }
 
 func (st *scenario) listAlerts(ctx context.Context) error {

@@ -1,6 +1,8 @@
 package conformance
 
 import (
+	"crypto/hmac"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -57,14 +59,24 @@ func applicationClaims(appID string, roles []string, now time.Time) claims {
 	}
 }
 
-// mintToken returns an unsigned JWT (alg "none") carrying c. The mock does not
-// check signatures unless it is configured with a key; the live service rejects
-// such tokens, so only @mock-only scenarios mint tokens with chosen claims.
-func mintToken(c claims) string {
+// mintToken returns a JWT carrying c: unsigned (alg "none") without a key,
+// HS256-signed with one (for a mock started with -auth-key). The live service
+// rejects such tokens, so only @mock-only scenarios mint tokens with chosen claims.
+func mintToken(c claims, key []byte) string {
 	enc := base64.RawURLEncoding
-	header := enc.EncodeToString([]byte(`{"alg":"none","typ":"JWT"}`))
+	alg := "none"
+	if len(key) > 0 {
+		alg = "HS256"
+	}
+	header := enc.EncodeToString([]byte(`{"alg":"` + alg + `","typ":"JWT"}`))
 	payload, _ := json.Marshal(c) // claims has only marshalable fields
-	return header + "." + enc.EncodeToString(payload) + "."
+	signed := header + "." + enc.EncodeToString(payload)
+	if len(key) == 0 {
+		return signed + "."
+	}
+	mac := hmac.New(sha256.New, key)
+	mac.Write([]byte(signed))
+	return signed + "." + enc.EncodeToString(mac.Sum(nil))
 }
 
 // actor returns who a token's changes are recorded as: the user's UPN (or

@@ -55,7 +55,7 @@ Feature: Activity log and resolution details
     And the newest activity log entry was made by "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"
     And the alert's "resolvedBy" is "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"
 
-  @mock-only @assumption
+  @mock-only @assumption @opaque-token
   Scenario: A change made with an opaque token is recorded as the mock's default user
     Given I send the Authorization header "Bearer opaque-access-token"
     And the alert is "active"

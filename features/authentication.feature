@@ -94,8 +94,8 @@ Feature: Sign-in and permissions
     Then the request fails with status 403 and error code "Forbidden"
     And the alert is unchanged
 
-  @mock-only @assumption
-  Scenario: An opaque token is accepted by the mock
+  @mock-only @assumption @opaque-token
+  Scenario: An opaque token is accepted by the mock (unless it checks signatures)
     Given I send the Authorization header "Bearer opaque-access-token"
     When I read the alert
     Then the request succeeds with status 200

@@ -4,7 +4,7 @@
 //
 // Usage:
 //
-//	conformance [-target URL] [-token T] [-admin-token T] [-alert-id ID] [-tags EXPR]
+//	conformance [-target URL] [-token T] [-admin-token T] [-mint-key K] [-alert-id ID] [-tags EXPR]
 //	            [-format pretty|progress|cucumber|junit] [-out FILE]
 //	            [-features DIR] [-concurrency N] [-random-seed N]
 package main
@@ -52,7 +52,7 @@ func main() {
 // options are the command line settings.
 type options struct {
 	target, token, alertID, tags string
-	adminToken                   string
+	adminToken, mintKey          string
 	format, out, featuresDir     string
 	concurrency                  int
 	randomSeed                   int64
@@ -69,6 +69,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (op
 	fs.StringVar(&o.target, "target", "", "base URL of the API including /beta (default: the built-in mock, started on 127.0.0.1)")
 	fs.StringVar(&o.token, "token", getenv("GRAPH_TOKEN"), "bearer token for -target (default: $GRAPH_TOKEN; empty: mint unsigned test tokens, which only the mock accepts)")
 	fs.StringVar(&o.adminToken, "admin-token", getenv("ALERTMOCK_ADMIN_TOKEN"), "admin token of a -target alertmock's control API, for the @mock-only fault scenarios (default: $ALERTMOCK_ADMIN_TOKEN)")
+	fs.StringVar(&o.mintKey, "mint-key", getenv("ALERTMOCK_AUTH_KEY"), "HS256 key to sign the test tokens the harness mints, for a -target alertmock started with -auth-key (default: $ALERTMOCK_AUTH_KEY; empty: unsigned)")
 	fs.StringVar(&o.alertID, "alert-id", "", "id of the alert the scenarios read and update (default: the documented alert "+conformance.DocumentedAlertID+")")
 	fs.StringVar(&o.tags, "tags", "", `scenarios to run by tag, e.g. "@live-safe" or "@live-safe,@live-writes" or "~@mock-only" (default: all)`)
 	fs.StringVar(&o.format, "format", "pretty", "report format: "+strings.Join(formats, ", "))
@@ -128,7 +129,7 @@ func runSuite(ctx context.Context, o options, stdout io.Writer) (int, error) {
 		defer stop()
 		target = base
 	}
-	suite, err := conformance.New(ctx, conformance.Config{BaseURL: target, Token: o.token, AlertID: o.alertID, AdminToken: o.adminToken})
+	suite, err := conformance.New(ctx, conformance.Config{BaseURL: target, Token: o.token, AlertID: o.alertID, AdminToken: o.adminToken, MintKey: []byte(o.mintKey)})
 	if err != nil {
 		return exitUsage, err
 	}

@@ -110,6 +110,21 @@ func TestAdminTokenReachesControlAPI(t *testing.T) {
 	}
 }
 
+// TestMintKeySignsTokens runs the suite against a mock that checks HS256
+// signatures: with -mint-key every scenario but the opaque-token ones passes.
+func TestMintKeySignsTokens(t *testing.T) {
+	srv, err := mock.New(mock.Config{AuthKey: []byte("k3y")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(srv)
+	t.Cleanup(ts.Close)
+	code, stdout, stderr := runCmd(t, noEnv, "-target", ts.URL+"/beta", "-mint-key", "k3y", "-tags", "~@opaque-token", "-format", "progress")
+	if code != exitPassed {
+		t.Fatalf("exit status = %d; want %d\nstdout: %s\nstderr: %s", code, exitPassed, stdout, stderr)
+	}
+}
+
 // TestWrongServerFails checks that a target that answers but is not the API
 // makes the command exit 1 with a FAIL summary.
 func TestWrongServerFails(t *testing.T) {
