@@ -4,7 +4,8 @@
 //
 // Usage:
 //
-//	conformance [-target URL] [-token T] [-admin-token T] [-mint-key K] [-alert-id ID] [-tags EXPR]
+//	conformance [-target URL] [-ca-cert FILE] [-token T] [-admin-token T] [-mint-key K]
+//	            [-alert-id ID] [-tags EXPR]
 //	            [-format pretty|progress|cucumber|junit] [-out FILE]
 //	            [-features DIR] [-concurrency N] [-random-seed N]
 package main
@@ -12,6 +13,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"flag"
 	"fmt"
@@ -52,7 +55,7 @@ func main() {
 // options are the command line settings.
 type options struct {
 	target, token, alertID, tags string
-	adminToken, mintKey          string
+	adminToken, mintKey, caCert  string
 	format, out, featuresDir     string
 	concurrency                  int
 	randomSeed                   int64
@@ -70,6 +73,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (op
 	fs.StringVar(&o.token, "token", getenv("GRAPH_TOKEN"), "bearer token for -target (default: $GRAPH_TOKEN; empty: mint unsigned test tokens, which only the mock accepts)")
 	fs.StringVar(&o.adminToken, "admin-token", getenv("ALERTMOCK_ADMIN_TOKEN"), "admin token of a -target alertmock's control API, for the @mock-only fault scenarios (default: $ALERTMOCK_ADMIN_TOKEN)")
 	fs.StringVar(&o.mintKey, "mint-key", getenv("ALERTMOCK_AUTH_KEY"), "HS256 key to sign the test tokens the harness mints, for a -target alertmock started with -auth-key (default: $ALERTMOCK_AUTH_KEY; empty: unsigned)")
+	fs.StringVar(&o.caCert, "ca-cert", "", "PEM file of certificates to trust for an https -target, besides the system's (e.g. the one alertmock -tls writes)")
 	fs.StringVar(&o.alertID, "alert-id", "", "id of the alert the scenarios read and update (default: the documented alert "+conformance.DocumentedAlertID+")")
 	fs.StringVar(&o.tags, "tags", "", `scenarios to run by tag, e.g. "@live-safe" or "@live-safe,@live-writes" or "~@mock-only" (default: all)`)
 	fs.StringVar(&o.format, "format", "pretty", "report format: "+strings.Join(formats, ", "))
@@ -129,7 +133,11 @@ func runSuite(ctx context.Context, o options, stdout io.Writer) (int, error) {
 		defer stop()
 		target = base
 	}
-	suite, err := conformance.New(ctx, conformance.Config{BaseURL: target, Token: o.token, AlertID: o.alertID, AdminToken: o.adminToken, MintKey: []byte(o.mintKey)})
+	client, err := newClient(o.caCert)
+	if err != nil {
+		return exitUsage, err
+	}
+	suite, err := conformance.New(ctx, conformance.Config{BaseURL: target, Client: client, Token: o.token, AlertID: o.alertID, AdminToken: o.adminToken, MintKey: []byte(o.mintKey)})
 	if err != nil {
 		return exitUsage, err
 	}
@@ -191,6 +199,30 @@ func runSuite(ctx context.Context, o options, stdout io.Writer) (int, error) {
 	default:
 		return exitFailed, nil
 	}
+}
+
+// newClient returns the HTTP client of the run: a 60 s timeout, and the
+// certificates of caFile trusted besides the system's.
+func newClient(caFile string) (*http.Client, error) {
+	client := &http.Client{Timeout: 60 * time.Second}
+	if caFile == "" {
+		return client, nil
+	}
+	pem, err := os.ReadFile(caFile)
+	if err != nil {
+		return nil, fmt.Errorf("-ca-cert: %w", err)
+	}
+	pool, err := x509.SystemCertPool()
+	if err != nil {
+		pool = x509.NewCertPool()
+	}
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, fmt.Errorf("-ca-cert %s: no PEM certificate in it", caFile)
+	}
+	transport := http.DefaultTransport.(*http.Transport).Clone()
+	transport.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+	client.Transport = transport
+	return client, nil
 }
 
 // listSteps prints every step pattern (godog's step definition listing).

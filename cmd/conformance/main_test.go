@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/pem"
 	"encoding/xml"
 	"net"
 	"net/http"
@@ -122,6 +123,30 @@ func TestMintKeySignsTokens(t *testing.T) {
 	code, stdout, stderr := runCmd(t, noEnv, "-target", ts.URL+"/beta", "-mint-key", "k3y", "-tags", "~@opaque-token", "-format", "progress")
 	if code != exitPassed {
 		t.Fatalf("exit status = %d; want %d\nstdout: %s\nstderr: %s", code, exitPassed, stdout, stderr)
+	}
+}
+
+// TestHTTPSTarget runs the read-only scenarios against a mock served over
+// HTTPS with a certificate the system does not trust: -ca-cert makes it trusted,
+// and without it the run stops with one line about the certificate.
+func TestHTTPSTarget(t *testing.T) {
+	srv, err := mock.New(mock.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewTLSServer(srv)
+	t.Cleanup(ts.Close)
+	ca := filepath.Join(t.TempDir(), "ca.pem")
+	if err := os.WriteFile(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: ts.Certificate().Raw}), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	args := []string{"-target", ts.URL + "/beta", "-tags", "@live-safe", "-format", "progress"}
+	if code, stdout, stderr := runCmd(t, noEnv, append(args, "-ca-cert", ca)...); code != exitPassed {
+		t.Errorf("with -ca-cert: exit status = %d; want %d\nstdout: %s\nstderr: %s", code, exitPassed, stdout, stderr)
+	}
+	code, _, stderr := runCmd(t, noEnv, args...)
+	if code != exitUsage || !strings.Contains(stderr, "certificate") || strings.Count(strings.TrimSpace(stderr), "\n") != 0 {
+		t.Errorf("without -ca-cert: exit status = %d, stderr %q; want %d and one line about the certificate", code, stderr, exitUsage)
 	}
 }
 
