@@ -26,7 +26,7 @@ Feature: Activity log and resolution details
     And the alert's "resolvedBy" is the signed-in user
     And the alert's "resolvedOnDateTime" is the time of the update
 
-  @live-writes @documented
+  @live-writes @assumption
   Scenario: Each change adds its own entry, in order
     Given the alert is "active"
     When I change the alert's status to "investigating"

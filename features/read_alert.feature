@@ -13,7 +13,6 @@ Feature: Read an alert back
     And the response is a valid "partnerSecurityAlertEntityResponse"
     And the response is a valid "partnerSecurityAlertEntity"
     And the alert's "id" is the id of the alert under test
-    And the "@odata.context" ends with "$metadata#security/partner/securityAlerts/$entity"
 
   @live-safe @documented
   Scenario: Read only some properties of an alert
@@ -21,6 +20,17 @@ Feature: Read an alert back
     Then the request succeeds with status 200
     And the response is a valid "partnerSecurityAlertEntityResponse"
     And the alert has only the properties "id,status"
+
+  @live-safe @assumption
+  Scenario: The alert names its entity set in its OData context
+    When I read the alert
+    Then the request succeeds with status 200
+    And the "@odata.context" ends with "$metadata#security/partner/securityAlerts/$entity"
+
+  @live-safe @assumption
+  Scenario: Selected properties are named in the OData context
+    When I read the alert selecting "id,status"
+    Then the request succeeds with status 200
     And the "@odata.context" ends with "$metadata#security/partner/securityAlerts(id,status)/$entity"
 
   @live-safe @assumption

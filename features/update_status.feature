@@ -23,6 +23,12 @@ Feature: Update the status of an alert
     And the alert's "id" is the id of the alert under test
     And the alert's "status" is "resolved"
     And the alert's "resolvedReason" is "fraud"
+
+  @assumption
+  Scenario: The updated alert names its entity set in its OData context
+    Given the alert is "active"
+    When I change the alert's status to "investigating"
+    Then the request succeeds with status 200
     And the "@odata.context" ends with "$metadata#security/partner/securityAlerts/$entity"
 
   @documented
@@ -39,8 +45,19 @@ Feature: Update the status of an alert
       | active        | resolved      |
       | investigating | active        |
       | investigating | resolved      |
-      | resolved      | active        |
-      | resolved      | investigating |
+
+  @assumption
+  Scenario Outline: Reopen a resolved alert as <to>
+    Given the alert is "resolved"
+    When I change the alert's status to "<to>"
+    Then the request succeeds with status 200
+    And the response is a valid "partnerSecurityAlertEntity"
+    And the alert's "status" is "<to>"
+
+    Examples:
+      | to            |
+      | active        |
+      | investigating |
 
   @documented
   Scenario Outline: Resolve an alert giving the reason <reason>
