@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/partner-security/alertmock/mock/alert"
@@ -50,13 +51,64 @@ func bearer(r *http.Request) (token string, isBearer bool) {
 	return strings.TrimSpace(tok), strings.EqualFold(scheme, "Bearer")
 }
 
+// tokenInfo is what a token says, independent of the clock: the principal,
+// its validity window, and the 401 it earns regardless of time (malformed, bad
+// signature). tenant is read even when the signature is bad, for sessionOf.
+type tokenInfo struct {
+	p        principal
+	exp, nbf *float64
+	err      *Error
+}
+
+// maxCachedTokens bounds the token cache; when full it starts over.
+const maxCachedTokens = 1024
+
+// tokenCache remembers parsed tokens: clients reuse one token for many
+// requests, and the session lookup of three middlewares plus auth would
+// otherwise decode the same JWT four times per request.
+type tokenCache struct {
+	mu sync.Mutex
+	m  map[string]*tokenInfo
+}
+
+// token returns the parsed token (cached).
+func (s *Server) token(tok string) *tokenInfo {
+	c := &s.tokens
+	c.mu.Lock()
+	info, ok := c.m[tok]
+	c.mu.Unlock()
+	if ok {
+		return info
+	}
+	info = parseToken(tok, s.cfg.AuthKey)
+	c.mu.Lock()
+	if c.m == nil || len(c.m) >= maxCachedTokens {
+		c.m = make(map[string]*tokenInfo, 64)
+	}
+	c.m[tok] = info
+	c.mu.Unlock()
+	return info
+}
+
+// valid returns the principal, or the 401 for a token that is malformed,
+// badly signed, expired or not yet valid at now.
+func (t *tokenInfo) valid(now time.Time) (principal, *Error) {
+	if t.err != nil {
+		return principal{}, t.err
+	}
+	unix := float64(now.Unix())
+	if (t.exp != nil && unix >= *t.exp) || (t.nbf != nil && unix < *t.nbf) {
+		return principal{}, &Error{Code: CodeInvalidAuthenticationToken, Message: msgTokenExpired}
+	}
+	return t.p, nil
+}
+
 // parseToken reads a bearer token. A token without dots is opaque; anything
 // with a dot must be a JWT (three base64url parts, JSON header and payload).
 // With key set, the JWT must be HS256-signed with it and opaque tokens fail.
-// exp and nbf are checked against now.
-func parseToken(tok string, key []byte, now time.Time) (principal, *Error) {
-	unauth := func(msg string) (principal, *Error) {
-		return principal{}, &Error{Code: CodeInvalidAuthenticationToken, Message: msg}
+func parseToken(tok string, key []byte) *tokenInfo {
+	unauth := func(msg string) *tokenInfo {
+		return &tokenInfo{err: &Error{Code: CodeInvalidAuthenticationToken, Message: msg}}
 	}
 	if tok == "" {
 		return unauth(msgTokenEmpty)
@@ -65,7 +117,7 @@ func parseToken(tok string, key []byte, now time.Time) (principal, *Error) {
 		if key != nil {
 			return unauth(msgTokenParse)
 		}
-		return principal{Actor: alert.DefaultActor, Opaque: true}, nil
+		return &tokenInfo{p: principal{Actor: alert.DefaultActor, Opaque: true}}
 	}
 	parts := strings.Split(tok, ".")
 	if len(parts) != 3 {
@@ -78,19 +130,17 @@ func parseToken(tok string, key []byte, now time.Time) (principal, *Error) {
 	if decodeSegment(parts[0], &hdr) != nil || decodeSegment(parts[1], &c) != nil {
 		return unauth(msgTokenParse)
 	}
+	info := &tokenInfo{exp: c.Exp, nbf: c.Nbf, p: principal{Tenant: c.TID}}
 	if key != nil {
 		sig, err := base64.RawURLEncoding.DecodeString(parts[2])
 		mac := hmac.New(sha256.New, key)
 		mac.Write([]byte(parts[0] + "." + parts[1]))
 		if hdr.Alg != "HS256" || err != nil || !hmac.Equal(sig, mac.Sum(nil)) {
-			return unauth(msgTokenSig)
+			info.err = &Error{Code: CodeInvalidAuthenticationToken, Message: msgTokenSig}
+			return info
 		}
 	}
-	unix := float64(now.Unix())
-	if (c.Exp != nil && unix >= *c.Exp) || (c.Nbf != nil && unix < *c.Nbf) {
-		return unauth(msgTokenExpired)
-	}
-	p := principal{Tenant: c.TID}
+	p := &info.p
 	switch {
 	case c.Scp != "":
 		p.Permissions = strings.Fields(c.Scp)
@@ -104,7 +154,7 @@ func parseToken(tok string, key []byte, now time.Time) (principal, *Error) {
 	if p.Actor == "" {
 		p.Actor = alert.DefaultActor
 	}
-	return p, nil
+	return info
 }
 
 func decodeSegment(seg string, v any) error {
@@ -132,8 +182,10 @@ func firstNonEmpty(ss ...string) string {
 func (s *Server) authenticate(r *http.Request, required []string) (principal, *Error) {
 	tok, isBearer := bearer(r)
 	if s.cfg.DisableAuth {
-		if p, err := parseToken(tok, nil, s.now()); err == nil && !p.Opaque {
-			return p, nil
+		if tok != "" {
+			if info := s.token(tok); info.err == nil && !info.p.Opaque {
+				return info.p, nil
+			}
 		}
 		return principal{Actor: alert.DefaultActor}, nil
 	}
@@ -143,7 +195,7 @@ func (s *Server) authenticate(r *http.Request, required []string) (principal, *E
 	case !isBearer:
 		return principal{}, &Error{Code: CodeInvalidAuthenticationToken, Message: msgTokenParse}
 	}
-	p, err := parseToken(tok, s.cfg.AuthKey, s.now())
+	p, err := s.token(tok).valid(s.now())
 	if err != nil {
 		return p, err
 	}
@@ -168,12 +220,9 @@ func (s *Server) sessionOf(r *http.Request) string {
 	if v := r.Header.Get(HeaderSession); v != "" {
 		return v
 	}
-	if tok, ok := bearer(r); ok && strings.Count(tok, ".") == 2 {
-		var c struct {
-			TID string `json:"tid"`
-		}
-		if decodeSegment(strings.Split(tok, ".")[1], &c) == nil && c.TID != "" {
-			return c.TID
+	if tok, ok := bearer(r); ok && tok != "" {
+		if t := s.token(tok).p.Tenant; t != "" {
+			return t
 		}
 	}
 	return DefaultSession

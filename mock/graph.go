@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/routers"
@@ -89,37 +90,72 @@ func (s *Server) graph(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) serveGraph(w http.ResponseWriter, r *http.Request) error {
-	route, params, err := s.router.FindRoute(r)
+	op, params, err := s.lookup(r)
 	switch {
 	case errors.Is(err, routers.ErrMethodNotAllowed):
-		w.Header().Set("Allow", strings.Join(s.allowed(r), ", "))
-		return errorf(CodeMethodNotAllowed, "The HTTP method '%s' is not allowed for the request target; allowed: %s.",
-			r.Method, strings.Join(s.allowed(r), ", "))
+		allowed := strings.Join(s.allowed(r), ", ")
+		w.Header().Set("Allow", allowed)
+		return errorf(CodeMethodNotAllowed, "The HTTP method '%s' is not allowed for the request target; allowed: %s.", r.Method, allowed)
 	case err != nil:
 		return errorf(CodeResourceNotFound, "Resource not found for the segment '%s'.", s.unknownSegment(r.URL.Path))
 	}
-	op := s.ops[route.Operation.OperationID]
 	c := &call{op: op, params: params}
+	var aerr *Error
+	if c.who, aerr = s.authenticate(r, op.permissions); aerr != nil {
+		return aerr
+	}
+	c.session = s.sessionOf(r)
+	if c.query, err = s.parseQuery(r.URL.RawQuery, op); err != nil {
+		return err
+	}
+	return op.handle(w, r, c)
+}
+
+// maxCachedRoutes bounds the route cache; when full it starts over.
+const maxCachedRoutes = 4096
+
+// routeCache remembers the operation and path parameters of request paths
+// the router matched: gorilla/mux matches regular expressions route by route,
+// the largest cost of a read after encoding.
+type routeCache struct {
+	mu sync.Mutex
+	m  map[string]cachedRoute
+}
+
+type cachedRoute struct {
+	op     *operation
+	params map[string]string // unescaped; shared, never modified
+}
+
+// lookup finds the operation of a request in the description (through the
+// cache), with its path parameters unescaped. Errors are the router's
+// (routers.ErrPathNotFound, routers.ErrMethodNotAllowed).
+func (s *Server) lookup(r *http.Request) (*operation, map[string]string, error) {
+	key := r.Method + " " + r.URL.EscapedPath()
+	c := &s.matched
+	c.mu.Lock()
+	hit, ok := c.m[key]
+	c.mu.Unlock()
+	if ok {
+		return hit.op, hit.params, nil
+	}
+	route, params, err := s.router.FindRoute(r)
+	if err != nil {
+		return nil, nil, err
+	}
 	for k, v := range params {
 		if u, err := url.PathUnescape(v); err == nil {
 			params[k] = u
 		}
 	}
-	var aerr *Error
-	if c.who, aerr = s.authenticate(r, op.permissions); aerr != nil {
-		return aerr
+	hit = cachedRoute{op: s.ops[route.Operation.OperationID], params: params}
+	c.mu.Lock()
+	if c.m == nil || len(c.m) >= maxCachedRoutes {
+		c.m = make(map[string]cachedRoute, 64)
 	}
-	c.session = r.Header.Get(HeaderSession)
-	if c.session == "" {
-		c.session = c.who.Tenant
-	}
-	if c.session == "" {
-		c.session = DefaultSession
-	}
-	if c.query, err = s.parseQuery(r.URL.RawQuery, op); err != nil {
-		return err
-	}
-	return op.handle(w, r, c)
+	c.m[key] = hit
+	c.mu.Unlock()
+	return hit.op, hit.params, nil
 }
 
 // allowed lists the methods the description declares for the request's path.

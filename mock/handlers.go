@@ -60,7 +60,7 @@ func (s *Server) handleUpdate(w http.ResponseWriter, r *http.Request, c *call) e
 	if err != nil {
 		return err
 	}
-	if err := s.validateAgainst(s.schemas.update, body, "the request body"); err != nil {
+	if err := s.validatePatch(p); err != nil {
 		return err
 	}
 	id := c.params["partnerSecurityAlertId"]
@@ -201,15 +201,25 @@ func (s *Server) context(r *http.Request, selected []string, entity bool) string
 // writeEntity writes one alert (or its projection) with its @odata.context.
 func (s *Server) writeEntity(w http.ResponseWriter, r *http.Request, a *alert.Alert, selected []string) error {
 	var buf bytes.Buffer
-	buf.Grow(2048)
 	buf.WriteString(`{"@odata.context":`)
 	writeJSONString(&buf, s.context(r, selected, true))
-	buf.WriteByte(',')
-	if err := encodeMembers(&buf, a, selected); err != nil {
-		return err
+	if selected != nil {
+		buf.WriteByte(',')
+		if err := encodeMembers(&buf, a, selected); err != nil {
+			return err
+		}
+		buf.WriteByte('}')
+		writeOK(w, buf.Bytes())
+		return nil
 	}
-	buf.WriteByte('}')
-	writeOK(w, buf.Bytes())
+	// The whole alert: its encoding without the opening brace follows the
+	// context, in a second write (no copy of the alert's bytes).
+	b, err := json.Marshal(a)
+	if err != nil {
+		return fmt.Errorf("mock: encode alert %q: %w", a.ID, err)
+	}
+	buf.WriteByte(',')
+	writeOK(w, buf.Bytes(), b[1:])
 	return nil
 }
 
@@ -255,12 +265,18 @@ func writeJSONString(buf *bytes.Buffer, s string) {
 	buf.Write(b)
 }
 
-// writeOK writes a 200 with the Graph success headers.
-func writeOK(w http.ResponseWriter, body []byte) {
+// writeOK writes a 200 with the Graph success headers and the body parts.
+func writeOK(w http.ResponseWriter, parts ...[]byte) {
+	n := 0
+	for _, p := range parts {
+		n += len(p)
+	}
 	h := w.Header()
-	h.Set("Content-Type", ContentTypeOData)
-	h.Set("OData-Version", "4.0")
-	h.Set("Content-Length", strconv.Itoa(len(body)))
+	h["Content-Type"] = []string{ContentTypeOData}
+	h["Odata-Version"] = []string{"4.0"}
+	h["Content-Length"] = []string{strconv.Itoa(n)}
 	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(body)
+	for _, p := range parts {
+		_, _ = w.Write(p)
+	}
 }

@@ -5,6 +5,7 @@ package mock
 import (
 	"context"
 	"crypto/rand"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"log/slog"
@@ -89,9 +90,12 @@ type Server struct {
 	ops     map[string]*operation // by operationId
 	schemas contractSchemas
 
-	store   *store
-	ctl     controls // journal, faults, throttle, admin token (control.go)
-	handler http.Handler
+	store    *store
+	tokens   tokenCache    // parsed bearer tokens (auth.go)
+	matched  routeCache    // matched request paths (graph.go)
+	verdicts patchVerdicts // schema verdicts on decoded PATCH bodies (validate.go)
+	ctl      controls      // journal, faults, throttle, admin token (control.go)
+	handler  http.Handler
 }
 
 // contractSchemas are the JSON Schemas of the description compiled once at New
@@ -179,5 +183,12 @@ func newUUID() string {
 	_, _ = io.ReadFull(rand.Reader, b[:])
 	b[6] = b[6]&0x0f | 0x40
 	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+	var out [36]byte
+	hex.Encode(out[0:8], b[0:4])
+	hex.Encode(out[9:13], b[4:6])
+	hex.Encode(out[14:18], b[6:8])
+	hex.Encode(out[19:23], b[8:10])
+	hex.Encode(out[24:], b[10:])
+	out[8], out[13], out[18], out[23] = '-', '-', '-', '-'
+	return string(out[:])
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/santhosh-tekuri/jsonschema/v5"
 
@@ -13,19 +14,47 @@ import (
 	"github.com/partner-security/alertmock/openapi"
 )
 
-// validateAgainst checks a JSON document against a schema compiled from the
-// description at New. It backs up the hand-written checks (which give the
-// precise messages): a failure here means the two disagree, and the client gets
-// a 400 naming the JSON location the schema rejected.
-func (s *Server) validateAgainst(sch *jsonschema.Schema, doc []byte, what string) error {
-	v, err := decodeJSON(doc)
-	if err != nil {
-		return errorf(CodeBadRequest, "%s is not valid JSON: %v.", what, err)
+// patchVerdicts memoises the schema's verdict on decoded PATCH bodies. The
+// value checked is the patch the mock acts on (status and resolvedReason as
+// decoded), a small closed set once alert.DecodePatch has accepted the body,
+// so each distinct patch is validated against the description once.
+type patchVerdicts struct {
+	mu sync.Mutex
+	m  map[string]error
+}
+
+// validatePatch checks the decoded patch against the description's
+// partnerSecurityAlertUpdate schema (compiled at New).
+func (s *Server) validatePatch(p alert.Patch) error {
+	key := string(p.Status)
+	if p.ReasonSet {
+		key += "|null"
+		if p.ResolvedReason != nil {
+			key = string(p.Status) + "|" + string(*p.ResolvedReason)
+		}
 	}
-	if err := sch.Validate(v); err != nil {
-		return errorf(CodeBadRequest, "%s does not match the contract: %s.", what, schemaProblem(err))
+	c := &s.verdicts
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if err, ok := c.m[key]; ok {
+		return err
 	}
-	return nil
+	v := map[string]any{"status": string(p.Status)}
+	if p.ReasonSet {
+		v["resolvedReason"] = nil
+		if p.ResolvedReason != nil {
+			v["resolvedReason"] = string(*p.ResolvedReason)
+		}
+	}
+	var err error
+	if verr := s.schemas.update.Validate(v); verr != nil {
+		err = errorf(CodeBadRequest, "The request body does not match the contract: %s.", schemaProblem(verr))
+	}
+	if c.m == nil {
+		c.m = map[string]error{}
+	}
+	c.m[key] = err
+	return err
 }
 
 // schemaProblem describes the deepest cause of a schema validation error as

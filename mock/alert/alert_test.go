@@ -202,3 +202,33 @@ func TestClone(t *testing.T) {
 		t.Error("clone of nil collections is not nil")
 	}
 }
+
+// FuzzDecodePatch: the one-pass fast path of DecodePatch and the ordered scan
+// agree on every body (same patch, or the same error).
+func FuzzDecodePatch(f *testing.F) {
+	for _, b := range []string{`{"status":"resolved","resolvedReason":"fraud"}`, `{"resolvedReason":null,"status":"active"}`,
+		`{"@odata.type":"#microsoft.graph.partner.security.partnerSecurityAlert","status":"investigating"}`,
+		`{"status":"bogus"}`, `{"status":"active","resolvedReason":"fraud"}`, `{"status":"active","status":null}`, `[]`, `{`} {
+		f.Add([]byte(b))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		p1, err1 := DecodePatch(body)
+		p2, err2 := decodeOrdered(body)
+		if !reflect.DeepEqual(p1, p2) && err1 == nil {
+			t.Fatalf("DecodePatch = %+v; ordered scan = %+v", p1, p2)
+		}
+		if (err1 == nil) != (err2 == nil) || (err1 != nil && err1.Error() != err2.Error()) {
+			t.Fatalf("DecodePatch error %v; ordered scan error %v", err1, err2)
+		}
+	})
+}
+
+func TestDecodePatchDuplicates(t *testing.T) {
+	for _, body := range []string{`{"status":"active","status":"resolved"}`, `{"status":"active","st\u0061tus":"resolved"}`, `{"status":"resolved","resolvedReason":"fraud","resolvedReason":null}`} {
+		_, err := DecodePatch([]byte(body))
+		var pe *PropertyError
+		if !errors.As(err, &pe) || !strings.Contains(pe.Message, "more than once") {
+			t.Errorf("DecodePatch(%s) = %v; want a duplicate-property error", body, err)
+		}
+	}
+}

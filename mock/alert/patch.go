@@ -82,6 +82,62 @@ func (p Patch) Validate() error {
 // current value), a name the type does not have, a wrong JSON type, an unknown
 // enum member or a null status. The error is a *PropertyError.
 func DecodePatch(body []byte) (Patch, error) {
+	// Fast path: a valid JSON object with only writable members, decoded in
+	// one pass. Anything else, and any problem, takes the ordered scan, which
+	// reports the first offending member in body order.
+	var m map[string]json.RawMessage
+	if bytes.IndexByte(body, '\\') < 0 && json.Unmarshal(body, &m) == nil && m != nil {
+		if p, ok, err := decodeMembers(body, m); ok && err == nil {
+			return p, nil
+		}
+	}
+	return decodeOrdered(body)
+}
+
+// decodeMembers decodes an object whose members are all writable and appear
+// once (ok false otherwise: the caller then scans in order). body has no
+// backslash, so a member name appears in it literally.
+func decodeMembers(body []byte, m map[string]json.RawMessage) (p Patch, ok bool, err error) {
+	for name := range m {
+		if name != "status" && name != "resolvedReason" && name != "@odata.type" {
+			return p, false, nil
+		}
+		if bytes.Count(body, []byte(`"`+name+`"`)) != 1 {
+			return p, false, nil
+		}
+	}
+	raw, has := m["status"]
+	if !has {
+		return p, false, nil
+	}
+	st, err := decodeEnum("status", raw, StatusValues(), false)
+	if err != nil {
+		return p, true, err
+	}
+	p.Status = Status(*st)
+	if raw, has := m["resolvedReason"]; has {
+		r, err := decodeEnum("resolvedReason", raw, ResolvedReasonValues(), true)
+		if err != nil {
+			return p, true, err
+		}
+		p.ReasonSet = true
+		if r != nil {
+			v := ResolvedReason(*r)
+			p.ResolvedReason = &v
+		}
+	}
+	if raw, has := m["@odata.type"]; has {
+		var t string
+		if json.Unmarshal(raw, &t) != nil || strings.TrimPrefix(t, "#") != TypeName {
+			return p, true, propertyErrorf("@odata.type", "Invalid value %s for property '@odata.type'.", raw)
+		}
+	}
+	return p, true, p.Validate()
+}
+
+// decodeOrdered scans the body member by member, reporting the first problem
+// in body order.
+func decodeOrdered(body []byte) (Patch, error) {
 	var p Patch
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
@@ -96,12 +152,17 @@ func DecodePatch(body []byte) (Patch, error) {
 		return p, propertyErrorf("", "The request body must be a JSON object, not %s.", describeToken(tok))
 	}
 	seenStatus := false
+	seen := map[string]bool{}
 	for dec.More() {
 		tok, err := dec.Token()
 		if err != nil {
 			return p, malformed(err)
 		}
 		name, _ := tok.(string)
+		if seen[name] {
+			return p, propertyErrorf(name, "Property '%s' appears more than once in the request body.", name)
+		}
+		seen[name] = true
 		var raw json.RawMessage
 		if err := dec.Decode(&raw); err != nil {
 			return p, malformed(err)

@@ -1,0 +1,130 @@
+package mock
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/partner-security/alertmock/mock/alert"
+)
+
+// bareHandler is the baseline of the benchmarks: a plain net/http handler
+// doing the same JSON work as the mock (decode the PATCH body, change the
+// alert under a mutex, encode the whole alert) with no routing from the
+// description, no auth, no validation, no sessions, no middleware.
+func bareHandler() http.Handler {
+	var mu sync.Mutex
+	alerts := map[string]alert.Alert{}
+	for _, a := range alert.Seed(0) {
+		alerts[a.ID] = a
+	}
+	write := func(w http.ResponseWriter, a alert.Alert) {
+		b, err := json.Marshal(a)
+		if err != nil {
+			http.Error(w, err.Error(), 500)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(b)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /beta/security/partner/securityAlerts/{id}", func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		a, ok := alerts[r.PathValue("id")]
+		mu.Unlock()
+		if !ok {
+			http.NotFound(w, r)
+			return
+		}
+		write(w, a)
+	})
+	mux.HandleFunc("PATCH /beta/security/partner/securityAlerts/{id}", func(w http.ResponseWriter, r *http.Request) {
+		var p struct {
+			Status         alert.Status          `json:"status"`
+			ResolvedReason *alert.ResolvedReason `json:"resolvedReason"`
+		}
+		body, err := io.ReadAll(r.Body)
+		if err == nil {
+			err = json.Unmarshal(body, &p)
+		}
+		if err != nil {
+			http.Error(w, err.Error(), 400)
+			return
+		}
+		mu.Lock()
+		a, ok := alerts[r.PathValue("id")]
+		if ok {
+			a.Status, a.ResolvedReason = p.Status, p.ResolvedReason
+			alerts[a.ID] = a
+		}
+		mu.Unlock()
+		if !ok {
+			http.NotFound(w, r)
+			return
+		}
+		write(w, a)
+	})
+	return mux
+}
+
+// benchRequests runs the same requests against h: GET the documented alert,
+// or PATCH it, alternating its resolvedReason (a real change each time that
+// does not grow the activity log, so every iteration does the same work).
+func benchRequests(b *testing.B, h http.Handler, method string) {
+	tok := jwt(map[string]any{"scp": "PartnerSecurity.ReadWrite.All", "upn": "bench@contoso.com", "tid": "bench"})
+	path := "/beta/security/partner/securityAlerts/" + alert.DocumentedID
+	bodies := []string{`{"status":"resolved","resolvedReason":"fraud"}`, `{"status":"resolved","resolvedReason":"legitimate"}`}
+	serve := func(i int) {
+		var body io.Reader
+		if method == http.MethodPatch {
+			body = strings.NewReader(bodies[i%2])
+		}
+		r := httptest.NewRequest(method, "http://127.0.0.1:8080"+path, body)
+		r.Header.Set("Authorization", "Bearer "+tok)
+		if body != nil {
+			r.Header.Set("Content-Type", "application/json")
+		}
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		if w.Code != 200 {
+			b.Fatalf("%s → %d %s", method, w.Code, w.Body)
+		}
+	}
+	serve(0) // resolve once: later PATCHes only change the reason
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		serve(i + 1)
+	}
+}
+
+// BenchmarkGet and BenchmarkPatch compare the whole mock (routing from the
+// description, auth with a JWT, query and body validation, session store,
+// middleware with journal and access log) with bareHandler, in one run:
+//
+//	go test ./mock -run '^$' -bench 'Get|Patch' -benchtime 2s
+func BenchmarkGet(b *testing.B) {
+	b.Run("mock", func(b *testing.B) {
+		s, err := New(Config{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		benchRequests(b, s, http.MethodGet)
+	})
+	b.Run("bare", func(b *testing.B) { benchRequests(b, bareHandler(), http.MethodGet) })
+}
+
+func BenchmarkPatch(b *testing.B) {
+	b.Run("mock", func(b *testing.B) {
+		s, err := New(Config{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		benchRequests(b, s, http.MethodPatch)
+	})
+	b.Run("bare", func(b *testing.B) { benchRequests(b, bareHandler(), http.MethodPatch) })
+}
