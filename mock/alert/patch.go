@@ -267,7 +267,8 @@ func decodeEnum(name string, raw json.RawMessage, members []string, nullable boo
 //     leaves it unchanged.
 //
 // An invalid p (see Patch.Validate) returns the error and leaves a unchanged.
-// now is stored in UTC.
+// now is stored in UTC, truncated to 100 ns (the 7 fractional digits Graph
+// writes).
 func (a *Alert) Apply(p Patch, actor string, now time.Time) (bool, error) {
 	if err := p.Validate(); err != nil {
 		return false, err
@@ -275,7 +276,7 @@ func (a *Alert) Apply(p Patch, actor string, now time.Time) (bool, error) {
 	if actor == "" {
 		actor = DefaultActor
 	}
-	now = now.UTC()
+	now = now.UTC().Truncate(100 * time.Nanosecond)
 	changed := false
 	from, to := a.Status, p.Status
 	if to != StatusUnknownFutureValue && to != from {
