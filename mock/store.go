@@ -87,7 +87,8 @@ func newStore(seed []alert.Alert, p *Persistence, now func() time.Time) (*store,
 	return st, nil
 }
 
-// alertMap validates alerts (each alert.Validate, unique ids) and stores clones.
+// alertMap validates alerts (each alert.Validate, unique ids) and stores clones
+// in UTC.
 func alertMap(alerts []alert.Alert) (map[string]*alert.Alert, error) {
 	m := make(map[string]*alert.Alert, len(alerts))
 	for i := range alerts {
@@ -97,7 +98,7 @@ func alertMap(alerts []alert.Alert) (map[string]*alert.Alert, error) {
 		if _, dup := m[alerts[i].ID]; dup {
 			return nil, fmt.Errorf("%w: alert %d: duplicate id %q", ErrInvalidAlert, i, alerts[i].ID)
 		}
-		c := alerts[i].Clone()
+		c := alerts[i].InUTC() // a clone, with times as Graph writes them
 		m[c.ID] = &c
 	}
 	return m, nil

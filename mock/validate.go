@@ -138,8 +138,7 @@ func decodeAlerts(entity *jsonschema.Schema, data []byte) ([]alert.Alert, error)
 			return nil, fmt.Errorf("%w: alert %d (id %q): property 'id': the same id as alert %d", ErrInvalidAlert, i, id, j)
 		}
 		seen[a.ID] = i
-		a.DetectedDateTime = a.DetectedDateTime.UTC()
-		out = append(out, a)
+		out = append(out, a.InUTC())
 	}
 	return out, nil
 }

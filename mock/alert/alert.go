@@ -161,6 +161,23 @@ func clonePtr[T any](p *T) *T {
 	return &v
 }
 
+// InUTC returns a with every time in UTC (how Graph writes them), sharing
+// nothing with a.
+func (a Alert) InUTC() Alert {
+	c := a.Clone()
+	c.DetectedDateTime = c.DetectedDateTime.UTC()
+	for _, t := range []**time.Time{&c.FirstObservedDateTime, &c.LastObservedDateTime, &c.ResolvedOnDateTime} {
+		if *t != nil {
+			u := (*t).UTC()
+			*t = &u
+		}
+	}
+	for i := range c.ActivityLogs {
+		c.ActivityLogs[i].UpdatedDateTime = c.ActivityLogs[i].UpdatedDateTime.UTC()
+	}
+	return c
+}
+
 // Validate checks the rules the contract puts on a whole alert that a Go value can
 // break: non-empty required strings, known enum members, a detection time, and
 // well-formed activity logs and affected resources. The error is a *PropertyError

@@ -232,3 +232,19 @@ func TestDecodePatchDuplicates(t *testing.T) {
 		}
 	}
 }
+
+func TestInUTC(t *testing.T) {
+	a := Seed(2)[5]
+	zone := time.FixedZone("X", -5*3600)
+	a.DetectedDateTime = a.DetectedDateTime.In(zone)
+	lo := a.LastObservedDateTime.In(zone)
+	a.LastObservedDateTime = &lo
+	a.ActivityLogs = []ActivityLog{{StatusActive, StatusInvestigating, "x", time.Now().In(zone)}}
+	u := a.InUTC()
+	if u.DetectedDateTime.Location() != time.UTC || u.LastObservedDateTime.Location() != time.UTC || u.ActivityLogs[0].UpdatedDateTime.Location() != time.UTC {
+		t.Errorf("InUTC left a zone: %v %v %v", u.DetectedDateTime, u.LastObservedDateTime, u.ActivityLogs[0].UpdatedDateTime)
+	}
+	if !u.DetectedDateTime.Equal(a.DetectedDateTime) || a.LastObservedDateTime.Location() != zone {
+		t.Error("InUTC changed the instant or the original")
+	}
+}
