@@ -248,3 +248,20 @@ func TestInUTC(t *testing.T) {
 		t.Error("InUTC changed the instant or the original")
 	}
 }
+
+// TestActivityLogJSON: the hand-written encoding equals encoding/json's.
+func TestActivityLogJSON(t *testing.T) {
+	type plain ActivityLog // no MarshalJSON
+	at := time.Date(2024, 5, 6, 7, 8, 9, 123456700, time.UTC)
+	for _, l := range []ActivityLog{
+		{StatusActive, StatusResolved, "a@x.com", at},
+		{StatusResolved, StatusActive, `odd "name" \ <tag> & é` + "\n", at.In(time.FixedZone("Y", 7200))},
+		{},
+	} {
+		got, err := json.Marshal(l)
+		want, _ := json.Marshal(plain(l))
+		if err != nil || string(got) != string(want) {
+			t.Errorf("Marshal = %s, %v; want %s", got, err, want)
+		}
+	}
+}
