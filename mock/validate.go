@@ -20,18 +20,23 @@ import (
 // so each distinct patch is validated against the description once.
 type patchVerdicts struct {
 	mu sync.Mutex
-	m  map[string]error
+	m  map[patchKey]error
+}
+
+// patchKey identifies a decoded patch (comparable, so a map key without
+// building a string).
+type patchKey struct {
+	status    alert.Status
+	reasonSet bool
+	reason    alert.ResolvedReason // "" with reasonSet: null
 }
 
 // validatePatch checks the decoded patch against the description's
 // partnerSecurityAlertUpdate schema (compiled at New).
 func (s *Server) validatePatch(p alert.Patch) error {
-	key := string(p.Status)
-	if p.ReasonSet {
-		key += "|null"
-		if p.ResolvedReason != nil {
-			key = string(p.Status) + "|" + string(*p.ResolvedReason)
-		}
+	key := patchKey{status: p.Status, reasonSet: p.ReasonSet}
+	if p.ResolvedReason != nil {
+		key.reason = *p.ResolvedReason
 	}
 	c := &s.verdicts
 	c.mu.Lock()
@@ -51,7 +56,7 @@ func (s *Server) validatePatch(p alert.Patch) error {
 		err = errorf(CodeBadRequest, "The request body does not match the contract: %s.", schemaProblem(verr))
 	}
 	if c.m == nil {
-		c.m = map[string]error{}
+		c.m = map[patchKey]error{}
 	}
 	c.m[key] = err
 	return err

@@ -241,7 +241,9 @@ func decodeEnum(name string, raw json.RawMessage, members []string, nullable boo
 		return nil, propertyErrorf(name, "Property '%s' cannot be null; expected one of: %s.", name, strings.Join(members, ", "))
 	}
 	var s string
-	if err := json.Unmarshal(raw, &s); err != nil {
+	if n := len(raw); n >= 2 && raw[0] == '"' && raw[n-1] == '"' && bytes.IndexByte(raw[1:n-1], '\\') < 0 && bytes.IndexByte(raw[1:n-1], '"') < 0 {
+		s = string(raw[1 : n-1]) // a plain string literal: no need to run the decoder
+	} else if err := json.Unmarshal(raw, &s); err != nil {
 		return nil, propertyErrorf(name, "Invalid value %s for property '%s'; expected a string, one of: %s.",
 			raw, name, strings.Join(members, ", "))
 	}
