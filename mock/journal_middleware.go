@@ -1,10 +1,8 @@
 package mock
 
 import (
-	"bufio"
 	"bytes"
 	"io"
-	"net"
 	"net/http"
 	"strings"
 )
@@ -43,7 +41,7 @@ func journalRequests(j *Journal, sessionOf func(*http.Request) string) func(http
 				}
 				r.Body = &replayBody{Reader: io.MultiReader(bytes.NewReader(head), errReader{err}, r.Body), closer: r.Body}
 			}
-			jw := &journalWriter{ResponseWriter: w}
+			jw := &statusWriter{ResponseWriter: w}
 			returned := false
 			defer func() {
 				// Recorded even when next panics (http.ErrAbortHandler
@@ -82,40 +80,3 @@ func (e errReader) Read([]byte) (int, error) {
 	}
 	return 0, io.EOF
 }
-
-// journalWriter notes the status a handler answers with and whether it took
-// over the connection.
-type journalWriter struct {
-	http.ResponseWriter
-	status   int
-	hijacked bool
-}
-
-// WriteHeader implements http.ResponseWriter.
-func (w *journalWriter) WriteHeader(code int) {
-	if w.status == 0 {
-		w.status = code
-	}
-	w.ResponseWriter.WriteHeader(code)
-}
-
-// Write implements http.ResponseWriter.
-func (w *journalWriter) Write(b []byte) (int, error) {
-	if w.status == 0 {
-		w.status = http.StatusOK
-	}
-	return w.ResponseWriter.Write(b)
-}
-
-// Hijack lets a handler below take over the connection (a fault rule that
-// drops it); the journal then records status 0.
-func (w *journalWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
-	c, rw, err := http.NewResponseController(w.ResponseWriter).Hijack()
-	if err == nil {
-		w.hijacked = true
-	}
-	return c, rw, err
-}
-
-// Unwrap returns the wrapped writer for http.ResponseController.
-func (w *journalWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }

@@ -1,8 +1,10 @@
 package mock
 
 import (
+	"bufio"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"runtime/debug"
 	"time"
@@ -31,12 +33,15 @@ func (s *Server) requestIDs(next http.Handler) http.Handler {
 	})
 }
 
-// statusWriter records the status a handler wrote. Unwrap lets
-// http.ResponseController reach the underlying writer (Flush, Hijack).
+// statusWriter records the status a handler wrote, the bytes it wrote and
+// whether it took over the connection (a fault rule that drops it; the status
+// then stays 0). Unwrap lets http.ResponseController reach the underlying
+// writer. The access log and the journal both use it.
 type statusWriter struct {
 	http.ResponseWriter
-	status int
-	bytes  int
+	status   int
+	bytes    int
+	hijacked bool
 }
 
 func (w *statusWriter) WriteHeader(code int) {
@@ -57,6 +62,15 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 
 // Unwrap returns the wrapped writer.
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// Hijack lets a handler below take over the connection and notes that it did.
+func (w *statusWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	c, rw, err := http.NewResponseController(w.ResponseWriter).Hijack()
+	if err == nil {
+		w.hijacked = true
+	}
+	return c, rw, err
+}
 
 // accessLog writes one line per request at Info level.
 func (s *Server) accessLog(next http.Handler) http.Handler {
