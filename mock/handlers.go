@@ -260,9 +260,13 @@ func encodeMembers(buf *bytes.Buffer, a *alert.Alert, selected []string) error {
 	return nil
 }
 
+// writeJSONString writes s as a JSON string without HTML escaping, so URLs
+// such as @odata.nextLink read as sent ("&", not "\u0026"), as Graph writes them.
 func writeJSONString(buf *bytes.Buffer, s string) {
-	b, _ := json.Marshal(s)
-	buf.Write(b)
+	enc := json.NewEncoder(buf)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(s)           // a string always encodes
+	buf.Truncate(buf.Len() - 1) // Encode's newline
 }
 
 // writeOK writes a 200 with the Graph success headers and the body parts.

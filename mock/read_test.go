@@ -1,6 +1,7 @@
 package mock
 
 import (
+	"bytes"
 	"net/url"
 	"slices"
 	"strings"
@@ -68,6 +69,10 @@ func TestListPaging(t *testing.T) {
 	}
 	if first["@odata.context"] != ts.Root+"/beta/$metadata#security/partner/securityAlerts" {
 		t.Errorf("@odata.context = %v", first["@odata.context"])
+	}
+	// The link is written as Graph writes URLs, not HTML-escaped.
+	if raw := ts.do(t, req{Path: listPath + "?$top=20&$count=true"}).Body; bytes.Contains(raw, []byte(`\u0026`)) {
+		t.Errorf("list body has an HTML-escaped '&': %s", raw)
 	}
 	var ids []string
 	page := first
