@@ -1,10 +1,12 @@
 package mock
 
 import (
+	"bytes"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"slices"
 	"strings"
@@ -81,6 +83,9 @@ func (s *Server) token(tok string) *tokenInfo {
 		return info
 	}
 	info = parseToken(tok, s.cfg.AuthKey)
+	if len(tok) > maxCachedKeyBytes {
+		return info // not worth pinning a huge key
+	}
 	c.mu.Lock()
 	if c.m == nil || len(c.m) >= maxCachedTokens {
 		c.m = make(map[string]*tokenInfo, 64)
@@ -162,8 +167,16 @@ func decodeSegment(seg string, v any) error {
 	if err != nil {
 		return err
 	}
+	// A JOSE header and a claims set are JSON objects; null would decode
+	// into empty claims (a token without permissions) instead of failing.
+	if t := bytes.TrimLeft(b, " \t\r\n"); len(t) == 0 || t[0] != '{' {
+		return errNotObject
+	}
 	return json.Unmarshal(b, v)
 }
+
+// errNotObject: a JWT part that is not a JSON object.
+var errNotObject = errors.New("mock: JWT part is not a JSON object")
 
 func firstNonEmpty(ss ...string) string {
 	for _, s := range ss {

@@ -5,6 +5,7 @@ import (
 	"crypto/subtle"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"mime"
 	"net"
@@ -32,6 +33,9 @@ func (s *Server) initControls(cfg Config) error {
 		faults:     NewFaults(),
 		throttle:   NewThrottle(s.now),
 		adminToken: cfg.AdminToken,
+	}
+	if cfg.MaxSessions > 0 {
+		s.ctl.journal.maxRings = cfg.MaxSessions
 	}
 	if _, err := s.ctl.faults.AddAll(cfg.Faults); err != nil {
 		return errors.New("mock: Config.Faults: " + err.Error())
@@ -84,6 +88,12 @@ func (s *Server) control() http.Handler {
 		}
 		slices.Sort(allow)
 		mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+			if err := sessionNameError(r.PathValue("session")); err != nil {
+				err.Target = "session"
+				err.Message = fmt.Sprintf("The session name in the path is over the limit of %d bytes.", MaxSessionNameBytes)
+				s.writeError(w, r, err)
+				return
+			}
 			if h, ok := methods[r.Method]; ok {
 				h(w, r)
 				return

@@ -149,6 +149,9 @@ func (s *Server) lookup(r *http.Request) (*operation, map[string]string, error) 
 		}
 	}
 	hit = cachedRoute{op: s.ops[route.Operation.OperationID], params: params}
+	if len(key) > maxCachedKeyBytes {
+		return hit.op, hit.params, nil // not worth pinning a huge key
+	}
 	c.mu.Lock()
 	if c.m == nil || len(c.m) >= maxCachedRoutes {
 		c.m = make(map[string]cachedRoute, 64)
@@ -174,9 +177,11 @@ func (s *Server) allowed(r *http.Request) []string {
 // unknownSegment names the first segment of path that no path of the
 // description has at that place (what Graph's OData URI parser reports).
 func (s *Server) unknownSegment(path string) string {
-	segs := strings.Split(strings.Trim(path, "/"), "/")
+	// An empty segment ("//", a trailing slash) is named as '': no path of
+	// the description has one.
+	segs := strings.Split(strings.TrimPrefix(path, "/"), "/")
 	base := strings.Trim(openapi.BasePath, "/")
-	if len(segs) == 0 || segs[0] != base {
+	if segs[0] != base {
 		return segs[0]
 	}
 	segs = segs[1:]
@@ -184,7 +189,7 @@ func (s *Server) unknownSegment(path string) string {
 	for p := range s.doc.Paths.Map() {
 		tmpl := strings.Split(strings.Trim(p, "/"), "/")
 		n := 0
-		for n < len(segs) && n < len(tmpl) && (segs[n] == tmpl[n] || strings.HasPrefix(tmpl[n], "{")) {
+		for n < len(segs) && n < len(tmpl) && (segs[n] == tmpl[n] || (strings.HasPrefix(tmpl[n], "{") && segs[n] != "")) {
 			n++
 		}
 		best = max(best, n)

@@ -74,16 +74,25 @@ func (s *Server) handleUpdate(w http.ResponseWriter, r *http.Request, c *call) e
 	return s.writeEntity(w, r, a, nil)
 }
 
-// checkJSONContentType requires Content-Type application/json (parameters such
-// as charset allowed); anything else, or none, is a 415.
+// checkJSONContentType requires one Content-Type application/json (case does
+// not matter; parameters allowed, but a charset must be UTF-8, the only
+// encoding of JSON the mock reads, RFC 8259 §8.1); anything else, or none, is
+// a 415.
 func checkJSONContentType(r *http.Request) error {
+	cts := r.Header.Values("Content-Type")
+	if len(cts) > 1 {
+		return errorf(CodeUnsupportedMediaType, "The request has more than one Content-Type ('%s'); send one: 'application/json'.", strings.Join(cts, "', '"))
+	}
 	ct := r.Header.Get("Content-Type")
-	mt, _, err := mime.ParseMediaType(ct)
+	mt, params, err := mime.ParseMediaType(ct)
 	if err != nil || mt != "application/json" {
 		if ct == "" {
 			return errorf(CodeUnsupportedMediaType, "The request has no Content-Type; send the body as 'application/json'.")
 		}
 		return errorf(CodeUnsupportedMediaType, "The Content-Type '%s' is not supported; send the body as 'application/json'.", ct)
+	}
+	if cs, ok := params["charset"]; ok && !strings.EqualFold(cs, "utf-8") && !strings.EqualFold(cs, "utf8") {
+		return errorf(CodeUnsupportedMediaType, "The charset '%s' of Content-Type '%s' is not supported; send the body as UTF-8 ('application/json' or 'application/json; charset=utf-8').", cs, ct)
 	}
 	return nil
 }

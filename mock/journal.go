@@ -118,11 +118,14 @@ func (e *ControlParamError) Error() string {
 
 // Journal keeps, per session, the last requests the mock received: a ring of
 // a fixed number of entries, each with a body cut to a fixed length, so its
-// memory is bounded by sessions × size × (headers + body limit). It is safe
-// for concurrent use; its zero value is not (use NewJournal).
+// memory is bounded by sessions × size × (16 KiB of headers + body limit). It is safe
+// for concurrent use; its zero value is not (use NewJournal). It keeps at most
+// DefaultMaxSessions sessions (Config.MaxSessions for a Server's journal),
+// forgetting the one recorded least recently first.
 type Journal struct {
 	size     int
 	maxBody  int
+	maxRings int // most sessions kept; the one recorded least recently goes first
 	now      func() time.Time
 	mu       sync.Mutex
 	seq      int64
@@ -133,7 +136,8 @@ type Journal struct {
 // overwrites the oldest entry.
 type journalRing struct {
 	entries []storedEntry
-	next    int // where the next entry goes once entries is full
+	next    int   // where the next entry goes once entries is full
+	last    int64 // Seq of the newest entry
 }
 
 // storedEntry is an entry as the journal keeps it: the headers as a flat
@@ -160,7 +164,7 @@ func NewJournal(size, maxBody int, now func() time.Time) *Journal {
 	if now == nil {
 		now = time.Now
 	}
-	return &Journal{size: size, maxBody: maxBody, now: now, sessions: map[string]*journalRing{}}
+	return &Journal{size: size, maxBody: maxBody, maxRings: DefaultMaxSessions, now: now, sessions: map[string]*journalRing{}}
 }
 
 // Size is the number of entries kept per session.
@@ -186,15 +190,33 @@ func (j *Journal) Record(session string, e JournalEntry) {
 	se.entry = e
 	r := j.sessions[session]
 	if r == nil {
+		j.evictLocked()
 		r = &journalRing{}
 		j.sessions[session] = r
 	}
+	r.last = e.Seq
 	if len(r.entries) < j.size {
 		r.entries = append(r.entries, se)
 		return
 	}
 	r.entries[r.next] = se
 	r.next = (r.next + 1) % j.size
+}
+
+// evictLocked forgets the sessions recorded least recently while one more
+// would exceed the journal's session cap (a client sending a fresh session
+// per request must not grow the journal without bound).
+func (j *Journal) evictLocked() {
+	for len(j.sessions) >= j.maxRings && len(j.sessions) > 0 {
+		var oldest string
+		var last int64 = -1
+		for n, r := range j.sessions {
+			if last < 0 || r.last < last {
+				oldest, last = n, r.last
+			}
+		}
+		delete(j.sessions, oldest)
+	}
 }
 
 // Entries returns copies of the session's entries that pass f, oldest first.
@@ -239,20 +261,43 @@ func credentialHeader(name string) bool {
 	return name == "Authorization" || name == "Proxy-Authorization" || name == "Cookie"
 }
 
+// Bounds of the headers a journal entry keeps: a client may send up to the
+// server's header limit (1 MB) with every request.
+const (
+	// journalHeaderValueBytes is the longest header value kept; longer ones
+	// are cut and end in truncatedMark.
+	journalHeaderValueBytes = 4096
+	// journalHeaderBytes is the most header bytes (names and values) an
+	// entry keeps; headers past it are left out.
+	journalHeaderBytes = 16 << 10
+)
+
+// truncatedMark ends a header value the journal cut.
+const truncatedMark = "…[truncated]"
+
 // flattenRedacted returns h as name, value pairs in which the values of
 // headers that carry credentials keep only their scheme ("Bearer
-// [redacted]"; a Cookie keeps nothing).
+// [redacted]"; a Cookie keeps nothing). Values are cut to
+// journalHeaderValueBytes, and pairs stop at journalHeaderBytes in all.
 func flattenRedacted(h http.Header) []string {
 	n := 0
 	for _, vs := range h {
 		n += len(vs)
 	}
 	pairs := make([]string, 0, 2*n)
+	total := 0
 	for k, vs := range h {
 		for _, v := range vs {
 			if credentialHeader(k) {
 				v = redactValue(k, v)
 			}
+			if len(v) > journalHeaderValueBytes {
+				v = v[:journalHeaderValueBytes] + truncatedMark
+			}
+			if total+len(k)+len(v) > journalHeaderBytes {
+				continue
+			}
+			total += len(k) + len(v)
 			pairs = append(pairs, k, v)
 		}
 	}

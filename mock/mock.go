@@ -25,6 +25,18 @@ import (
 // Config.MaxBodyBytes is 0 (1 MiB); larger bodies get 413.
 const DefaultMaxBodyBytes = 1 << 20
 
+// DefaultMaxSessions is how many sessions the mock keeps when
+// Config.MaxSessions is 0.
+const DefaultMaxSessions = 1000
+
+// MaxSessionNameBytes is the longest session name (X-Mock-Session, the tid
+// claim, or the control API's {session}); a longer one is a 400.
+const MaxSessionNameBytes = 256
+
+// maxCachedKeyBytes is the longest request path or token the route and token
+// caches keep: a client could otherwise pin thousands of megabyte-long keys.
+const maxCachedKeyBytes = 8 << 10
+
 // DefaultPageSize is the list page size when neither Config.PageSize nor `$top`
 // says otherwise.
 const DefaultPageSize = 100
@@ -68,6 +80,11 @@ type Config struct {
 	// Throttle limits the request rate of each session from the start; the
 	// zero value sets no limit.
 	Throttle ThrottleConfig
+	// MaxSessions is how many sessions the mock keeps (in the store and in the
+	// journal); when a new session would exceed it, the least recently used
+	// one is forgotten (it starts from the seed again on next use, also in
+	// Persistence). 0 means DefaultMaxSessions.
+	MaxSessions int
 	// AdminToken, when set, is required on every control API call as
 	// "Authorization: Bearer <AdminToken>", from any address. When empty, the
 	// control API answers loopback clients only.
@@ -149,7 +166,7 @@ func New(cfg Config) (*Server, error) {
 	if seed == nil {
 		seed = alert.Seed(cfg.Seed)
 	}
-	if s.store, err = newStore(seed, cfg.Persistence, s.now); err != nil {
+	if s.store, err = newStore(seed, cfg.Persistence, s.now, cfg.MaxSessions); err != nil {
 		return nil, err
 	}
 	if err := s.initControls(cfg); err != nil {

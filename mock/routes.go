@@ -1,11 +1,15 @@
 package mock
 
-import "net/http"
+import (
+	"net/http"
+	"strings"
+)
 
 // routes declares the whole HTTP surface of the mock, outermost middleware first:
 //
 //	requestIDs   every response gets request-id and client-request-id headers
 //	accessLog    one slog line per request (method, path, status, duration, request-id)
+//	sessionName  a session name over MaxSessionNameBytes is a 400
 //	journal      records each Graph request and its status per session (not /_mock/, /healthz)
 //	recoverPanic a panic becomes a 500 Graph envelope and a logged stack
 //	faults       fault rules answer 429/500/503/504, wait, or drop the connection
@@ -23,11 +27,20 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("/_mock/", s.control()) // control API (control.go, openapi/control.yaml)
 	mux.HandleFunc("/", s.graph)       // everything else: Graph routes or a Graph 404
 
-	var h http.Handler = mux
+	// Graph paths do not go through the ServeMux: it answers a path with "//",
+	// "." or ".." segments with a text/html redirect; Graph answers 404.
+	var h http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if p := r.URL.Path; p == "/healthz" || strings.HasPrefix(p, "/_mock/") {
+			mux.ServeHTTP(w, r)
+			return
+		}
+		s.graph(w, r)
+	})
 	h = s.throttleRequests(h) // per-session rate limit: 429 + Retry-After (throttle.go)
 	h = s.injectFaults(h)     // fault rules: status, latency, drop (fault_middleware.go)
 	h = s.recoverPanic(h)
-	h = s.journalRequests(h) // request journal, outside recoverPanic to record its 500s (journal_middleware.go)
+	h = s.journalRequests(h)  // request journal, outside recoverPanic to record its 500s (journal_middleware.go)
+	h = s.checkSessionName(h) // 400 for a session name over MaxSessionNameBytes, before anything keeps it (sessionname.go)
 	h = s.accessLog(h)
 	h = s.requestIDs(h)
 	return h

@@ -56,6 +56,8 @@ type store struct {
 	sessions map[string]*session
 	persist  *Persistence
 	now      func() time.Time // read with mu held, so times follow the order of changes
+	max      int              // most sessions kept; the least recently used goes first
+	tick     uint64           // counts session uses, for session.used
 }
 
 type session struct {
@@ -63,14 +65,18 @@ type session struct {
 	sorted  []string // ids in ascending order
 	created time.Time
 	updated time.Time
+	used    uint64 // store.tick at the last use
 }
 
-func newStore(seed []alert.Alert, p *Persistence, now func() time.Time) (*store, error) {
+func newStore(seed []alert.Alert, p *Persistence, now func() time.Time, maxSessions int) (*store, error) {
 	m, err := alertMap(seed)
 	if err != nil {
 		return nil, fmt.Errorf("mock: dataset: %w", err)
 	}
-	st := &store{seed: m, sessions: map[string]*session{}, persist: p, now: now}
+	if maxSessions <= 0 {
+		maxSessions = DefaultMaxSessions
+	}
+	st := &store{seed: m, sessions: map[string]*session{}, persist: p, now: now, max: maxSessions}
 	if p != nil && p.Load != nil {
 		saved, err := p.Load()
 		if err != nil {
@@ -113,14 +119,41 @@ func newSession(alerts map[string]*alert.Alert, now time.Time) *session {
 	return ss
 }
 
-// sessionLocked returns the named session, creating it from the seed.
+// sessionLocked returns the named session, creating it from the seed, and
+// marks it used.
 func (st *store) sessionLocked(name string) *session {
 	ss, ok := st.sessions[name]
 	if !ok {
 		ss = newSession(maps(st.seed), st.now())
-		st.sessions[name] = ss
+		st.putLocked(name, ss)
 	}
+	st.tick++
+	ss.used = st.tick
 	return ss
+}
+
+// putLocked stores ss under name, first forgetting the least recently used
+// sessions while a new name would exceed the cap. A forgotten session starts
+// from the seed again on next use; with persistence it is deleted there too
+// (best effort: nobody waits for that answer).
+func (st *store) putLocked(name string, ss *session) {
+	if _, ok := st.sessions[name]; !ok {
+		for len(st.sessions) >= st.max {
+			var oldest string
+			var used uint64
+			first := true
+			for n, o := range st.sessions {
+				if first || o.used < used || (o.used == used && n < oldest) {
+					oldest, used, first = n, o.used, false
+				}
+			}
+			delete(st.sessions, oldest)
+			_ = st.saveLocked(oldest, nil)
+		}
+	}
+	st.tick++
+	ss.used = st.tick
+	st.sessions[name] = ss
 }
 
 func maps(m map[string]*alert.Alert) map[string]*alert.Alert {
@@ -257,7 +290,7 @@ func (s *Server) Replace(session string, alerts []alert.Alert) error {
 		ss.created = old.created
 	}
 	ss.updated = now
-	st.sessions[session] = ss
+	st.putLocked(session, ss)
 	if err := st.saveLocked(session, ss); err != nil {
 		if had {
 			st.sessions[session] = old
@@ -287,7 +320,7 @@ func (s *Server) Put(session string, alerts ...alert.Alert) error {
 	}
 	ss := newSession(merged, old.created)
 	ss.updated = now
-	st.sessions[session] = ss
+	st.putLocked(session, ss)
 	if err := st.saveLocked(session, ss); err != nil {
 		st.sessions[session] = old
 		return err

@@ -110,3 +110,22 @@ func TestBadFaultsFile(t *testing.T) {
 		t.Errorf("run = %v; want an error naming %s and 'value[1].status'", err, faults)
 	}
 }
+
+// TestMaxSessionsFlag: -max-sessions caps the sessions the server keeps;
+// past it the least recently used one is forgotten.
+func TestMaxSessionsFlag(t *testing.T) {
+	root := startRun(t, "-max-sessions", "2")
+	for _, s := range []string{"a", "b", "c"} {
+		if st, body := get(t, root+"/beta/security/partner/securityAlerts?$top=1", "Authorization", "Bearer x", "X-Mock-Session", s); st != http.StatusOK {
+			t.Fatalf("GET in session %s = %d %s; want 200", s, st, body)
+		}
+	}
+	st, body := get(t, root+"/_mock/sessions")
+	if st != http.StatusOK || strings.Contains(body, `"name":"a"`) || !strings.Contains(body, `"name":"c"`) {
+		t.Errorf("GET /_mock/sessions = %d %s; want 200 with b and c only", st, body)
+	}
+	var stderr strings.Builder
+	if err := run(context.Background(), []string{"-max-sessions", "0"}, io.Discard, &stderr); err == nil || !strings.Contains(err.Error(), "-max-sessions") {
+		t.Errorf("run -max-sessions 0 = %v; want an error naming -max-sessions", err)
+	}
+}

@@ -64,6 +64,7 @@ type options struct {
 	tlsKey      string // its PEM private key
 	tlsCertOut  string // where the generated certificate's PEM is written
 	stateFile   string // bbolt file keeping sessions across restarts
+	maxSessions int    // sessions kept before the least recently used is forgotten
 }
 
 // parseFlags is the one place flags are declared.
@@ -81,6 +82,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.Int64Var(&o.maxBody, "max-body", mock.DefaultMaxBodyBytes, "largest accepted request body in bytes (larger: 413)")
 	fs.IntVar(&o.pageSize, "page-size", mock.DefaultPageSize, "default list page size")
 	fs.DurationVar(&o.drainPeriod, "drain", 10*time.Second, "how long to wait for in-flight requests at shutdown")
+	fs.IntVar(&o.maxSessions, "max-sessions", mock.DefaultMaxSessions, "sessions kept (store and journal); past it the least recently used one is forgotten and starts from the seed again")
 	fs.IntVar(&o.journalSize, "journal-size", mock.DefaultJournalSize, "requests kept per session in the request journal (0 turns it off)")
 	fs.StringVar(&o.faultsFile, "faults", "", "JSON file of fault rules in force from the start (one rule or {\"value\":[…]}, as POST /_mock/faults)")
 	fs.StringVar(&o.adminToken, "admin-token", "", "require 'Authorization: Bearer <token>' on the control API /_mock/ and accept it from any address (default: loopback clients only)")
@@ -220,6 +222,10 @@ func controlFlags(o *options, cfg *mock.Config) error {
 	if o.journalSize == 0 {
 		cfg.JournalSize = -1 // the flag's 0 means off; Config's 0 means the default
 	}
+	if o.maxSessions < 1 {
+		return fmt.Errorf("-max-sessions: %d is not a positive number", o.maxSessions)
+	}
+	cfg.MaxSessions = o.maxSessions
 	cfg.AdminToken = o.adminToken
 	cfg.Throttle = mock.ThrottleConfig{RequestsPerSecond: o.throttle}
 	if o.faultsFile != "" {

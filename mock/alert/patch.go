@@ -141,6 +141,9 @@ func decodeOrdered(body []byte) (Patch, error) {
 	var p Patch
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
+	if bytes.HasPrefix(body, []byte("\xef\xbb\xbf")) {
+		return p, propertyErrorf("", "The request body starts with a byte order mark; send JSON without one (RFC 8259 §8.1).")
+	}
 	tok, err := dec.Token()
 	if err != nil {
 		if err == io.EOF {

@@ -1,0 +1,342 @@
+package mock
+
+import (
+	"encoding/base64"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/partner-security/alertmock/mock/alert"
+)
+
+// Regression tests for what a hostile or sloppy client sent: every answer must
+// be the right status with a Graph envelope naming the problem, and the server
+// must keep its state and memory bounded.
+
+// rawDo sends a request without following redirects (a redirect is itself the
+// bug some cases reproduce) and with the headers as given, repeated ones too.
+func (ts *testServer) rawDo(tb testing.TB, method, path string, body string, header http.Header) response {
+	tb.Helper()
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	r, err := http.NewRequest(method, ts.Root+path, rd)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	r.Header.Set("Authorization", "Bearer test")
+	for k, vs := range header {
+		r.Header.Del(k)
+		for _, v := range vs {
+			r.Header.Add(k, v)
+		}
+	}
+	c := &http.Client{Transport: ts.Client.Transport, CheckRedirect: func(*http.Request, []*http.Request) error {
+		return http.ErrUseLastResponse
+	}}
+	resp, err := c.Do(r)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return response{Status: resp.StatusCode, Header: resp.Header, Body: b}
+}
+
+// TestUncleanPathIsGraph404NotRedirect reproduces GET
+// /beta/security/partner/securityAlerts//{id}: net/http's ServeMux answered a
+// 307 redirect with a text/html body instead of a Graph answer.
+func TestUncleanPathIsGraph404NotRedirect(t *testing.T) {
+	ts := newTestServer(t, Config{})
+	tests := []struct {
+		name, path, contains string
+	}{
+		{"double slash before id", "/beta/security/partner/securityAlerts//" + alert.DocumentedID, "segment ''"},
+		{"double slash inside", "/beta/security//partner/securityAlerts", "segment ''"},
+		{"leading double slash", "//beta/security/partner/securityAlerts", "segment ''"},
+		{"dot dot", "/beta/security/partner/x/../securityAlerts", "segment 'x'"},
+		{"dot", "/beta/security/./partner/securityAlerts", "segment '.'"},
+		{"trailing slash on the list", "/beta/security/partner/securityAlerts/", "segment ''"},
+		{"trailing slash on an alert", "/beta/security/partner/securityAlerts/" + alert.DocumentedID + "/", "segment ''"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := ts.rawDo(t, "GET", tt.path, "", nil)
+			if got.Status != http.StatusNotFound || got.ErrorCode(t) != CodeResourceNotFound {
+				t.Fatalf("Status, code = %d, %s; want 404 %s\n%s", got.Status, got.ErrorCode(t), CodeResourceNotFound, got.Body)
+			}
+			if msg := got.ErrorMessage(t); !strings.Contains(msg, tt.contains) {
+				t.Errorf("message = %q; want it to contain %q", msg, tt.contains)
+			}
+		})
+	}
+}
+
+// TestPatchContentTypeVariants reproduces PATCHes whose Content-Type was
+// accepted although the body cannot be read as the UTF-8 JSON the mock
+// decodes (charset=latin1), or was ambiguous (two Content-Type headers, the
+// first one deciding).
+func TestPatchContentTypeVariants(t *testing.T) {
+	ts := newTestServer(t, Config{})
+	body := `{"status":"investigating"}`
+	tests := []struct {
+		name     string
+		ct       []string
+		status   int
+		contains string
+	}{
+		{"uppercase media type", []string{"APPLICATION/JSON"}, 200, ""},
+		{"charset utf-8", []string{"application/json; charset=utf-8"}, 200, ""},
+		{"charset UTF-8 quoted", []string{`application/json;charset="UTF-8"`}, 200, ""},
+		{"odata parameters", []string{"application/json;odata.metadata=minimal"}, 200, ""},
+		{"charset latin1", []string{"application/json;charset=latin1"}, 415, "'latin1'"},
+		{"charset utf-16", []string{"application/json; charset=utf-16"}, 415, "'utf-16'"},
+		{"jsonx", []string{"application/jsonx"}, 415, "'application/jsonx'"},
+		{"json then text", []string{"application/json", "text/plain"}, 415, "more than one Content-Type"},
+		{"text then json", []string{"text/plain", "application/json"}, 415, "more than one Content-Type"},
+		{"missing", nil, 415, "no Content-Type"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := http.Header{"Content-Type": tt.ct, HeaderSession: {"ct-" + tt.name}}
+			if tt.ct == nil {
+				h["Content-Type"] = []string{}
+			}
+			got := ts.rawDo(t, "PATCH", "/beta"+alertPath(alert.DocumentedID), body, h)
+			if got.Status != tt.status {
+				t.Fatalf("Status = %d; want %d\n%s", got.Status, tt.status, got.Body)
+			}
+			if tt.status == 200 {
+				return
+			}
+			if got.ErrorCode(t) != CodeUnsupportedMediaType {
+				t.Errorf("code = %s; want %s", got.ErrorCode(t), CodeUnsupportedMediaType)
+			}
+			if msg := got.ErrorMessage(t); !strings.Contains(msg, tt.contains) {
+				t.Errorf("message = %q; want it to contain %q", msg, tt.contains)
+			}
+			if a := mustAlert(t, ts.Server, "ct-"+tt.name, alert.DocumentedID); a.Status != alert.StatusActive {
+				t.Errorf("status after a rejected PATCH = %s; want active", a.Status)
+			}
+		})
+	}
+}
+
+// TestPatchBodyEdgeCases pins the answers to bodies a JSON library might
+// produce by accident: a byte order mark, a NUL, escaped member names.
+func TestPatchBodyEdgeCases(t *testing.T) {
+	ts := newTestServer(t, Config{})
+	tests := []struct {
+		name, body string
+		status     int
+		contains   string
+	}{
+		{"byte order mark", "\ufeff" + `{"status":"resolved"}`, 400, "byte order mark"},
+		{"trailing NUL", `{"status":"resolved"}` + "\x00", 400, "more after the object"},
+		{"NUL in a string", "{\"status\":\"resol\x00ved\"}", 400, "not valid JSON"},
+		{"escaped name", `{"\u0073tatus":"resolved"}`, 200, ""},
+		{"escaped duplicate", `{"status":"resolved","\u0073tatus":"active"}`, 400, "'status' appears more than once"},
+		{"huge number", `{"status":1e999}`, 400, "'status'"},
+		{"invalid UTF-8 value", "{\"status\":\"resolved\xff\"}", 400, "'status'"},
+		{"deep nesting", `{"status":"resolved","x":` + strings.Repeat("[", 20000) + strings.Repeat("]", 20000) + `}`, 400, "not valid JSON"},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			session := fmt.Sprint("body-", i)
+			got := ts.do(t, req{Method: "PATCH", Path: alertPath(alert.DocumentedID), Body: tt.body, Session: session})
+			if got.Status != tt.status {
+				t.Fatalf("Status = %d; want %d\n%s", got.Status, tt.status, got.Body)
+			}
+			if tt.status != 200 {
+				if msg := got.ErrorMessage(t); !strings.Contains(msg, tt.contains) {
+					t.Errorf("message = %q; want it to contain %q", msg, tt.contains)
+				}
+				if a := mustAlert(t, ts.Server, session, alert.DocumentedID); a.Status != alert.StatusActive {
+					t.Errorf("status after a rejected PATCH = %s; want active", a.Status)
+				}
+			}
+		})
+	}
+}
+
+// TestJWTPayloadNotAnObject reproduces a JWT whose payload is JSON null: it
+// decoded into empty claims and earned 403 instead of the 401 of a malformed
+// token.
+func TestJWTPayloadNotAnObject(t *testing.T) {
+	ts := newTestServer(t, Config{})
+	h := "eyJhbGciOiJub25lIn0" // {"alg":"none"}
+	enc := b64url
+	tests := []struct{ name, token string }{
+		{"payload null", h + "." + enc("null") + "."},
+		{"payload array", h + "." + enc(`[]`) + "."},
+		{"payload string", h + "." + enc(`"x"`) + "."},
+		{"header null", enc("null") + "." + enc(`{"scp":"PartnerSecurity.Read.All"}`) + "."},
+		{"scp as array", h + "." + enc(`{"scp":["PartnerSecurity.Read.All"]}`) + "."},
+		{"roles as string", h + "." + enc(`{"roles":"PartnerSecurity.Read.All"}`) + "."},
+		{"exp as string", h + "." + enc(`{"scp":"PartnerSecurity.Read.All","exp":"1"}`) + "."},
+		{"bad base64", h + ".!!!."},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := ts.do(t, req{Path: listPath, Token: tt.token})
+			if got.Status != http.StatusUnauthorized || got.ErrorCode(t) != CodeInvalidAuthenticationToken {
+				t.Fatalf("Status, code = %d, %s; want 401 %s\n%s", got.Status, got.ErrorCode(t), CodeInvalidAuthenticationToken, got.Body)
+			}
+		})
+	}
+}
+
+// TestCachesSkipHugeKeys reproduces the memory a client could pin with long
+// request paths and tokens (up to the 1 MB header limit each): the route
+// cache kept 4,096 of them and the token cache 1,024.
+func TestCachesSkipHugeKeys(t *testing.T) {
+	ts := newTestServer(t, Config{})
+	long := strings.Repeat("a", 64<<10)
+	if got := ts.do(t, req{Path: alertPath(long)}); got.Status != http.StatusNotFound {
+		t.Fatalf("GET long id: Status = %d; want 404", got.Status)
+	}
+	if got := ts.do(t, req{Path: listPath, Token: long}); got.Status != http.StatusOK {
+		t.Fatalf("GET with a long opaque token: Status = %d; want 200", got.Status)
+	}
+	ts.matched.mu.Lock()
+	for k := range ts.matched.m {
+		if len(k) > maxCachedKeyBytes {
+			t.Errorf("route cache holds a key of %d bytes; want at most %d", len(k), maxCachedKeyBytes)
+		}
+	}
+	ts.matched.mu.Unlock()
+	ts.tokens.mu.Lock()
+	for k := range ts.tokens.m {
+		if len(k) > maxCachedKeyBytes {
+			t.Errorf("token cache holds a key of %d bytes; want at most %d", len(k), maxCachedKeyBytes)
+		}
+	}
+	ts.tokens.mu.Unlock()
+}
+
+// TestSessionNameTooLong reproduces an X-Mock-Session of 100 KB: the store,
+// the journal and the throttle each kept it as a key.
+func TestSessionNameTooLong(t *testing.T) {
+	ts := newTestServer(t, Config{})
+	long := strings.Repeat("s", MaxSessionNameBytes+1)
+	tests := []struct {
+		name string
+		rq   req
+	}{
+		{"header", req{Path: listPath, Session: long}},
+		{"tid claim", req{Path: listPath, Token: jwt(map[string]any{"scp": "PartnerSecurity.Read.All", "tid": long})}},
+		{"patch", req{Method: "PATCH", Path: alertPath(alert.DocumentedID), Body: `{"status":"resolved"}`, Session: long}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := ts.do(t, tt.rq)
+			if got.Status != http.StatusBadRequest || got.ErrorCode(t) != CodeBadRequest {
+				t.Fatalf("Status, code = %d, %s; want 400 %s\n%s", got.Status, got.ErrorCode(t), CodeBadRequest, got.Body)
+			}
+			if msg := got.ErrorMessage(t); !strings.Contains(msg, "'"+HeaderSession+"'") {
+				t.Errorf("message = %q; want it to name '%s'", msg, HeaderSession)
+			}
+		})
+	}
+	if n := len(ts.Sessions()); n != 0 {
+		t.Errorf("sessions after rejected requests = %d; want 0", n)
+	}
+	ok := strings.Repeat("s", MaxSessionNameBytes)
+	if got := ts.do(t, req{Path: listPath, Session: ok}); got.Status != http.StatusOK {
+		t.Errorf("session name of exactly %d bytes: Status = %d; want 200", MaxSessionNameBytes, got.Status)
+	}
+	// The control API names sessions in its path: the same limit.
+	r, err := http.NewRequest("POST", ts.Root+"/_mock/sessions/"+long+"/reset", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("control reset of a too long session: Status = %d; want 400", resp.StatusCode)
+	}
+}
+
+// TestSessionsAreCapped reproduces a client that sends a fresh X-Mock-Session
+// with every request: each one stayed in the store and the journal for ever.
+// Past Config.MaxSessions the least recently used session is forgotten.
+func TestSessionsAreCapped(t *testing.T) {
+	ts := newTestServer(t, Config{MaxSessions: 3})
+	patch := func(session string) {
+		t.Helper()
+		got := ts.do(t, req{Method: "PATCH", Path: alertPath(alert.DocumentedID), Body: `{"status":"resolved"}`, Session: session})
+		if got.Status != http.StatusOK {
+			t.Fatalf("PATCH in %s: Status = %d; want 200\n%s", session, got.Status, got.Body)
+		}
+	}
+	patch("a")
+	patch("b")
+	patch("c")
+	ts.do(t, req{Path: listPath, Session: "a"}) // a is now more recent than b
+	for i := range 20 {
+		ts.do(t, req{Path: listPath, Session: fmt.Sprint("fresh-", i)})
+	}
+	if n := len(ts.Sessions()); n > 3 {
+		t.Errorf("sessions = %d; want at most 3", n)
+	}
+	ts.Journal().mu.Lock()
+	rings := len(ts.Journal().sessions)
+	ts.Journal().mu.Unlock()
+	if rings > 3 {
+		t.Errorf("journal sessions = %d; want at most 3", rings)
+	}
+
+	// The most recently used session survives a new one.
+	ts2 := newTestServer(t, Config{MaxSessions: 2})
+	ts = ts2
+	patch("old")
+	patch("kept")
+	ts.do(t, req{Path: listPath, Session: "old"})
+	ts.do(t, req{Path: listPath, Session: "new"}) // evicts "kept", the least recently used
+	if a := mustAlert(t, ts.Server, "old", alert.DocumentedID); a.Status != alert.StatusResolved {
+		t.Errorf("recently used session: status = %s; want resolved (kept)", a.Status)
+	}
+	names := []string{}
+	for _, si := range ts.Sessions() {
+		names = append(names, si.Name)
+	}
+	if strings.Join(names, ",") != "new,old" {
+		t.Errorf("sessions = %v; want [new old]", names)
+	}
+}
+
+func b64url(s string) string { return base64.RawURLEncoding.EncodeToString([]byte(s)) }
+
+// TestJournalBoundsHeaders reproduces a request with a 512 KB header: the
+// journal kept it whole in each of its entries of each session.
+func TestJournalBoundsHeaders(t *testing.T) {
+	j := NewJournal(0, 0, nil)
+	big := strings.Repeat("h", 512<<10)
+	h := http.Header{"X-Big": {big}, "Accept": {"application/json"}}
+	for i := range 200 {
+		h.Set(fmt.Sprintf("X-Many-%03d", i), strings.Repeat("m", 1000))
+	}
+	j.Record("s", JournalEntry{Method: "GET", Path: "/beta/x", Header: h})
+	got := j.Entries("s", JournalFilter{})[0].Header
+	total := 0
+	for k, vs := range got {
+		for _, v := range vs {
+			total += len(k) + len(v)
+		}
+	}
+	if total > journalHeaderBytes {
+		t.Errorf("journal kept %d bytes of headers; want at most %d", total, journalHeaderBytes)
+	}
+	if v := got.Get("X-Big"); v != "" && len(v) > journalHeaderValueBytes+len(truncatedMark) {
+		t.Errorf("journal kept X-Big of %d bytes; want at most %d", len(v), journalHeaderValueBytes+len(truncatedMark))
+	}
+}
