@@ -39,6 +39,19 @@ func TestBrokenServersFail(t *testing.T) {
 		{refserver.NoPermissionCheck, []string{"status = 200; want 403"}},
 		{refserver.NoRetryAfter, []string{"missing the required header Retry-After"}},
 		{refserver.ExtraPropertyInBody, []string{"additionalProperties 'riskScore' not allowed"}},
+		{refserver.ReopenInvestigatingKeep, []string{"Reopen a resolved alert as investigating", `the alert's "resolvedBy" = "conformance@contoso.com"; want null`}},
+		{refserver.StampOnEveryChange, []string{"Starting an investigation does not resolve the alert", `the alert's "resolvedOnDateTime" = "`}},
+		{refserver.OmittedReasonClears, []string{`Repeating "resolved" without a reason keeps the reason`, `the alert's "resolvedReason" = null; want "fraud"`}},
+		{refserver.PatchClearsOthers, []string{"the alert differs from the alert before the update (status and resolution aside)", `"catalogOfferId" = null; want "MS-AZR-0017G"`}},
+		{refserver.PatchChangesAnother, []string{"the other alert 5f6e6521-6e5f-4b0b-80aa-000000000001 changed", `"status" = "resolved"; want "active"`}},
+		{refserver.ListStale, []string{`the list shows the alert under test with "status" = "active"; want "investigating"`}},
+		{refserver.EqMatchesNothing, []string{`0 alerts are listed; want the 5 of the whole list where "status" is "active"`}},
+		{refserver.OrAsAnd, []string{`0 alerts are listed; want the 5 of the whole list where "severity" is one of "high,low" and "status" is not "resolved"`}},
+		{refserver.DateFilterNothing, []string{`0 alerts are listed; want the 5 of the whole list where "detectedDateTime" is on or after "2024-06-01T00:00:00Z"`}},
+		{refserver.NextLinkDropsSelect, []string{"want it to keep $select=id,status,detectedDateTime"}},
+		{refserver.NextLinkDropsOrderBy, []string{"want it to keep $orderby=detectedDateTime desc"}},
+		{refserver.EmptyTrailingPage, []string{"page 7 of 7", "lists no alerts, though page 6 linked to it"}},
+		{refserver.TopAtMost100, []string{"$top=999: status = 400; want 200"}},
 	}
 	for _, tt := range tests {
 		t.Run(string(tt.flaw), func(t *testing.T) {

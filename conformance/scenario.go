@@ -51,6 +51,8 @@ type scenario struct {
 	update *exchange
 	// pages are the responses of "I read every page".
 	pages []*exchange
+	// other is an alert besides the alert under test, as noted by "another alert".
+	other map[string]any
 }
 
 // defaultCredentials are those of the caller who may update alerts: the

@@ -32,6 +32,7 @@ func (st *scenario) register(step func(pattern string, fn any)) {
 	sc.Step(`^the alert under test$`, st.alertUnderTest)
 	sc.Step(`^the alert is "([^"]*)"$`, st.alertIs)
 	sc.Step(`^there are at least (\d+) alerts$`, st.atLeastAlerts)
+	sc.Step(`^another alert$`, st.anotherAlert)
 	sc.Step(`^the service will throttle my next request$`, st.willThrottle)
 	sc.Step(`^the service will fail my next request with status (\d+)$`, st.willFail)
 
@@ -77,6 +78,8 @@ func (st *scenario) register(step func(pattern string, fn any)) {
 	sc.Step(`^the alert has only the properties "([^"]*)"$`, st.alertHasOnly)
 	sc.Step(`^the alert is the one I remembered$`, st.alertIsRemembered)
 	sc.Step(`^the alert is unchanged$`, st.alertUnchanged)
+	sc.Step(`^the alert's properties other than its status and resolution are as they were$`, st.alertRestUnchanged)
+	sc.Step(`^the other alert is unchanged$`, st.otherAlertUnchanged)
 
 	// The activity log.
 	sc.Step(`^the activity log has (\d+) new entr(?:y|ies)$`, st.activityLogNew)
@@ -103,6 +106,11 @@ func (st *scenario) register(step func(pattern string, fn any)) {
 	sc.Step(`^the last page had no next page link$`, st.lastPageNoNextLink)
 	sc.Step(`^the alerts read number the "@odata.count", with no alert twice$`, st.pagesMatchCount)
 	sc.Step(`^the listed alerts are ordered by "([^"]*)" (ascending|descending)$`, st.listedOrdered)
+	sc.Step(`^the listed alerts are exactly the alerts of the whole list where (.+)$`, st.listedExactlyWhere)
+	sc.Step(`^the alerts read are ordered by "([^"]*)" (ascending|descending)$`, st.alertsReadOrdered)
+	sc.Step(`^every alert read has only the properties "([^"]*)"$`, st.everyAlertReadHasOnly)
+	sc.Step(`^no page was empty$`, st.noPageEmpty)
+	sc.Step(`^the alert under test was read with "([^"]*)" "([^"]*)"$`, st.alertUnderTestReadWith)
 
 	// Headers and the error envelope.
 	sc.Step(`^the response has the header "([^"]*)"$`, st.hasHeader)

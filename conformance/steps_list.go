@@ -297,6 +297,74 @@ func (st *scenario) listedOrdered(name, direction string) error {
 	if err != nil {
 		return err
 	}
+	return orderedBy(alerts, name, direction)
+}
+
+// alertsRead returns the alerts of every page read, in order.
+func (st *scenario) alertsRead() ([]map[string]any, error) {
+	if len(st.pages) == 0 {
+		return nil, errors.New("no pages were read")
+	}
+	var out []map[string]any
+	for _, p := range st.pages {
+		obj, _ := p.json.(map[string]any)
+		value, _ := obj["value"].([]any)
+		for _, v := range value {
+			a, _ := v.(map[string]any)
+			out = append(out, a)
+		}
+	}
+	return out, nil
+}
+
+// alertsReadOrdered checks the order across pages: a next page link that drops
+// $orderby gives pages each in order but not together.
+func (st *scenario) alertsReadOrdered(name, direction string) error {
+	alerts, err := st.alertsRead()
+	if err != nil {
+		return err
+	}
+	if err := orderedBy(alerts, name, direction); err != nil {
+		return fmt.Errorf("across the %d pages read: %w", len(st.pages), err)
+	}
+	return nil
+}
+
+func (st *scenario) everyAlertReadHasOnly(props string) error {
+	for i, p := range st.pages {
+		obj, _ := p.json.(map[string]any)
+		value, _ := obj["value"].([]any)
+		for j, v := range value {
+			a, _ := v.(map[string]any)
+			if err := hasOnly(fmt.Sprintf("page %d value[%d]", i+1, j), a, props); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// noPageEmpty checks that the pages read hold alerts: a next page link on a
+// full last page leads to an empty page.
+func (st *scenario) noPageEmpty() error {
+	if len(st.pages) == 0 {
+		return errors.New("no pages were read")
+	}
+	for i, p := range st.pages {
+		obj, _ := p.json.(map[string]any)
+		if value, _ := obj["value"].([]any); len(value) == 0 {
+			prev := ""
+			if i > 0 {
+				prev = fmt.Sprintf(", though page %d linked to it", i)
+			}
+			return fmt.Errorf("page %d of %d (%s) lists no alerts%s; want every page to hold some", i+1, len(st.pages), p.url, prev)
+		}
+	}
+	return nil
+}
+
+// orderedBy checks that alerts are ordered by a date-time property.
+func orderedBy(alerts []map[string]any, name, direction string) error {
 	var prev time.Time
 	for i, a := range alerts {
 		s, _ := a[name].(string)
@@ -327,4 +395,22 @@ func (st *scenario) noAlertReadHas(name, value string) error {
 		}
 	}
 	return nil
+}
+
+// alertUnderTestReadWith checks the alert under test as the pages read show it:
+// a list served from a copy that updates do not reach shows the old value.
+func (st *scenario) alertUnderTestReadWith(name, want string) error {
+	alerts, err := st.alertsRead()
+	if err != nil {
+		return err
+	}
+	for _, a := range alerts {
+		if a["id"] == st.alertID {
+			if a[name] != want {
+				return fmt.Errorf("the list shows the alert under test with %q = %s; want %q", name, show(a[name]), want)
+			}
+			return nil
+		}
+	}
+	return fmt.Errorf("the alert under test %s is not on any of the %d pages read; want it listed", st.alertID, len(st.pages))
 }

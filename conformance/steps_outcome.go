@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -229,4 +230,32 @@ func sameAlert(got, want map[string]any, as string) error {
 		return fmt.Errorf("the alert differs from the alert %s: %s", as, strings.Join(diffs, "; "))
 	}
 	return nil
+}
+
+// statusAndResolution are the properties an update may change.
+var statusAndResolution = []string{"status", "resolvedReason", "resolvedBy", "resolvedOnDateTime", "activityLogs"}
+
+// alertRestUnchanged compares the latest alert with the baseline, leaving out
+// the status, the resolution and the activity log: an update keeps every
+// property it does not name.
+func (st *scenario) alertRestUnchanged() error {
+	if st.baseline == nil {
+		return errors.New("no alert was noted before (use: the alert is \"…\")")
+	}
+	alert, err := st.lastAlert()
+	if err != nil {
+		return err
+	}
+	got, want := map[string]any{}, map[string]any{}
+	for k, v := range alert {
+		if !slices.Contains(statusAndResolution, k) {
+			got[k] = v
+		}
+	}
+	for k, v := range st.baseline {
+		if !slices.Contains(statusAndResolution, k) {
+			want[k] = v
+		}
+	}
+	return sameAlert(got, want, "before the update (status and resolution aside)")
 }

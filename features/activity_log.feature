@@ -16,6 +16,15 @@ Feature: Activity log and resolution details
     And the newest activity log entry was made by the signed-in user
     And the newest activity log entry was made at the time of the update
 
+  @live-writes @assumption
+  Scenario: Starting an investigation does not resolve the alert
+    Given the alert is "active"
+    When I change the alert's status to "investigating"
+    Then the request succeeds with status 200
+    And the alert's "resolvedReason" is null
+    And the alert's "resolvedBy" is null
+    And the alert's "resolvedOnDateTime" is null
+
   @live-writes @documented
   Scenario: Resolving records who resolved the alert and when
     Given the alert is "investigating"

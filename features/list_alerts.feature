@@ -28,6 +28,7 @@ Feature: List, filter and page through alerts
     When I list the alerts with "$filter=status eq '<status>'"
     Then the request succeeds with status 200
     And every listed alert has "status" "<status>"
+    And the listed alerts are exactly the alerts of the whole list where "status" is "<status>"
 
     Examples:
       | status        |
@@ -41,12 +42,14 @@ Feature: List, filter and page through alerts
     Then the request succeeds with status 200
     And every listed alert has "severity" "high"
     And every listed alert has "status" "active"
+    And the listed alerts are exactly the alerts of the whole list where "severity" is "high" and "status" is "active"
 
   @documented
   Scenario: Only alerts that are not resolved
     When I list the alerts with "$filter=status ne 'resolved'"
     Then the request succeeds with status 200
     And no listed alert has "status" "resolved"
+    And the listed alerts are exactly the alerts of the whole list where "status" is not "resolved"
 
   @assumption
   Scenario: Alerts that meet either of two conditions
@@ -54,12 +57,14 @@ Feature: List, filter and page through alerts
     Then the request succeeds with status 200
     And every listed alert has "severity" one of "high,low"
     And no listed alert has "status" "resolved"
+    And the listed alerts are exactly the alerts of the whole list where "severity" is one of "high,low" and "status" is not "resolved"
 
   @assumption
   Scenario: Alerts detected since a date
     When I list the alerts with "$filter=detectedDateTime ge 2024-06-01T00:00:00Z"
     Then the request succeeds with status 200
     And every listed alert has "detectedDateTime" on or after "2024-06-01T00:00:00Z"
+    And the listed alerts are exactly the alerts of the whole list where "detectedDateTime" is on or after "2024-06-01T00:00:00Z"
 
   @documented
   Scenario: Only some properties
@@ -73,6 +78,11 @@ Feature: List, filter and page through alerts
     When I list the alerts with "$count=true"
     Then the request succeeds with status 200
     And the "@odata.count" is at least the number of listed alerts
+
+  @assumption
+  Scenario: A page of up to 999 alerts can be asked for
+    When I list the alerts with "$top=999"
+    Then the request succeeds with status 200
 
   @documented
   Scenario: The "$" prefix of a query option is optional
@@ -98,6 +108,7 @@ Feature: List, filter and page through alerts
     And the last page had no next page link
     And the alerts read number the "@odata.count", with no alert twice
     And every page had the same "@odata.count"
+    And no page was empty
 
   @assumption
   Scenario: Paging through a filtered list counts and gives only the matches
@@ -107,6 +118,14 @@ Feature: List, filter and page through alerts
     And the last page had no next page link
     And the alerts read number the "@odata.count", with no alert twice
     And no alert read has "status" "resolved"
+
+  @assumption
+  Scenario: Every page keeps the order and the chosen properties
+    Given there are at least 3 alerts
+    When I read every page of the alerts with "$orderby=detectedDateTime desc&$select=id,status,detectedDateTime&$top=2"
+    Then every page but the last had a next page link that keeps "$orderby=detectedDateTime desc&$select=id,status,detectedDateTime&$top=2"
+    And the alerts read are ordered by "detectedDateTime" descending
+    And every alert read has only the properties "id,status,detectedDateTime"
 
   @assumption
   Scenario: Skipping past the end gives an empty last page

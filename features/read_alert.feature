@@ -61,6 +61,13 @@ Feature: Read an alert back
     And I read the alert
     Then the alert is the one I remembered
 
+  @live-writes @assumption
+  Scenario: A status change shows in the list
+    Given the alert is "active"
+    When I change the alert's status to "investigating"
+    And I read every page of the alerts with "$select=id,status"
+    Then the alert under test was read with "status" "investigating"
+
   @mock-only @assumption
   Scenario: A change in one session is not seen in another
     When I read the alert

@@ -22,6 +22,16 @@ Feature: Setting the status an alert already has
       | resolved      |
 
   @assumption
+  Scenario: Repeating "resolved" without a reason keeps the reason
+    Given the alert is "active"
+    And I change the alert's status to "resolved" with the reason "fraud"
+    And I remember the alert
+    When I change the alert's status to "resolved"
+    Then the request succeeds with status 200
+    And the alert's "resolvedReason" is "fraud"
+    And the activity log has 0 new entries
+
+  @assumption
   Scenario: Changing only the reason of a resolved alert
     Given the alert is "active"
     And I change the alert's status to "resolved" with the reason "legitimate"

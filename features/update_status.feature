@@ -53,11 +53,32 @@ Feature: Update the status of an alert
     Then the request succeeds with status 200
     And the response is a valid "partnerSecurityAlertEntity"
     And the alert's "status" is "<to>"
+    And the alert's "resolvedReason" is null
+    And the alert's "resolvedBy" is null
+    And the alert's "resolvedOnDateTime" is null
 
     Examples:
       | to            |
       | active        |
       | investigating |
+
+  @documented
+  Scenario: An update leaves the properties it does not name as they were
+    When I read the alert
+    And I remember the alert
+    And I change the alert's status to "resolved" with the reason "fraud"
+    Then the request succeeds with status 200
+    And the alert's properties other than its status and resolution are as they were
+    When I read the alert
+    Then the alert's properties other than its status and resolution are as they were
+
+  @assumption
+  Scenario: Updating one alert leaves the other alerts as they were
+    Given the alert is "active"
+    And another alert
+    When I change the alert's status to "resolved" with the reason "fraud"
+    Then the request succeeds with status 200
+    And the other alert is unchanged
 
   @documented
   Scenario Outline: Resolve an alert giving the reason <reason>

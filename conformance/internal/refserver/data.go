@@ -98,14 +98,15 @@ func seed() []alert {
 			ConfidenceLevel:   confidences[i%3],
 			CustomerTenantID:  "dcb4e4e8-4c08-4b6e-9e4a-3a6f0e1b2c3d",
 			SubscriptionID:    "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d",
-			DetectedDateTime:  base.Add(time.Duration(i*37%11) * time.Hour).Format(time.RFC3339),
+			DetectedDateTime:  base.Add(time.Duration(i*37%11) * 21 * 24 * time.Hour).Format(time.RFC3339),
 			ActivityLogs:      []activity{},
 			AdditionalDetails: map[string]string{},
 		}
 		if a.Status == "resolved" {
 			a.ResolvedReason = ptr(reasons[i%3])
 			a.ResolvedBy = ptr("samanthab@contoso.com")
-			a.ResolvedOnDateTime = ptr(base.Add(30 * 24 * time.Hour).Format(time.RFC3339))
+			detected, _ := time.Parse(time.RFC3339, a.DetectedDateTime)
+			a.ResolvedOnDateTime = ptr(detected.Add(30 * 24 * time.Hour).Format(time.RFC3339))
 		}
 		out = append(out, a)
 	}

@@ -15,6 +15,7 @@ type predicate func(map[string]any) bool
 type filterParser struct {
 	toks []string
 	pos  int
+	flaw Flaw
 }
 
 // tokenize splits a filter into words, quoted strings and parentheses.
@@ -49,12 +50,12 @@ func tokenize(s string) ([]string, error) {
 	return toks, nil
 }
 
-func parseFilter(s string) (predicate, *apiError) {
+func parseFilter(s string, flaw Flaw) (predicate, *apiError) {
 	toks, err := tokenize(s)
 	if err != nil {
 		return nil, errorf(400, "BadRequest", "Invalid query option '$filter': %v.", err)
 	}
-	p := &filterParser{toks: toks}
+	p := &filterParser{toks: toks, flaw: flaw}
 	pred, err := p.or()
 	if err == nil && p.pos != len(p.toks) {
 		err = fmt.Errorf("unexpected '%s'", p.toks[p.pos])
@@ -80,6 +81,9 @@ func (p *filterParser) or() (predicate, error) {
 		if right, err = p.and(); err == nil {
 			l := left
 			left = func(m map[string]any) bool { return l(m) || right(m) }
+			if p.flaw == OrAsAnd {
+				left = func(m map[string]any) bool { return l(m) && right(m) }
+			}
 		}
 	}
 	return left, err
@@ -140,6 +144,9 @@ func (p *filterParser) term() (predicate, error) {
 			return nil, fmt.Errorf("unknown operator '%s'", op)
 		}
 		return func(m map[string]any) bool {
+			if p.flaw == DateFilterNothing {
+				return false
+			}
 			s, _ := m[prop].(string)
 			x, err := time.Parse(time.RFC3339Nano, s)
 			return err == nil && cmp(x)
@@ -157,6 +164,9 @@ func (p *filterParser) term() (predicate, error) {
 	}
 	switch op {
 	case "eq":
+		if p.flaw == EqMatchesNothing {
+			return func(m map[string]any) bool { return m[prop] == lit }, nil
+		}
 		return func(m map[string]any) bool { return m[prop] == val }, nil
 	case "ne":
 		return func(m map[string]any) bool { return m[prop] != val }, nil

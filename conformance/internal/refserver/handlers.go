@@ -108,7 +108,7 @@ func (s *Server) list(r *http.Request, session string) (int, any, *apiError) {
 	top, skip := 100, 0
 	var err error
 	if v, ok := q["$top"]; ok {
-		if top, err = strconv.Atoi(v); err != nil || top < 1 || top > 999 {
+		if top, err = strconv.Atoi(v); err != nil || top < 1 || top > 999 || (s.flaw == TopAtMost100 && top > 100) {
 			return 0, nil, errorf(400, "BadRequest", "Invalid value '%s' for query option '$top'; expected 1 to 999.", v)
 		}
 	}
@@ -134,7 +134,7 @@ func (s *Server) list(r *http.Request, session string) (int, any, *apiError) {
 	var match predicate = func(map[string]any) bool { return true }
 	if v, ok := q["$filter"]; ok && s.flaw != FilterIgnored {
 		var e *apiError
-		if match, e = parseFilter(v); e != nil {
+		if match, e = parseFilter(v, s.flaw); e != nil {
 			return 0, nil, e
 		}
 	}
@@ -153,7 +153,11 @@ func (s *Server) list(r *http.Request, session string) (int, any, *apiError) {
 
 	s.mu.Lock()
 	var all []map[string]any
-	for _, a := range s.alertsLocked(session) {
+	listed := s.alertsLocked(session)
+	if s.flaw == ListStale {
+		listed = seed()
+	}
+	for _, a := range listed {
 		if m := s.view(a); match(m) {
 			all = append(all, m)
 		}
@@ -182,11 +186,17 @@ func (s *Server) list(r *http.Request, session string) (int, any, *apiError) {
 	if count {
 		body["@odata.count"] = total
 	}
-	if skip+top < total {
+	if skip+top < total || (s.flaw == EmptyTrailingPage && skip+top == total) {
 		next := *r.URL
 		vals := next.Query()
 		vals.Del("skip")
 		vals.Set("$skip", strconv.Itoa(skip+top))
+		for flaw, opt := range map[Flaw]string{NextLinkDropsSelect: "select", NextLinkDropsOrderBy: "orderby"} {
+			if s.flaw == flaw {
+				vals.Del(opt)
+				vals.Del("$" + opt)
+			}
+		}
 		next.RawQuery = vals.Encode()
 		scheme := "http"
 		if r.TLS != nil {
@@ -281,15 +291,24 @@ func (s *Server) patch(r *http.Request, session, id, actor string) (int, any, *a
 		if s.flaw != NoActivityLog {
 			a.ActivityLogs = append(a.ActivityLogs, activity{a.Status, *status, actor, now})
 		}
+		keep := s.flaw == ReopenKeepsResolution || (s.flaw == ReopenInvestigatingKeep && *status == "investigating")
 		if *status == "resolved" {
 			a.ResolvedOnDateTime = &now
 			if s.flaw != ResolvedByNotSet {
 				a.ResolvedBy = &actor
 			}
-		} else if a.Status == "resolved" && s.flaw != ReopenKeepsResolution {
+		} else if s.flaw == StampOnEveryChange && a.Status != "resolved" {
+			a.ResolvedOnDateTime = &now
+		} else if a.Status == "resolved" && !keep {
 			a.ResolvedReason, a.ResolvedBy, a.ResolvedOnDateTime = nil, nil, nil
 		}
 		a.Status = *status
+	}
+	if s.flaw == PatchClearsOthers {
+		a.Description, a.CatalogOfferID, a.AdditionalDetails = nil, nil, map[string]string{}
+	}
+	if s.flaw == OmittedReasonClears && a.Status == "resolved" && !reasonGiven {
+		a.ResolvedReason = nil
 	}
 	if a.Status == "resolved" && reasonGiven {
 		switch {
@@ -301,6 +320,12 @@ func (s *Server) patch(r *http.Request, session, id, actor string) (int, any, *a
 	}
 	if s.flaw != ChangeNotKept {
 		alerts[i] = a
+	}
+	if s.flaw == PatchChangesAnother {
+		j := (i + 1) % len(alerts)
+		other := alerts[j].clone()
+		other.Status = a.Status
+		alerts[j] = other
 	}
 	if s.flaw == PatchNoContent {
 		return http.StatusNoContent, nil, nil

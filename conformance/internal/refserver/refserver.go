@@ -43,6 +43,21 @@ const (
 	NoPermissionCheck      Flaw = "a read-only token may update"
 	ExtraPropertyInBody    Flaw = "the alert carries a property the type does not have"
 	NoRetryAfter           Flaw = "a 429 carries no Retry-After"
+
+	// Flaws the suite passed until a step or scenario was added for each.
+	ReopenInvestigatingKeep Flaw = "reopening as investigating keeps the resolution"
+	StampOnEveryChange      Flaw = "every status change sets resolvedOnDateTime"
+	OmittedReasonClears     Flaw = "resolving again without a reason clears the reason"
+	PatchClearsOthers       Flaw = "an update clears properties it does not name"
+	PatchChangesAnother     Flaw = "an update changes another alert too"
+	ListStale               Flaw = "the list does not show updates"
+	EqMatchesNothing        Flaw = "$filter eq compares with the literal's quotes"
+	OrAsAnd                 Flaw = "$filter reads or as and"
+	DateFilterNothing       Flaw = "$filter on detectedDateTime matches nothing"
+	NextLinkDropsSelect     Flaw = "the next page link drops $select"
+	NextLinkDropsOrderBy    Flaw = "the next page link drops $orderby"
+	EmptyTrailingPage       Flaw = "a full last page links to an empty page"
+	TopAtMost100            Flaw = "$top above 100 is refused"
 )
 
 // Server is the reference server; it implements http.Handler.
