@@ -52,6 +52,8 @@ func TestBrokenServersFail(t *testing.T) {
 		{refserver.NextLinkDropsOrderBy, []string{"want it to keep $orderby=detectedDateTime desc"}},
 		{refserver.EmptyTrailingPage, []string{"page 7 of 7", "lists no alerts, though page 6 linked to it"}},
 		{refserver.TopAtMost100, []string{"$top=999: status = 400; want 200"}},
+		{refserver.RetryAfterDuration, []string{`header Retry-After = "1s"; want seconds (e.g. 2 or 2.128) or an HTTP date`}},
+		{refserver.PlainJSONOnListAndPatch, []string{"The list is sent as OData JSON", "The updated alert is sent as OData JSON", `header Content-Type = "application/json"; want the parameter odata.metadata=minimal`}},
 	}
 	for _, tt := range tests {
 		t.Run(string(tt.flaw), func(t *testing.T) {

@@ -201,6 +201,9 @@ func (c *Contract) Check(req *http.Request, basePath string, resp *http.Response
 	if resp.StatusCode == http.StatusTooManyRequests && resp.Header.Get("Retry-After") == "" {
 		v.Problems = append(v.Problems, "a 429 must carry the header Retry-After")
 	}
+	if ra := resp.Header.Get("Retry-After"); ra != "" && !retryAfterValid(ra) {
+		v.Problems = append(v.Problems, fmt.Sprintf("header Retry-After = %q; want seconds (e.g. 2 or 2.128) or an HTTP date", ra))
+	}
 	checkBody(v, schema, resp.Header.Get("Content-Type"), body)
 	if len(v.Problems) > 0 {
 		return v
@@ -218,6 +221,17 @@ func (c *Contract) errorHeaders() openapi3.Headers {
 
 // uuidPattern matches a UUID in its textual form (any version), the "uuid" format.
 var uuidPattern = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+
+// retryAfterValid reports whether a Retry-After value is what the description
+// allows: seconds, possibly with a fraction, or an HTTP date. Go's
+// time.Duration.String ("1s") is neither, and clients cannot read it.
+func retryAfterValid(v string) bool {
+	if f, err := strconv.ParseFloat(v, 64); err == nil {
+		return f >= 0 && strings.Trim(v, "0123456789.") == ""
+	}
+	_, err := http.ParseTime(v)
+	return err == nil
+}
 
 // checkHeaders checks the declared headers: present when required, and of the
 // declared format and minimum length.

@@ -50,6 +50,11 @@ func TestContractCheck(t *testing.T) {
 		{name: "unknown method answered 405", method: "DELETE", path: alertPath, status: 405, headers: ids, contentType: "application/json", body: envelope},
 		{name: "unknown method answered 204", method: "DELETE", path: alertPath, status: 204, headers: ids, contentType: "application/json", body: envelope, want: "want status 405, got 204"},
 		{name: "429 without Retry-After", method: "GET", path: alertPath, status: 429, headers: ids, contentType: "application/json", body: envelope, want: "Retry-After"},
+		{name: "429 with Retry-After in seconds", method: "GET", path: alertPath, status: 429, headers: map[string]string{"request-id": rid, "client-request-id": "x", "Retry-After": "2"}, contentType: "application/json", body: envelope},
+		{name: "429 with Retry-After in seconds and a fraction", method: "GET", path: alertPath, status: 429, headers: map[string]string{"request-id": rid, "client-request-id": "x", "Retry-After": "2.128"}, contentType: "application/json", body: envelope},
+		{name: "429 with Retry-After as an HTTP date", method: "GET", path: alertPath, status: 429, headers: map[string]string{"request-id": rid, "client-request-id": "x", "Retry-After": "Wed, 21 Oct 2015 07:28:00 GMT"}, contentType: "application/json", body: envelope},
+		{name: "429 with Retry-After as a Go duration", method: "GET", path: alertPath, status: 429, headers: map[string]string{"request-id": rid, "client-request-id": "x", "Retry-After": "1s"}, contentType: "application/json", body: envelope, want: `header Retry-After = "1s"; want seconds`},
+		{name: "429 with a negative Retry-After", method: "GET", path: alertPath, status: 429, headers: map[string]string{"request-id": rid, "client-request-id": "x", "Retry-After": "-1"}, contentType: "application/json", body: envelope, want: `header Retry-After = "-1"`},
 		{name: "request outside the base path", method: "GET", path: "/v1.0/security/partner/securityAlerts", status: 200, headers: ids, contentType: odataJSON, body: `{"value":[]}`, want: `is not under the base path "/beta"`},
 	}
 	for _, tt := range tests {

@@ -13,6 +13,13 @@ Feature: List, filter and page through alerts
     And the response is a valid "partnerSecurityAlertCollectionResponse"
 
   @assumption
+  Scenario: The list is sent as OData JSON
+    When I list the alerts
+    Then the request succeeds with status 200
+    And the response header "Content-Type" has the parameter "odata.metadata=minimal"
+    And the response header "OData-Version" is "4.0"
+
+  @assumption
   Scenario Outline: The list names its entity set in its OData context: <query>
     When I list the alerts with "<query>"
     Then the request succeeds with status 200

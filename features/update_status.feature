@@ -31,6 +31,14 @@ Feature: Update the status of an alert
     Then the request succeeds with status 200
     And the "@odata.context" ends with "$metadata#security/partner/securityAlerts/$entity"
 
+  @assumption
+  Scenario: The updated alert is sent as OData JSON
+    Given the alert is "active"
+    When I change the alert's status to "investigating"
+    Then the request succeeds with status 200
+    And the response header "Content-Type" has the parameter "odata.metadata=minimal"
+    And the response header "OData-Version" is "4.0"
+
   @documented
   Scenario Outline: Move an alert from <from> to <to>
     Given the alert is "<from>"

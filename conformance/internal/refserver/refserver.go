@@ -58,6 +58,8 @@ const (
 	NextLinkDropsOrderBy    Flaw = "the next page link drops $orderby"
 	EmptyTrailingPage       Flaw = "a full last page links to an empty page"
 	TopAtMost100            Flaw = "$top above 100 is refused"
+	RetryAfterDuration      Flaw = "Retry-After is a Go duration (1s), not seconds"
+	PlainJSONOnListAndPatch Flaw = "lists and updates are sent as plain JSON without OData-Version"
 )
 
 // Server is the reference server; it implements http.Handler.
@@ -117,12 +119,15 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(status)
 		return
 	}
-	if s.flaw == TextPlain {
+	switch {
+	case s.flaw == TextPlain:
 		w.Header().Set("Content-Type", "text/plain")
-	} else {
+	case s.flaw == PlainJSONOnListAndPatch && (r.Method == http.MethodPatch || r.URL.Path == collection):
+		w.Header().Set("Content-Type", "application/json")
+	default:
 		w.Header().Set("Content-Type", jsonOData)
+		w.Header().Set("OData-Version", "4.0")
 	}
-	w.Header().Set("OData-Version", "4.0")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(body)
 }
@@ -291,6 +296,9 @@ func (s *Server) fault(w http.ResponseWriter, session string) *apiError {
 	codes := map[int]string{429: "TooManyRequests", 500: "InternalServerError", 503: "ServiceUnavailable", 504: "GatewayTimeout"}
 	if status == http.StatusTooManyRequests && s.flaw != NoRetryAfter {
 		w.Header().Set("Retry-After", "1")
+		if s.flaw == RetryAfterDuration {
+			w.Header().Set("Retry-After", time.Second.String())
+		}
 	}
 	return errorf(status, codes[status], "Injected fault.")
 }
