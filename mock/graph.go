@@ -90,6 +90,7 @@ func (s *Server) graph(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) serveGraph(w http.ResponseWriter, r *http.Request) error {
+	r = s.canonicalCase(r)
 	op, params, err := s.lookup(r)
 	switch {
 	case errors.Is(err, routers.ErrMethodNotAllowed):
@@ -109,6 +110,62 @@ func (s *Server) serveGraph(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return op.handle(w, r, c)
+}
+
+// canonicalCase returns r with the segment names of its path (security,
+// partner, securityAlerts: the literal segments of the description's paths,
+// at their place) spelled as the description spells them: Graph's URI parser
+// resolves names case-insensitively. The base path (the version) and path
+// parameters (alert ids) keep their case. r itself is not changed.
+func (s *Server) canonicalCase(r *http.Request) *http.Request {
+	esc := r.URL.EscapedPath()
+	base := openapi.BasePath + "/"
+	if !strings.HasPrefix(esc, base) {
+		return r
+	}
+	segs := strings.Split(esc[len(base):], "/")
+	changed := false
+	for i, seg := range segs {
+		if i >= len(s.literals) {
+			break
+		}
+		for _, lit := range s.literals[i] {
+			if seg != lit && strings.EqualFold(seg, lit) {
+				segs[i], changed = lit, true
+				break
+			}
+		}
+	}
+	if !changed {
+		return r
+	}
+	c := base + strings.Join(segs, "/")
+	p, err := url.PathUnescape(c)
+	if err != nil {
+		return r
+	}
+	r2 := *r
+	u := *r.URL
+	u.Path, u.RawPath = p, c
+	r2.URL = &u
+	return &r2
+}
+
+// segmentLiterals lists, for each place of a path below the base path, the
+// literal segments the description's paths have there (no parameters).
+func segmentLiterals(doc *openapi3.T) [][]string {
+	var out [][]string
+	for p := range doc.Paths.Map() {
+		for i, seg := range strings.Split(strings.Trim(p, "/"), "/") {
+			for len(out) <= i {
+				out = append(out, nil)
+			}
+			if !strings.HasPrefix(seg, "{") && !slices.Contains(out[i], seg) {
+				out[i] = append(out[i], seg)
+			}
+		}
+	}
+	return out
 }
 
 // maxCachedRoutes bounds the route cache; when full it starts over.

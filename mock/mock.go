@@ -102,10 +102,11 @@ type Server struct {
 	maxBody  int64
 	pageSize int
 
-	doc     *openapi3.T
-	router  routers.Router
-	ops     map[string]*operation // by operationId
-	schemas contractSchemas
+	doc      *openapi3.T
+	router   routers.Router
+	ops      map[string]*operation // by operationId
+	literals [][]string            // literal path segments by place (graph.go canonicalCase)
+	schemas  contractSchemas
 
 	store    *store
 	tokens   tokenCache    // parsed bearer tokens (auth.go)
@@ -152,6 +153,7 @@ func New(cfg Config) (*Server, error) {
 	if s.ops, err = s.operations(doc); err != nil {
 		return nil, err
 	}
+	s.literals = segmentLiterals(doc)
 	sch, err := openapi.NewSchemas()
 	if err != nil {
 		return nil, err

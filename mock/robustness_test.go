@@ -340,3 +340,50 @@ func TestJournalBoundsHeaders(t *testing.T) {
 		t.Errorf("journal kept X-Big of %d bytes; want at most %d", len(v), journalHeaderValueBytes+len(truncatedMark))
 	}
 }
+
+// TestPathSegmentsCaseInsensitive reproduces GET /beta/Security/Partner/SecurityAlerts:
+// a 404 naming 'Security', where Graph's URI parser resolves segment names
+// case-insensitively. Alert ids stay case-sensitive; /beta is the version.
+func TestPathSegmentsCaseInsensitive(t *testing.T) {
+	ts := newTestServer(t, Config{})
+	upper := strings.ToUpper(alert.DocumentedID)
+	tests := []struct {
+		name, method, path, body string
+		status                   int
+		contains                 string
+	}{
+		{"list, mixed case", "GET", "/beta/Security/Partner/SecurityAlerts", "", 200, ""},
+		{"list, upper case", "GET", "/beta/SECURITY/PARTNER/SECURITYALERTS?$top=1", "", 200, ""},
+		{"get, lower case", "GET", "/beta/security/partner/securityalerts/" + alert.DocumentedID, "", 200, ""},
+		{"patch, mixed case", "PATCH", "/beta/Security/partner/SecurityAlerts/" + alert.DocumentedID, `{"status":"investigating"}`, 200, ""},
+		{"id keeps its case", "GET", "/beta/security/partner/securityAlerts/" + upper, "", 404, "'" + upper + "'"},
+		{"version is exact", "GET", "/BETA/security/partner/securityAlerts", "", 404, "segment 'BETA'"},
+		{"unknown segment keeps its spelling", "GET", "/beta/Security/Partners/securityAlerts", "", 404, "segment 'Partners'"},
+		{"method on a mixed case path", "DELETE", "/beta/Security/Partner/SecurityAlerts/" + alert.DocumentedID, "", 405, "'DELETE'"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := http.Header{HeaderSession: {"case"}}
+			if tt.body != "" {
+				h.Set("Content-Type", "application/json")
+			}
+			got := ts.rawDo(t, tt.method, tt.path, tt.body, h)
+			if got.Status != tt.status {
+				t.Fatalf("Status = %d; want %d\n%s", got.Status, tt.status, got.Body)
+			}
+			if tt.status == 200 {
+				ctx, _ := got.JSON(t)["@odata.context"].(string)
+				if !strings.Contains(ctx, "$metadata#security/partner/securityAlerts") {
+					t.Errorf("@odata.context = %q; want the canonical entity set", ctx)
+				}
+				return
+			}
+			if msg := got.ErrorMessage(t); !strings.Contains(msg, tt.contains) {
+				t.Errorf("message = %q; want it to contain %q", msg, tt.contains)
+			}
+		})
+	}
+	if a := mustAlert(t, ts.Server, "case", alert.DocumentedID); a.Status != alert.StatusInvestigating {
+		t.Errorf("status after PATCH on a mixed case path = %s; want investigating", a.Status)
+	}
+}
