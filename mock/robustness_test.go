@@ -2,10 +2,12 @@ package mock
 
 import (
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/partner-security/alertmock/mock/alert"
@@ -385,5 +387,78 @@ func TestPathSegmentsCaseInsensitive(t *testing.T) {
 	}
 	if a := mustAlert(t, ts.Server, "case", alert.DocumentedID); a.Status != alert.StatusInvestigating {
 		t.Errorf("status after PATCH on a mixed case path = %s; want investigating", a.Status)
+	}
+}
+
+// TestConcurrentPatchResetListEvict runs PATCHes, resets, lists and a stream
+// of fresh sessions (forcing evictions past MaxSessions) against one session
+// at once: every answer is a success, every PATCH answer holds an unbroken
+// activity log from the seed's status, every list has the whole dataset.
+func TestConcurrentPatchResetListEvict(t *testing.T) {
+	ts := newTestServer(t, Config{MaxSessions: 4})
+	const session, rounds = "shared", 60
+	seedLen := len(ts.Alerts("other"))
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Go(func() { // PATCH
+			for i := range rounds {
+				st := []string{"active", "investigating", "resolved"}[(g+i)%3]
+				got := ts.do(t, req{Method: "PATCH", Path: alertPath(alert.DocumentedID), Body: `{"status":"` + st + `"}`, Session: session})
+				if got.Status != 200 {
+					t.Errorf("PATCH: %d %s", got.Status, got.Body)
+					return
+				}
+				var a alert.Alert
+				if err := json.Unmarshal(got.Body, &a); err != nil {
+					t.Errorf("PATCH body: %v", err)
+					return
+				}
+				prev := alert.StatusActive
+				for _, l := range a.ActivityLogs {
+					if l.StatusFrom != prev {
+						t.Errorf("activity log breaks: %s → %s after %s", l.StatusFrom, l.StatusTo, prev)
+					}
+					prev = l.StatusTo
+				}
+				if prev != a.Status {
+					t.Errorf("log ends in %s; status %s", prev, a.Status)
+				}
+			}
+		})
+	}
+	wg.Go(func() { // reset
+		for range rounds {
+			r, _ := http.NewRequest("POST", ts.Root+"/_mock/sessions/"+session+"/reset", nil)
+			resp, err := http.DefaultClient.Do(r)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusNoContent {
+				t.Errorf("reset: %d", resp.StatusCode)
+			}
+		}
+	})
+	wg.Go(func() { // list
+		for range rounds {
+			got := ts.do(t, req{Path: listPath + "?$top=999&$count=true&$select=id,status", Session: session})
+			if got.Status != 200 {
+				t.Errorf("list: %d", got.Status)
+				return
+			}
+			if n, _ := got.JSON(t)["@odata.count"].(float64); int(n) != seedLen {
+				t.Errorf("@odata.count = %v; want %d", n, seedLen)
+			}
+		}
+	})
+	wg.Go(func() { // fresh sessions: evictions
+		for i := range rounds {
+			ts.do(t, req{Path: listPath + "?$top=1", Session: fmt.Sprint("fresh-", i)})
+		}
+	})
+	wg.Wait()
+	if n := len(ts.Sessions()); n > 4 {
+		t.Errorf("sessions = %d; want at most 4", n)
 	}
 }
