@@ -54,6 +54,8 @@ func TestBrokenServersFail(t *testing.T) {
 		{refserver.TopAtMost100, []string{"$top=999: status = 400; want 200"}},
 		{refserver.RetryAfterDuration, []string{`header Retry-After = "1s"; want seconds (e.g. 2 or 2.128) or an HTTP date`}},
 		{refserver.PlainJSONOnListAndPatch, []string{"The list is sent as OData JSON", "The updated alert is sent as OData JSON", `header Content-Type = "application/json"; want the parameter odata.metadata=minimal`}},
+		{refserver.UnprefixedOnlyTop, []string{`The "$" prefix is optional for a filter too`, `has "status" = "active"; want "resolved"`}},
+		{refserver.ReadPermissionListOnly, []string{"Reading without a partner security permission is forbidden: I read the alert", "status = 200; want 403"}},
 	}
 	for _, tt := range tests {
 		t.Run(string(tt.flaw), func(t *testing.T) {

@@ -66,12 +66,17 @@ Feature: Sign-in and permissions
       | User.Read PartnerSecurity.Read.All |
 
   @mock-only @documented
-  Scenario: Reading without a partner security permission is forbidden
+  Scenario Outline: Reading without a partner security permission is forbidden: I <action>
     Given I am signed in as "alice@contoso.com" with the permissions "User.Read Mail.Read"
-    When I list the alerts
+    When I <action>
     Then the request fails with status 403 and error code "Forbidden"
     And the error message mentions "PartnerSecurity.Read.All"
     And the error message mentions "User.Read"
+
+    Examples:
+      | action          |
+      | list the alerts |
+      | read the alert  |
 
   @mock-only @documented
   Scenario: Updating with the permission to read only is forbidden and changes nothing

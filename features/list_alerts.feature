@@ -86,6 +86,13 @@ Feature: List, filter and page through alerts
     Then the request succeeds with status 200
     And the "@odata.count" is at least the number of listed alerts
 
+  @documented
+  Scenario: The "$" prefix is optional for a filter too
+    When I list the alerts with "filter=status eq 'resolved'"
+    Then the request succeeds with status 200
+    And every listed alert has "status" "resolved"
+    And the listed alerts are exactly the alerts of the whole list where "status" is "resolved"
+
   @assumption
   Scenario: A page of up to 999 alerts can be asked for
     When I list the alerts with "$top=999"

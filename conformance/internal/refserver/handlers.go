@@ -45,9 +45,12 @@ func (s *Server) context(r *http.Request, suffix string) string {
 }
 
 // query returns the query options with the optional "$" prefix made explicit.
-func query(r *http.Request) map[string]string {
+func (s *Server) query(r *http.Request) map[string]string {
 	out := map[string]string{}
 	for k, v := range r.URL.Query() {
+		if s.flaw == UnprefixedOnlyTop && k != "top" && !strings.HasPrefix(k, "$") {
+			continue
+		}
 		if !strings.HasPrefix(k, "$") {
 			k = "$" + k
 		}
@@ -80,7 +83,7 @@ func project(m map[string]any, names []string) map[string]any {
 }
 
 func (s *Server) get(r *http.Request, session, id string) (int, any, *apiError) {
-	q := query(r)
+	q := s.query(r)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, a := range s.alertsLocked(session) {
@@ -104,7 +107,7 @@ func (s *Server) get(r *http.Request, session, id string) (int, any, *apiError) 
 }
 
 func (s *Server) list(r *http.Request, session string) (int, any, *apiError) {
-	q := query(r)
+	q := s.query(r)
 	top, skip := 100, 0
 	var err error
 	if v, ok := q["$top"]; ok {
