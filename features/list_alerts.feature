@@ -81,6 +81,12 @@ Feature: List, filter and page through alerts
     And every listed alert has only the properties "id,status,severity"
 
   @documented
+  Scenario: Filtering on a property that is not selected
+    When I list the alerts with "$filter=status eq 'active'&$select=id,severity"
+    Then the request succeeds with status 200
+    And the listed alerts are exactly the alerts of the whole list where "status" is "active"
+
+  @documented
   Scenario: Counting the alerts
     When I list the alerts with "$count=true"
     Then the request succeeds with status 200

@@ -161,7 +161,11 @@ func (s *Server) list(r *http.Request, session string) (int, any, *apiError) {
 		listed = seed()
 	}
 	for _, a := range listed {
-		if m := s.view(a); match(m) {
+		m := s.view(a)
+		if s.flaw == FilterAfterSelect && names != nil {
+			m = project(m, names)
+		}
+		if match(m) {
 			all = append(all, m)
 		}
 	}

@@ -62,6 +62,7 @@ const (
 	PlainJSONOnListAndPatch Flaw = "lists and updates are sent as plain JSON without OData-Version"
 	UnprefixedOnlyTop       Flaw = "only top may be sent without its $"
 	ReadPermissionListOnly  Flaw = "the read permission is checked on the list only"
+	FilterAfterSelect       Flaw = "$filter is applied after $select"
 )
 
 // Server is the reference server; it implements http.Handler.
