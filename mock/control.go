@@ -5,7 +5,6 @@ import (
 	"crypto/subtle"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"mime"
 	"net"
@@ -88,9 +87,7 @@ func (s *Server) control() http.Handler {
 		}
 		slices.Sort(allow)
 		mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
-			if err := sessionNameError(r.PathValue("session")); err != nil {
-				err.Target = "session"
-				err.Message = fmt.Sprintf("The session name in the path is over the limit of %d bytes.", MaxSessionNameBytes)
+			if err := sessionNameError(r.PathValue("session"), "session"); err != nil {
 				s.writeError(w, r, err)
 				return
 			}

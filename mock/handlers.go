@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"mime"
+	"net"
 	"net/http"
 	"net/url"
 	"slices"
@@ -44,6 +45,9 @@ func (s *Server) handleGet(w http.ResponseWriter, r *http.Request, c *call) erro
 func (s *Server) handleUpdate(w http.ResponseWriter, r *http.Request, c *call) error {
 	if err := checkJSONContentType(r); err != nil {
 		return err
+	}
+	if ce := r.Header.Values("Content-Encoding"); len(ce) > 0 && !(len(ce) == 1 && strings.EqualFold(strings.TrimSpace(ce[0]), "identity")) {
+		return errorf(CodeUnsupportedMediaType, "The Content-Encoding '%s' is not supported; send the body uncompressed.", strings.Join(ce, ", "))
 	}
 	if r.ContentLength > s.maxBody {
 		return errorf(CodeRequestEntityTooLarge, "The request body is larger than the limit of %d bytes.", s.maxBody)
@@ -168,10 +172,6 @@ func (s *Server) handleList(w http.ResponseWriter, r *http.Request, c *call) err
 // nextLink is the absolute URL of the page starting at skip: the request's
 // scheme, host and path with every original query option kept and $skip set.
 func nextLink(r *http.Request, q queryOptions, skip int) string {
-	scheme := "http"
-	if r.TLS != nil {
-		scheme = "https"
-	}
 	params := make([]string, 0, len(q.rawParams)+1)
 	replaced := false
 	for _, p := range q.rawParams {
@@ -186,18 +186,31 @@ func nextLink(r *http.Request, q queryOptions, skip int) string {
 	if !replaced {
 		params = append(params, "$skip="+strconv.Itoa(skip))
 	}
-	return scheme + "://" + r.Host + r.URL.EscapedPath() + "?" + strings.Join(params, "&")
+	return origin(r) + r.URL.EscapedPath() + "?" + strings.Join(params, "&")
+}
+
+// origin is the scheme and authority of the URLs the mock writes: the
+// request's Host, or (an HTTP/1.0 request may have none) the address the
+// request came in on.
+func origin(r *http.Request) string {
+	scheme := "http://"
+	if r.TLS != nil {
+		scheme = "https://"
+	}
+	host := r.Host
+	if host == "" {
+		if a, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr); ok {
+			host = a.String()
+		}
+	}
+	return scheme + host
 }
 
 // context is the @odata.context of a response: the entity set (with the
 // selected properties in parentheses) and /$entity for a single alert.
 func (s *Server) context(r *http.Request, selected []string, entity bool) string {
-	scheme := "http"
-	if r.TLS != nil {
-		scheme = "https"
-	}
 	var b strings.Builder
-	b.WriteString(scheme + "://" + r.Host + openapi.BasePath + "/$metadata#" + entitySet)
+	b.WriteString(origin(r) + openapi.BasePath + "/$metadata#" + entitySet)
 	if selected != nil {
 		b.WriteString("(" + strings.Join(selected, ",") + ")")
 	}

@@ -1,10 +1,12 @@
 package mock
 
 import (
+	"bufio"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -266,6 +268,15 @@ func TestSessionNameTooLong(t *testing.T) {
 	if resp.StatusCode != http.StatusBadRequest {
 		t.Errorf("control reset of a too long session: Status = %d; want 400", resp.StatusCode)
 	}
+	resp, err = http.Post(ts.Root+"/_mock/sessions/%FF/reset", "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(b), "UTF-8") {
+		t.Errorf("control reset of session %%FF: %d %s; want 400 saying UTF-8", resp.StatusCode, b)
+	}
 }
 
 // TestSessionsAreCapped reproduces a client that sends a fresh X-Mock-Session
@@ -460,5 +471,86 @@ func TestConcurrentPatchResetListEvict(t *testing.T) {
 	wg.Wait()
 	if n := len(ts.Sessions()); n > 4 {
 		t.Errorf("sessions = %d; want at most 4", n)
+	}
+}
+
+// TestNoHostHeader reproduces an HTTP/1.0 request without Host: the
+// @odata.context and @odata.nextLink were "http:///beta/…", URLs a client
+// cannot follow. They now name the address the request came in on.
+func TestNoHostHeader(t *testing.T) {
+	ts := newTestServer(t, Config{})
+	addr := strings.TrimPrefix(ts.Root, "http://")
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := io.WriteString(c, "GET /beta/security/partner/securityAlerts?$top=1&$select=id HTTP/1.0\r\nAuthorization: Bearer x\r\n\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 {
+		t.Fatalf("Status = %d; want 200\n%s", resp.StatusCode, b)
+	}
+	m := response{Body: b}.JSON(t)
+	for _, k := range []string{"@odata.context", "@odata.nextLink"} {
+		if v, _ := m[k].(string); !strings.HasPrefix(v, "http://"+addr+"/beta/") {
+			t.Errorf("%s = %q; want it on http://%s/beta/", k, v, addr)
+		}
+	}
+}
+
+// TestPatchContentEncoding reproduces a gzip-compressed PATCH body: the mock
+// read the compressed bytes as JSON ("invalid character '\x1f'"). A content
+// coding the mock does not decode is a 415 naming it.
+func TestPatchContentEncoding(t *testing.T) {
+	ts := newTestServer(t, Config{})
+	tests := []struct {
+		name, encoding string
+		status         int
+	}{
+		{"gzip", "gzip", 415},
+		{"br", "br", 415},
+		{"identity", "identity", 200},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := ts.do(t, req{Method: "PATCH", Path: alertPath(alert.DocumentedID), Body: `{"status":"investigating"}`,
+				Session: "enc-" + tt.name, Header: map[string]string{"Content-Encoding": tt.encoding}})
+			if got.Status != tt.status {
+				t.Fatalf("Status = %d; want %d\n%s", got.Status, tt.status, got.Body)
+			}
+			if tt.status != 200 {
+				if code, msg := got.ErrorCode(t), got.ErrorMessage(t); code != CodeUnsupportedMediaType || !strings.Contains(msg, "'"+tt.encoding+"'") {
+					t.Errorf("code, message = %s, %q; want %s naming '%s'", code, msg, CodeUnsupportedMediaType, tt.encoding)
+				}
+			}
+		})
+	}
+}
+
+// TestSessionNameNotText reproduces an X-Mock-Session of bytes that are not
+// UTF-8 (or hold control characters): the session was created, and listed
+// by the control API under a name no request could address again.
+func TestSessionNameNotText(t *testing.T) {
+	ts := newTestServer(t, Config{})
+	for _, name := range []string{"\xff\xfe", "tab\there", "a\u0085b"} {
+		t.Run(fmt.Sprintf("%q", name), func(t *testing.T) {
+			got := ts.do(t, req{Path: listPath + "?$top=1", Session: name})
+			if got.Status != http.StatusBadRequest || !strings.Contains(got.ErrorMessage(t), "'"+HeaderSession+"'") {
+				t.Fatalf("Status = %d %s; want 400 naming '%s'", got.Status, got.Body, HeaderSession)
+			}
+		})
+	}
+	if got := ts.do(t, req{Path: listPath + "?$top=1", Session: "suite café 1"}); got.Status != http.StatusOK {
+		t.Errorf("session name with a space and non-ASCII letters: Status = %d; want 200", got.Status)
+	}
+	if n := len(ts.Sessions()); n != 1 {
+		t.Errorf("sessions = %d; want 1", n)
 	}
 }
