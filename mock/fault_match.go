@@ -16,38 +16,40 @@ func matchPath(pattern, p string) bool {
 	return matchGlob(pattern, p)
 }
 
-// matchGlob is matchPath without the empty-pattern rule. Patterns are short
-// and tried against one path, so plain backtracking is fast enough; the depth
-// of recursion is bounded by the number of stars in the pattern.
+// matchGlob is matchPath without the empty-pattern rule. It runs in time
+// proportional to len(pattern) × len(s) whatever the pattern: a table of
+// which prefixes of s the pattern read so far matches, advanced one pattern
+// element at a time (backtracking took time exponential in the number of
+// stars, on every request a fault rule was tried on).
 func matchGlob(pattern, s string) bool {
+	if strings.IndexByte(pattern, '*') < 0 {
+		return pattern == s
+	}
+	cur := make([]bool, len(s)+1) // cur[j]: the pattern so far matches s[:j]
+	next := make([]bool, len(s)+1)
+	cur[0] = true
 	for pattern != "" {
-		if pattern[0] != '*' {
-			i := strings.IndexByte(pattern, '*')
-			if i < 0 {
-				i = len(pattern)
+		clear(next)
+		switch {
+		case pattern[0] != '*': // one literal byte
+			for j := 0; j < len(s); j++ {
+				next[j+1] = cur[j] && s[j] == pattern[0]
 			}
-			lit := pattern[:i]
-			if !strings.HasPrefix(s, lit) {
-				return false
+			pattern = pattern[1:]
+		case strings.HasPrefix(pattern, "**"): // any run of characters
+			next[0] = cur[0]
+			for j := 1; j <= len(s); j++ {
+				next[j] = cur[j] || next[j-1]
 			}
-			pattern, s = pattern[i:], s[len(lit):]
-			continue
-		}
-		across := strings.HasPrefix(pattern, "**")
-		if across {
 			pattern = strings.TrimLeft(pattern, "*")
-		} else {
+		default: // any run of characters without "/"
+			next[0] = cur[0]
+			for j := 1; j <= len(s); j++ {
+				next[j] = cur[j] || (next[j-1] && s[j-1] != '/')
+			}
 			pattern = pattern[1:]
 		}
-		for i := 0; i <= len(s); i++ {
-			if matchGlob(pattern, s[i:]) {
-				return true
-			}
-			if i < len(s) && s[i] == '/' && !across {
-				return false
-			}
-		}
-		return false
+		cur, next = next, cur
 	}
-	return s == ""
+	return cur[len(s)]
 }

@@ -554,3 +554,26 @@ func TestSessionNameNotText(t *testing.T) {
 		t.Errorf("sessions = %d; want 1", n)
 	}
 }
+
+// TestMatchPathPathologicalPattern reproduces a fault rule or journal filter
+// path such as "**a**a…**a**b": the backtracking matcher took time
+// exponential in the number of stars for every request it was tried on (a
+// rule added through the control API stalled every Graph request).
+func TestMatchPathPathologicalPattern(t *testing.T) {
+	long := "/" + strings.Repeat("a", 300)
+	tests := []struct {
+		pattern, path string
+		want          bool
+	}{
+		{strings.Repeat("**a", 40) + "**b", long, false},
+		{strings.Repeat("*a", 40) + "*b", long, false},
+		{strings.Repeat("**a", 40), long, true},
+		{"/" + strings.Repeat("*a", 40), long, true},
+		{strings.Repeat("**/", 30) + "x", strings.Repeat("/y", 150), false},
+	}
+	for i, tt := range tests {
+		if got := matchPath(tt.pattern, tt.path); got != tt.want {
+			t.Errorf("case %d: matchPath = %v; want %v", i, got, tt.want)
+		}
+	}
+}
