@@ -161,7 +161,11 @@ func readControlBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 	}
 	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, controlMaxBodyBytes))
 	if err != nil {
-		return nil, err
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return nil, err // 413
+		}
+		return nil, errorf(CodeBadRequest, "The request body could not be read: %v.", err) // the client's stream, not a server fault
 	}
 	if len(bytes.TrimSpace(b)) == 0 {
 		return nil, errorf(CodeBadRequest, "The request body is empty; expected JSON.")

@@ -577,3 +577,32 @@ func TestMatchPathPathologicalPattern(t *testing.T) {
 		}
 	}
 }
+
+// TestControlBodyReadError reproduces a control API call whose chunked body
+// is malformed: the read error reached asError as an unknown error and the
+// client got 500 InternalServerError for its own mistake.
+func TestControlBodyReadError(t *testing.T) {
+	ts := newTestServer(t, Config{})
+	for _, path := range []string{"/_mock/sessions/x/alerts", "/_mock/faults"} {
+		t.Run(path, func(t *testing.T) {
+			c, err := net.Dial("tcp", strings.TrimPrefix(ts.Root, "http://"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			_, err = io.WriteString(c, "POST "+path+" HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\nzz\r\n{}\r\n0\r\n\r\n")
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(b), "could not be read") {
+				t.Errorf("Status = %d %s; want 400 saying the body could not be read", resp.StatusCode, b)
+			}
+		})
+	}
+}
