@@ -107,6 +107,7 @@ func (st *scenario) register(step func(pattern string, fn any)) {
 	sc.Step(`^the alerts read number the "@odata.count", with no alert twice$`, st.pagesMatchCount)
 	sc.Step(`^the listed alerts are ordered by "([^"]*)" (ascending|descending)$`, st.listedOrdered)
 	sc.Step(`^the listed alerts are exactly the alerts of the whole list where (.+)$`, st.listedExactlyWhere)
+	sc.Step(`^the listed alerts are all the alerts of the whole list$`, st.listedAll)
 	sc.Step(`^the alerts read are ordered by "([^"]*)" (ascending|descending)$`, st.alertsReadOrdered)
 	sc.Step(`^every alert read has only the properties "([^"]*)"$`, st.everyAlertReadHasOnly)
 	sc.Step(`^no page was empty$`, st.noPageEmpty)

@@ -33,6 +33,9 @@ var (
 // parseConditions reads `"severity" is one of "high,low" and "status" is not "resolved"`.
 func parseConditions(s string) ([]condition, error) {
 	var out []condition
+	if s == "" {
+		return nil, nil
+	}
 	for _, part := range strings.Split(s, " and ") {
 		part = strings.TrimSpace(part)
 		if m := sincePattern.FindStringSubmatch(part); m != nil {
@@ -105,6 +108,12 @@ func (st *scenario) allPages(ctx context.Context, first map[string]any, firstURL
 	}
 }
 
+// listedAll checks that the latest list (with its further pages) holds every
+// alert of the unfiltered list: an ordered list may not lose any.
+func (st *scenario) listedAll(ctx context.Context) error {
+	return st.listedExactlyWhere(ctx, "")
+}
+
 // listedExactlyWhere checks that the latest list (with its further pages) holds
 // exactly the alerts of the unfiltered list that meet the conditions.
 func (st *scenario) listedExactlyWhere(ctx context.Context, conditions string) error {
@@ -164,8 +173,12 @@ func (st *scenario) listedExactlyWhere(ctx context.Context, conditions string) e
 	}
 	slices.Sort(extra)
 	if len(missing) > 0 || len(extra) > 0 {
-		return fmt.Errorf("%d alerts are listed; want the %d of the whole list where %s: missing %s, not wanted %s",
-			len(got), len(want), conditions, showIDs(missing), showIDs(extra))
+		where := ""
+		if conditions != "" {
+			where = " where " + conditions
+		}
+		return fmt.Errorf("%d alerts are listed; want the %d of the whole list%s: missing %s, not wanted %s",
+			len(got), len(want), where, showIDs(missing), showIDs(extra))
 	}
 	return nil
 }

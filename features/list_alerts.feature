@@ -160,18 +160,21 @@ Feature: List, filter and page through alerts
     When I list the alerts with "$orderby=detectedDateTime desc"
     Then the request succeeds with status 200
     And the listed alerts are ordered by "detectedDateTime" descending
+    And the listed alerts are all the alerts of the whole list
 
   @assumption
   Scenario: Oldest alerts first
     When I list the alerts with "$orderby=detectedDateTime"
     Then the request succeeds with status 200
     And the listed alerts are ordered by "detectedDateTime" ascending
+    And the listed alerts are all the alerts of the whole list
 
   @assumption
   Scenario: Ordering by severity follows the order of the severity values
     When I list the alerts with "$orderby=severity"
     Then the request succeeds with status 200
     And the listed alerts are ordered by "severity" as "informational,high,medium,low,unknownFutureValue"
+    And the listed alerts are all the alerts of the whole list
 
   @assumption
   Scenario Outline: A query option the service cannot honour is refused with its name: <query>

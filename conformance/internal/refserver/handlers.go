@@ -172,6 +172,9 @@ func (s *Server) list(r *http.Request, session string) (int, any, *apiError) {
 	s.mu.Unlock()
 	if less != nil {
 		sort.SliceStable(all, func(i, j int) bool { return less(all[i], all[j]) })
+		if s.flaw == OrderByLosesAlerts {
+			all = make([]map[string]any, 0, len(all))
+		}
 	}
 	total := len(all)
 	if s.flaw == TopIgnored {

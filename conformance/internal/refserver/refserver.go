@@ -63,6 +63,7 @@ const (
 	UnprefixedOnlyTop       Flaw = "only top may be sent without its $"
 	ReadPermissionListOnly  Flaw = "the read permission is checked on the list only"
 	FilterAfterSelect       Flaw = "$filter is applied after $select"
+	OrderByLosesAlerts      Flaw = "$orderby sorts a copy that holds no alerts"
 )
 
 // Server is the reference server; it implements http.Handler.
