@@ -127,7 +127,13 @@ type filterParser struct {
 	toks  []ftok
 	i     int
 	props map[string]filterProp
+	depth int // "(" and "not" levels open at the current token
 }
+
+// maxFilterDepth bounds the nesting of parentheses and "not" in a `$filter`:
+// the parser recurses per level, so an unbounded depth let one request grow
+// a goroutine stack as far as its URL allows (1 MB of headers).
+const maxFilterDepth = 100
 
 // parseFilter compiles a `$filter` value.
 func parseFilter(src string) (filterExpr, error) {
@@ -206,6 +212,12 @@ func (p *filterParser) and() (filterExpr, error) {
 }
 
 func (p *filterParser) unary() (filterExpr, error) {
+	if t, ok := p.peek(); ok && !t.quoted && (t.text == "not" || t.text == "(") {
+		if p.depth++; p.depth >= maxFilterDepth {
+			return nil, filterErr("the expression nests parentheses and 'not' more than %d levels deep (at position %d).", maxFilterDepth-1, t.pos)
+		}
+		defer func() { p.depth-- }()
+	}
 	if p.keyword("not") {
 		f, err := p.unary()
 		if err != nil {

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -632,5 +633,35 @@ func TestEvictionDeletesPersistedSession(t *testing.T) {
 	defer mu.Unlock()
 	if saved["first"] != -1 {
 		t.Errorf("durable state of the evicted session = %d alerts; want deleted (-1)", saved["first"])
+	}
+}
+
+// TestFilterNestingLimit reproduces a $filter of 100,000 nested parentheses
+// (or "not"s): the recursive-descent parser recursed three frames per level,
+// so the goroutine's stack grew with the depth for every such request (and
+// compiled a closure chain as deep). Nesting deeper than maxFilterDepth is
+// now a 400 naming $filter.
+func TestFilterNestingLimit(t *testing.T) {
+	ts := newTestServer(t, Config{})
+	q := func(s string) string { return listPath + "?$filter=" + url.QueryEscape(s) }
+	tests := []struct {
+		name, path string
+		status     int
+	}{
+		{"parentheses at the limit", q(strings.Repeat("(", maxFilterDepth-1) + "status eq 'active'" + strings.Repeat(")", maxFilterDepth-1)), 200},
+		{"parentheses over the limit", q(strings.Repeat("(", 100000) + "status eq 'active'" + strings.Repeat(")", 100000)), 400},
+		{"not over the limit", q(strings.Repeat("not ", 100000) + "status eq 'active'"), 400},
+		{"long flat or", q(strings.Repeat("status eq 'active' or ", 2000) + "status eq 'active'"), 200},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := ts.do(t, req{Path: tt.path})
+			if got.Status != tt.status {
+				t.Fatalf("Status = %d; want %d\n%.300s", got.Status, tt.status, got.Body)
+			}
+			if tt.status == 400 && !strings.Contains(got.ErrorMessage(t), "'$filter'") {
+				t.Errorf("message = %.200q; want it to name '$filter'", got.ErrorMessage(t))
+			}
+		})
 	}
 }
