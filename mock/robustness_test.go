@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/partner-security/alertmock/mock/alert"
 )
@@ -663,5 +664,33 @@ func TestFilterNestingLimit(t *testing.T) {
 				t.Errorf("message = %.200q; want it to name '$filter'", got.ErrorMessage(t))
 			}
 		})
+	}
+}
+
+// TestThrottleBucketsBounded reproduces a fresh session per request under a
+// slow rate: no bucket refills, so forgetting the full ones freed nothing and
+// the throttle kept one bucket per session ever seen (scanning them all on
+// every new one).
+func TestThrottleBucketsBounded(t *testing.T) {
+	now := testNow
+	th := NewThrottle(func() time.Time { return now })
+	if err := th.Set(ThrottleConfig{RequestsPerSecond: 0.001, Burst: 2}); err != nil {
+		t.Fatal(err)
+	}
+	for i := range maxThrottleBuckets + 500 {
+		now = now.Add(time.Millisecond)
+		if _, ok := th.allow(fmt.Sprint("s", i)); !ok {
+			t.Fatalf("first request of a fresh session refused")
+		}
+	}
+	th.mu.Lock()
+	n := len(th.buckets)
+	th.mu.Unlock()
+	if n > maxThrottleBuckets {
+		t.Errorf("buckets = %d; want at most %d", n, maxThrottleBuckets)
+	}
+	// The newest session keeps its (partly used) bucket.
+	if _, ok := th.allow(fmt.Sprint("s", maxThrottleBuckets+499)); !ok {
+		t.Errorf("second request of the newest session refused; want its bucket kept (burst 2)")
 	}
 }

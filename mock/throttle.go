@@ -20,7 +20,8 @@ type ThrottleConfig struct {
 
 // maxThrottleBuckets is how many sessions a Throttle tracks before it
 // forgets those whose bucket has refilled (they are in the state a new
-// session starts in, so forgetting them changes nothing).
+// session starts in, so forgetting them changes nothing), else the one used
+// least recently.
 const maxThrottleBuckets = 10000
 
 // Throttle answers 429 TooManyRequests with Retry-After, as Graph does, to a
@@ -108,12 +109,25 @@ func (t *Throttle) allow(session string) (time.Duration, bool) {
 	return wait, false
 }
 
-// forgetFullLocked drops the buckets that have refilled by now.
+// forgetFullLocked drops the buckets that have refilled by now. When that
+// frees nothing (a slow rate, a fresh session per request), it drops the
+// bucket used least recently: that session starts again with a full bucket,
+// as any new session does.
 func (t *Throttle) forgetFullLocked(now time.Time) {
+	var oldest string
+	var at time.Time
+	found := false
 	for s, b := range t.buckets {
 		if b.tokens+now.Sub(b.at).Seconds()*t.cfg.RequestsPerSecond >= float64(t.cfg.Burst) {
 			delete(t.buckets, s)
+			continue
 		}
+		if !found || b.at.Before(at) {
+			oldest, at, found = s, b.at, true
+		}
+	}
+	if found && len(t.buckets) >= maxThrottleBuckets {
+		delete(t.buckets, oldest)
 	}
 }
 
