@@ -62,6 +62,7 @@ Feature: Invalid updates are refused and change nothing
       | text/plain                        |
       | application/xml                   |
       | application/x-www-form-urlencoded |
+      | application/json-patch+json       |
 
   @assumption
   Scenario: Refused: a body without a Content-Type

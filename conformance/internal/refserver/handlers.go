@@ -226,7 +226,12 @@ var (
 
 func (s *Server) patch(r *http.Request, session, id, actor string) (int, any, *apiError) {
 	ct := r.Header.Get("Content-Type")
-	if mt, _, _ := strings.Cut(ct, ";"); strings.TrimSpace(strings.ToLower(mt)) != "application/json" && s.flaw != AnyContentType {
+	mt, _, _ := strings.Cut(ct, ";")
+	mt = strings.TrimSpace(strings.ToLower(mt))
+	if s.flaw == ContentTypePrefix && strings.HasPrefix(mt, "application/json") {
+		mt = "application/json"
+	}
+	if mt != "application/json" && s.flaw != AnyContentType {
 		return 0, nil, errorf(415, "UnsupportedMediaType", "The Content-Type '%s' is not supported; send application/json.", ct)
 	}
 	limit := int64(maxBody)

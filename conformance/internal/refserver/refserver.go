@@ -64,6 +64,7 @@ const (
 	ReadPermissionListOnly  Flaw = "the read permission is checked on the list only"
 	FilterAfterSelect       Flaw = "$filter is applied after $select"
 	OrderByLosesAlerts      Flaw = "$orderby sorts a copy that holds no alerts"
+	ContentTypePrefix       Flaw = "any Content-Type beginning with application/json is accepted"
 )
 
 // Server is the reference server; it implements http.Handler.
