@@ -152,6 +152,9 @@ func (st *scenario) listedExactlyWhere(ctx context.Context, conditions string) e
 	got := map[string]bool{}
 	for _, a := range listed {
 		id, _ := a["id"].(string)
+		if got[id] {
+			return fmt.Errorf("alert %q is listed twice", id)
+		}
 		got[id] = true
 	}
 	var missing []string
