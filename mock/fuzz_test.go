@@ -62,3 +62,39 @@ func FuzzPatch(f *testing.F) {
 		}
 	})
 }
+
+// FuzzQuery sends arbitrary query strings to the list and to one alert: the
+// mock must never panic or answer 5xx, and every 400 names a query option
+// (or says the query string is malformed).
+func FuzzQuery(f *testing.F) {
+	for _, q := range []string{
+		"$filter=status eq 'active'", "$filter=(severity eq 'high' or not (isTest eq true)) and detectedDateTime gt 2024-01-01T00:00:00Z",
+		"$filter=resolvedReason eq null", "$filter=contains(alertType,'x')", "$filter=status eq 'a''b'", "$filter=((((",
+		"$top=5&$skip=3&$count=true", "$top=0", "$skip=99999999999999999999", "$select=id,status", "$select=",
+		"$orderby=severity desc,detectedDateTime", "%24top=1", "top=1&top=2", "$expand=x", "$filter=not not not status eq 'active'",
+	} {
+		f.Add(q)
+	}
+	s, err := New(Config{Now: func() time.Time { return testNow }})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, q string) {
+		for _, path := range []string{"/beta/security/partner/securityAlerts", "/beta/security/partner/securityAlerts/" + alert.DocumentedID} {
+			r := httptest.NewRequest(http.MethodGet, "/", nil)
+			r.URL.Path, r.URL.RawQuery = path, q
+			r.Header.Set("Authorization", "Bearer fuzz")
+			w := httptest.NewRecorder()
+			s.ServeHTTP(w, r)
+			switch w.Code {
+			case 200:
+			case 400:
+				if b := w.Body.String(); !strings.Contains(b, "'$") && !strings.Contains(b, "malformed") {
+					t.Errorf("GET %s?%s: 400 naming no option: %s", path, q, b)
+				}
+			default:
+				t.Fatalf("GET %s?%s: %d %s", path, q, w.Code, w.Body)
+			}
+		}
+	})
+}
