@@ -694,3 +694,21 @@ func TestThrottleBucketsBounded(t *testing.T) {
 		t.Errorf("second request of the newest session refused; want its bucket kept (burst 2)")
 	}
 }
+
+// TestThrottleTinyRateRetryAfter reproduces requestsPerSecond 1e-300: the
+// wait overflowed time.Duration and Retry-After said 1 second to a session
+// that would be refused for ages.
+func TestThrottleTinyRateRetryAfter(t *testing.T) {
+	th := NewThrottle(func() time.Time { return testNow })
+	if err := th.Set(ThrottleConfig{RequestsPerSecond: 1e-300, Burst: 1}); err != nil {
+		t.Fatal(err)
+	}
+	th.allow("s")
+	wait, ok := th.allow("s")
+	if ok {
+		t.Fatal("second request allowed; want refused")
+	}
+	if got := retryAfterSeconds(wait); len(got) < 6 {
+		t.Errorf("Retry-After = %s (wait %v); want a long wait, not a short or negative one", got, wait)
+	}
+}

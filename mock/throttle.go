@@ -105,8 +105,9 @@ func (t *Throttle) allow(session string) (time.Duration, bool) {
 		b.tokens--
 		return 0, true
 	}
-	wait := time.Duration((1 - b.tokens) / t.cfg.RequestsPerSecond * float64(time.Second))
-	return wait, false
+	// A tiny rate overflows time.Duration (and wraps negative): cap the wait.
+	secs := min((1-b.tokens)/t.cfg.RequestsPerSecond, maxThrottleWait.Seconds())
+	return time.Duration(secs * float64(time.Second)), false
 }
 
 // forgetFullLocked drops the buckets that have refilled by now. When that
@@ -130,6 +131,9 @@ func (t *Throttle) forgetFullLocked(now time.Time) {
 		delete(t.buckets, oldest)
 	}
 }
+
+// maxThrottleWait is the longest wait a Throttle reports (about 31 years).
+const maxThrottleWait = 1e9 * time.Second
 
 // retryAfterSeconds renders a wait as Retry-After: whole seconds rounded up,
 // at least 1, since common clients (Kiota) drop the fraction.
