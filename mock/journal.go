@@ -33,9 +33,10 @@ type JournalEntry struct {
 	Session string `json:"session"`
 	// Method is the HTTP method, e.g. "PATCH".
 	Method string `json:"method"`
-	// Path is the URL path as sent, e.g. "/beta/security/partner/securityAlerts/x".
+	// Path is the URL path as sent, e.g. "/beta/security/partner/securityAlerts/x";
+	// beyond 4 KiB it is cut and ends in "…[truncated]".
 	Path string `json:"path"`
-	// Query is the raw query string without "?", e.g. "$top=5".
+	// Query is the raw query string without "?", e.g. "$top=5"; cut as Path is.
 	Query string `json:"query"`
 	// Header holds the request headers. Authorization, Proxy-Authorization and
 	// Cookie are kept with their scheme only ("Bearer [redacted]").
@@ -183,6 +184,7 @@ func (j *Journal) Record(session string, e JournalEntry) {
 	e.Session = session
 	se := storedEntry{header: flattenRedacted(e.Header)}
 	e.Header = nil
+	e.Path, e.Query = cutValue(e.Path), cutValue(e.Query) // the request line may be 1 MB
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	j.seq++
@@ -272,8 +274,17 @@ const (
 	journalHeaderBytes = 16 << 10
 )
 
-// truncatedMark ends a header value the journal cut.
+// truncatedMark ends a header value, path or query the journal cut.
 const truncatedMark = "…[truncated]"
+
+// cutValue returns v, or its first journalHeaderValueBytes bytes followed by
+// truncatedMark.
+func cutValue(v string) string {
+	if len(v) <= journalHeaderValueBytes {
+		return v
+	}
+	return v[:journalHeaderValueBytes] + truncatedMark
+}
 
 // flattenRedacted returns h as name, value pairs in which the values of
 // headers that carry credentials keep only their scheme ("Bearer
@@ -291,9 +302,7 @@ func flattenRedacted(h http.Header) []string {
 			if credentialHeader(k) {
 				v = redactValue(k, v)
 			}
-			if len(v) > journalHeaderValueBytes {
-				v = v[:journalHeaderValueBytes] + truncatedMark
-			}
+			v = cutValue(v)
 			if total+len(k)+len(v) > journalHeaderBytes {
 				continue
 			}

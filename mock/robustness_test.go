@@ -712,3 +712,19 @@ func TestThrottleTinyRateRetryAfter(t *testing.T) {
 		t.Errorf("Retry-After = %s (wait %v); want a long wait, not a short or negative one", got, wait)
 	}
 }
+
+// TestJournalBoundsPathAndQuery reproduces requests with a 500 KB path or
+// query string: the journal kept them whole in every entry.
+func TestJournalBoundsPathAndQuery(t *testing.T) {
+	j := NewJournal(0, 0, nil)
+	long := strings.Repeat("p", 500<<10)
+	j.Record("s", JournalEntry{Method: "GET", Path: "/beta/" + long, Query: "$filter=" + long})
+	e := j.Entries("s", JournalFilter{})[0]
+	limit := journalHeaderValueBytes + len(truncatedMark)
+	if len(e.Path) > limit || len(e.Query) > limit {
+		t.Errorf("journal kept path %d, query %d bytes; want at most %d each", len(e.Path), len(e.Query), limit)
+	}
+	if !strings.HasPrefix(e.Path, "/beta/ppp") || !strings.HasSuffix(e.Path, truncatedMark) {
+		t.Errorf("path = %.40q…; want its start, ending in %q", e.Path, truncatedMark)
+	}
+}
