@@ -728,3 +728,33 @@ func TestJournalBoundsPathAndQuery(t *testing.T) {
 		t.Errorf("path = %.40q…; want its start, ending in %q", e.Path, truncatedMark)
 	}
 }
+
+// TestAuthorizationVariants pins the answers to Authorization headers that
+// differ from the textbook "Bearer <token>" (all fine when probed).
+func TestAuthorizationVariants(t *testing.T) {
+	ts := newTestServer(t, Config{})
+	read := jwt(map[string]any{"scp": "PartnerSecurity.Read.All"})
+	tests := []struct {
+		name   string
+		auth   []string
+		status int
+	}{
+		{"lowercase scheme", []string{"bearer " + read}, 200},
+		{"uppercase scheme", []string{"BEARER " + read}, 200},
+		{"extra spaces", []string{"Bearer    " + read + "   "}, 200},
+		{"tab instead of space", []string{"Bearer\t" + read}, 401},
+		{"two headers, Bearer first", []string{"Bearer " + read, "Basic dXNlcjpwYXNz"}, 200},
+		{"two headers, Basic first", []string{"Basic dXNlcjpwYXNz", "Bearer " + read}, 401},
+		{"two dots only", []string{"Bearer .."}, 401},
+		{"four parts", []string{"Bearer a.b.c.d"}, 401},
+		{"scheme only with spaces", []string{"Bearer    "}, 401},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := ts.rawDo(t, "GET", "/beta"+listPath+"?$top=1", "", http.Header{"Authorization": tt.auth})
+			if got.Status != tt.status {
+				t.Fatalf("Status = %d; want %d\n%.300s", got.Status, tt.status, got.Body)
+			}
+		})
+	}
+}
