@@ -1,12 +1,8 @@
 package conformance_test
 
 import (
-	"bytes"
 	"testing"
 
-	"github.com/cucumber/godog"
-
-	"github.com/partner-security/alertmock/features"
 	"github.com/partner-security/alertmock/mock"
 )
 
@@ -18,22 +14,5 @@ func TestMockConforms(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = srv.Close() })
-	base := serve(t, srv)
-	status := godog.TestSuite{
-		Name:                "conformance",
-		ScenarioInitializer: newSuite(t, base).InitializeScenario,
-		Options: &godog.Options{
-			Format:      "progress",
-			Output:      &bytes.Buffer{},
-			FS:          features.FS(),
-			Paths:       []string{"."},
-			Strict:      true,
-			Randomize:   -1,
-			Concurrency: 8,
-			TestingT:    t,
-		},
-	}.Run()
-	if status != 0 {
-		t.Fatalf("suite status = %d; want 0", status)
-	}
+	runAsSubtests(t, serve(t, srv))
 }

@@ -60,10 +60,17 @@ func runQuietly(tb testing.TB, baseURL string) (int, string) {
 // server, each scenario as a subtest: the harness accepts a server that keeps
 // the contract.
 func TestReferenceServerPasses(t *testing.T) {
-	base := serve(t, refserver.New(refserver.None))
+	runAsSubtests(t, serve(t, refserver.New(refserver.None)))
+}
+
+// runAsSubtests runs every feature against baseURL the way the suite is meant
+// to run in CI (strict, random order, concurrency 8), each scenario a subtest,
+// and fails t unless every scenario passed.
+func runAsSubtests(t *testing.T, baseURL string) {
+	t.Helper()
 	status := godog.TestSuite{
 		Name:                "conformance",
-		ScenarioInitializer: newSuite(t, base).InitializeScenario,
+		ScenarioInitializer: newSuite(t, baseURL).InitializeScenario,
 		Options: &godog.Options{
 			Format:      "progress",
 			Output:      &bytes.Buffer{},
