@@ -51,7 +51,7 @@ func newTestServer(tb testing.TB, cfg Config) *testServer {
 	tb.Cleanup(hs.Close)
 	tb.Cleanup(func() { _ = s.Close() })
 	ct := newContractTransport(tb, hs.Client().Transport)
-	return &testServer{Server: s, URL: hs.URL + openapi.BasePath, Root: hs.URL, Client: &http.Client{Transport: ct}, contract: ct}
+	return &testServer{Server: s, URL: hs.URL + openapi.BasePath, Root: hs.URL, Client: noRedirects(ct), contract: ct}
 }
 
 // contractTransport validates every response against the description:
@@ -238,6 +238,15 @@ type req struct {
 	Token   string            // "" → opaque token "test"; "-" → no Authorization header
 	Header  map[string]string // extra headers; Content-Type defaults to application/json with a body
 	Session string
+}
+
+// noRedirects returns a client over rt that hands back redirects instead of
+// following them: the mock never redirects, so a test must see one as the
+// answer it is, not the page it leads to.
+func noRedirects(rt http.RoundTripper) *http.Client {
+	return &http.Client{Transport: rt, CheckRedirect: func(*http.Request, []*http.Request) error {
+		return http.ErrUseLastResponse
+	}}
 }
 
 func (ts *testServer) do(tb testing.TB, rq req) response {
