@@ -57,6 +57,7 @@ func TestBrokenServersFail(t *testing.T) {
 		{refserver.UnprefixedOnlyTop, []string{`The "$" prefix is optional for a filter too`, `has "status" = "active"; want "resolved"`}},
 		{refserver.ReadPermissionListOnly, []string{"Reading without a partner security permission is forbidden: I read the alert", "status = 200; want 403"}},
 		{refserver.FilterAfterSelect, []string{"Filtering on a property that is not selected", `0 alerts are listed; want the 5 of the whole list where "status" is "active"`}},
+		{refserver.ListRedirects, []string{"status 302 is not declared for GET /security/partner/securityAlerts"}},
 		{refserver.OrderByLosesAlerts, []string{"Newest alerts first", "0 alerts are listed; want the 12 of the whole list: missing"}},
 		{refserver.ContentTypePrefix, []string{"Refused: a body declared as application/json-patch+json", "status = 200; want 415"}},
 	}

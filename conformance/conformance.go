@@ -38,6 +38,7 @@ type Config struct {
 	// "http://127.0.0.1:8080/beta" or "https://graph.microsoft.com/beta".
 	BaseURL string
 	// Client sends every request; nil means a client with a 60 s timeout.
+	// Redirects are never followed (the suite uses a copy that hands them back).
 	Client *http.Client
 	// Token is the bearer token of the signed-in caller. Empty means the harness
 	// mints unsigned tokens itself (accepted by the mock, not by Graph).
@@ -84,6 +85,12 @@ func New(ctx context.Context, cfg Config) (*Suite, error) {
 	if cfg.Client == nil {
 		cfg.Client = &http.Client{Timeout: 60 * time.Second}
 	}
+	// A redirect is an answer to judge, not to follow: the description
+	// declares no 3xx, and a followed redirect would be judged by the page it
+	// leads to. The caller's client is copied, not changed.
+	c := *cfg.Client
+	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	cfg.Client = &c
 	if cfg.AlertID == "" {
 		cfg.AlertID = DocumentedAlertID
 	}

@@ -65,6 +65,7 @@ const (
 	FilterAfterSelect       Flaw = "$filter is applied after $select"
 	OrderByLosesAlerts      Flaw = "$orderby sorts a copy that holds no alerts"
 	ContentTypePrefix       Flaw = "any Content-Type beginning with application/json is accepted"
+	ListRedirects           Flaw = "the list answers with a redirect to itself"
 )
 
 // Server is the reference server; it implements http.Handler.
@@ -74,7 +75,21 @@ type Server struct {
 
 	mu       sync.Mutex
 	sessions map[string][]alert
-	faults   map[string]int // session → status of its next answer
+	faults   map[string]int  // session → status of its next answer
+	visited  map[string]bool // session and URL of requests already redirected (ListRedirects)
+}
+
+// firstVisit reports whether r's session has not asked for r's URL before.
+func (s *Server) firstVisit(r *http.Request) bool {
+	key := r.Header.Get("X-Mock-Session") + " " + r.URL.String()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.visited == nil {
+		s.visited = map[string]bool{}
+	}
+	first := !s.visited[key]
+	s.visited[key] = true
+	return first
 }
 
 // New returns a server with the given flaw (None for a correct one).
@@ -113,6 +128,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("client-request-id", clientID)
 	if r.URL.Path == "/_mock/faults" && r.Method == http.MethodPost {
 		s.addFault(w, r)
+		return
+	}
+	if s.flaw == ListRedirects && r.Method == http.MethodGet && r.URL.Path == collection && s.firstVisit(r) {
+		http.Redirect(w, r, r.URL.String(), http.StatusFound) // to itself: the next visit is served
 		return
 	}
 	status, body, apiErr := s.serve(w, r)
