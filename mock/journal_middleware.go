@@ -1,8 +1,10 @@
 package mock
 
 import (
+	"bufio"
 	"bytes"
 	"io"
+	"net"
 	"net/http"
 	"strings"
 )
@@ -25,7 +27,9 @@ func journalRequests(j *Journal, sessionOf func(*http.Request) string) func(http
 				next.ServeHTTP(w, r)
 				return
 			}
-			e := JournalEntry{
+			jw := &journalWriter{statusWriter: statusWriter{ResponseWriter: w}, j: j, r: r, sessionOf: sessionOf}
+			e := &jw.e
+			*e = JournalEntry{
 				Time:   j.now().UTC(),
 				Method: r.Method,
 				Path:   r.URL.Path,
@@ -41,17 +45,18 @@ func journalRequests(j *Journal, sessionOf func(*http.Request) string) func(http
 				}
 				r.Body = &replayBody{Reader: io.MultiReader(bytes.NewReader(head), errReader{err}, r.Body), closer: r.Body}
 			}
-			jw := &statusWriter{ResponseWriter: w}
 			returned := false
 			defer func() {
+				if jw.hijacked {
+					return // recorded by Hijack
+				}
 				// Recorded even when next panics (http.ErrAbortHandler
 				// aborts the answer on purpose): status 0, no answer.
-				e.Status = jw.status
-				if e.Status == 0 && returned && !jw.hijacked {
-					e.Status = http.StatusOK // net/http's implicit 200
+				status := jw.status
+				if status == 0 && returned {
+					status = http.StatusOK // net/http's implicit 200
 				}
-				e.RequestID = w.Header().Get("request-id")
-				j.Record(sessionOf(r), e)
+				jw.record(status)
 			}()
 			next.ServeHTTP(jw, r)
 			returned = true
@@ -79,4 +84,32 @@ func (e errReader) Read([]byte) (int, error) {
 		return 0, e.err
 	}
 	return 0, io.EOF
+}
+
+// journalWriter is the journal's view of one request: the status the handler
+// answers with, and the entry to record. A handler that takes over the
+// connection (a drop fault) is recorded at that moment, status 0, before it
+// closes the connection, so a client that saw the drop finds it in the
+// journal at once.
+type journalWriter struct {
+	statusWriter
+	j         *Journal
+	r         *http.Request
+	sessionOf func(*http.Request) string
+	e         JournalEntry
+}
+
+func (w *journalWriter) record(status int) {
+	w.e.Status = status
+	w.e.RequestID = w.Header().Get("request-id")
+	w.j.Record(w.sessionOf(w.r), w.e)
+}
+
+// Hijack takes over the connection and records the request.
+func (w *journalWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	c, rw, err := w.statusWriter.Hijack()
+	if err == nil {
+		w.record(0)
+	}
+	return c, rw, err
 }
