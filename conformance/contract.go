@@ -323,12 +323,25 @@ func schemaError(err error) string {
 		return err.Error()
 	}
 	var leaves []string
+	// unevaluated collects, per object, the members that
+	// unevaluatedProperties false refused: the closed alert types say "no other
+	// property" that way (JSON Schema 2020-12), and they are reported in the
+	// words additionalProperties uses.
+	unevaluated := map[string][]string{}
 	var walk func(e *jsonschema.ValidationError)
 	walk = func(e *jsonschema.ValidationError) {
 		if len(e.Causes) == 0 {
 			at := e.InstanceLocation
 			if at == "" {
 				at = "/"
+			}
+			if strings.HasSuffix(e.KeywordLocation, "/unevaluatedProperties") {
+				parent, name := at[:strings.LastIndex(at, "/")], at[strings.LastIndex(at, "/")+1:]
+				if parent == "" {
+					parent = "/"
+				}
+				unevaluated[parent] = append(unevaluated[parent], "'"+unescapePointer(name)+"'")
+				return
 			}
 			leaves = append(leaves, fmt.Sprintf("at %s: %s", at, e.Message))
 			return
@@ -338,12 +351,26 @@ func schemaError(err error) string {
 		}
 	}
 	walk(ve)
+	// A member that fails its own schema is not "evaluated", so every member
+	// beside it is refused by unevaluatedProperties too: report those only
+	// when nothing else is wrong.
+	if len(leaves) == 0 {
+		for parent, names := range unevaluated {
+			sort.Strings(names)
+			leaves = append(leaves, fmt.Sprintf("at %s: additionalProperties %s not allowed", parent, strings.Join(compact(names), ", ")))
+		}
+	}
 	sort.Strings(leaves)
 	leaves = compact(leaves)
 	if len(leaves) > 8 {
 		leaves = append(leaves[:8], fmt.Sprintf("and %d more", len(leaves)-8))
 	}
 	return strings.Join(leaves, ", ")
+}
+
+// unescapePointer decodes one JSON Pointer reference token (RFC 6901).
+func unescapePointer(tok string) string {
+	return strings.ReplaceAll(strings.ReplaceAll(tok, "~1", "/"), "~0", "~")
 }
 
 // compact removes adjacent duplicates from a sorted slice.

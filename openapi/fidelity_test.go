@@ -220,11 +220,17 @@ func TestAlertPropertiesMatchGraphMetadata(t *testing.T) {
 			}
 		})
 	}
-	// Required in the whole entity: exactly the non-nullable properties.
+	// Required in the whole entity: exactly the non-nullable properties. The
+	// list sits in an allOf member, where every generator and Specmatic read it.
 	entity := component(t, doc, SchemaAlertEntity)
 	var required []string
-	for _, r := range entity["required"].([]any) {
-		required = append(required, r.(string))
+	for _, member := range entity["allOf"].([]any) {
+		for _, r := range asSlice(member.(map[string]any)["required"]) {
+			required = append(required, r.(string))
+		}
+	}
+	if entity["required"] != nil {
+		t.Errorf("entity has required beside allOf; want it inside allOf (Specmatic ignores it beside)")
 	}
 	var nonNullable []string
 	for _, p := range want {
@@ -237,9 +243,41 @@ func TestAlertPropertiesMatchGraphMetadata(t *testing.T) {
 	if !slices.Equal(required, nonNullable) {
 		t.Errorf("entity required = %v; want the non-nullable properties %v", required, nonNullable)
 	}
-	if alert["additionalProperties"] != false {
-		t.Errorf("additionalProperties = %v; want false (openType is false)", alert["additionalProperties"])
+	// openType is false: the closed forms admit nothing beyond the 21
+	// properties and the named OData annotations.
+	for _, name := range []string{SchemaAlertProjection, SchemaAlertEntity} {
+		if c := component(t, doc, name); c["unevaluatedProperties"] != false && !closedByAllOf(t, doc, c) {
+			t.Errorf("%s is not closed: want unevaluatedProperties false (openType is false)", name)
+		}
 	}
+	annotations := component(t, doc, SchemaAlertAnnotations)["properties"].(map[string]any)
+	for name := range annotations {
+		if !strings.HasPrefix(name, "@odata.") {
+			t.Errorf("%s names %q; want only @odata.* annotations", SchemaAlertAnnotations, name)
+		}
+		if _, clash := props[name]; clash {
+			t.Errorf("annotation %q is also an alert property", name)
+		}
+	}
+}
+
+// closedByAllOf reports whether an allOf member of c refers to a component
+// that has unevaluatedProperties false (so c is closed through it).
+func closedByAllOf(tb testing.TB, doc map[string]any, c map[string]any) bool {
+	tb.Helper()
+	for _, m := range asSlice(c["allOf"]) {
+		ref, _ := m.(map[string]any)["$ref"].(string)
+		name, ok := strings.CutPrefix(ref, "#/components/schemas/")
+		if ok && component(tb, doc, name)["unevaluatedProperties"] == false {
+			return true
+		}
+	}
+	return false
+}
+
+func asSlice(v any) []any {
+	s, _ := v.([]any)
+	return s
 }
 
 // TestEnumsMatchGraphMetadata checks the four enums member by member, in order.

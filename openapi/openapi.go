@@ -28,6 +28,8 @@ const Namespace = "microsoft.graph.partner.security"
 const (
 	SchemaAlert              = Namespace + ".partnerSecurityAlert"
 	SchemaAlertEntity        = Namespace + ".partnerSecurityAlertEntity"
+	SchemaAlertProjection    = Namespace + ".partnerSecurityAlertProjection"
+	SchemaAlertAnnotations   = Namespace + ".partnerSecurityAlertAnnotations"
 	SchemaAlertEntityResp    = Namespace + ".partnerSecurityAlertEntityResponse"
 	SchemaAlertCollection    = Namespace + ".partnerSecurityAlertCollectionResponse"
 	SchemaAlertUpdate        = Namespace + ".partnerSecurityAlertUpdate"
