@@ -34,6 +34,16 @@ var patchBodies = []struct {
 	{"mis-cased enum", `{"status":"Resolved"}`, false},
 	{"wrong type annotation", `{"@odata.type":"#microsoft.graph.user","status":"resolved"}`, false},
 	{"array body", `[{"status":"resolved"}]`, false},
+	// resolvedReason needs status resolved, unless it is unknownFutureValue
+	// ("no change"): the mock's rule, stated in the description.
+	{"reason with active", `{"status":"active","resolvedReason":"fraud"}`, false},
+	{"reason with investigating", `{"status":"investigating","resolvedReason":"legitimate"}`, false},
+	{"null reason with active", `{"status":"active","resolvedReason":null}`, false},
+	{"reason with unknownFutureValue status", `{"status":"unknownFutureValue","resolvedReason":"fraud"}`, false},
+	{"sentinel reason with active", `{"status":"active","resolvedReason":"unknownFutureValue"}`, true},
+	{"sentinel reason and status", `{"status":"unknownFutureValue","resolvedReason":"unknownFutureValue"}`, true},
+	{"ignore with resolved", `{"status":"resolved","resolvedReason":"ignore"}`, true},
+	{"reason without status", `{"resolvedReason":"fraud"}`, false},
 }
 
 // TestPatchBodySchema checks the PATCH body schema with a JSON Schema 2020-12

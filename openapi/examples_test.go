@@ -110,6 +110,10 @@ func TestResponseSchemasStrict(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	entity, err := s.Compile(SchemaAlertEntity)
+	if err != nil {
+		t.Fatal(err)
+	}
 	collection, err := s.Compile(SchemaAlertCollection)
 	if err != nil {
 		t.Fatal(err)
@@ -156,6 +160,25 @@ func TestResponseSchemasStrict(t *testing.T) {
 		{"collection item incomplete", "collection", map[string]any{"value": []any{map[string]any{"id": "a"}}}, false},
 		{"collection select", "collection", map[string]any{"@odata.context": ctx + "(id)", "value": []any{map[string]any{"id": "a"}}}, true},
 		{"collection without value", "collection", map[string]any{"@odata.context": ctx}, false},
+		// The closed forms must stay closed through allOf (unevaluatedProperties).
+		{"whole entity with context", "whole", edit(t, func(m map[string]any) { m["@odata.context"] = ctx + "/$entity" }), true},
+		{"whole entity missing severity", "whole", edit(t, func(m map[string]any) { delete(m, "severity") }), false},
+		{"whole entity with unknown property", "whole", edit(t, func(m map[string]any) { m["riskScore"] = 7 }), false},
+		{"projection is not a whole entity", "whole", raw(`{"@odata.context":"` + ctx + `(id)/$entity","id":"a"}`), false},
+		{"unknown annotation", "entity", edit(t, func(m map[string]any) { m["@odata.foo"] = "x" }), false},
+		{"annotation not a string", "entity", edit(t, func(m map[string]any) { m["@odata.type"] = 5 }), false},
+		{"named annotations", "entity", edit(t, func(m map[string]any) {
+			m["@odata.type"], m["@odata.etag"], m["@odata.id"] = "#microsoft.graph.partner.security.partnerSecurityAlert", `W/"1"`, "x"
+		}), true},
+		{"projection with unknown property", "entity", raw(`{"@odata.context":"` + ctx + `(id)/$entity","id":"a","riskScore":7}`), false},
+		{"projection with bad type", "entity", raw(`{"@odata.context":"` + ctx + `(isTest)/$entity","isTest":"no"}`), false},
+		{"entity with activity log extra member", "entity", edit(t, func(m map[string]any) {
+			m["activityLogs"] = []any{map[string]any{"statusFrom": "active", "statusTo": "resolved", "updatedBy": "u", "updatedDateTime": "2024-01-01T00:00:00Z", "@odata.type": "x"}}
+		}), false},
+		{"collection select item with unknown property", "collection", map[string]any{"@odata.context": ctx + "(id)", "value": []any{map[string]any{"id": "a", "riskScore": 7}}}, false},
+		{"collection select item with bad enum", "collection", map[string]any{"@odata.context": ctx + "(status)", "value": []any{map[string]any{"status": "closed"}}}, false},
+		{"collection item with unknown property", "collection", map[string]any{"value": []any{edit(t, func(m map[string]any) { m["riskScore"] = 7 })}}, false},
+		{"collection unknown member", "collection", map[string]any{"value": []any{}, "@odata.deltaLink": "x"}, false},
 		{"graph error", "error", raw(`{"error":{"code":"ResourceNotFound","message":"Resource could not be discovered.","innerError":{"date":"2021-10-31T05:13:50","request-id":"1b4934de-9b5e-4b1e-8d7a-3a3f1c9e2b10","client-request-id":"x"}}}`), true},
 		{"PascalCase envelope", "error", raw(`{"Error":{"Code":"Unauthorized_MissingMFA","Message":"MFA is required"}}`), false},
 		{"lower-case innererror", "error", raw(`{"error":{"code":"x","message":"y","innererror":{"date":"2021-10-31T05:13:50","request-id":"1b4934de-9b5e-4b1e-8d7a-3a3f1c9e2b10","client-request-id":"x"}}}`), false},
@@ -164,7 +187,7 @@ func TestResponseSchemasStrict(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			sch := map[string]interface{ Validate(any) error }{"entity": entityResp, "collection": collection, "error": odataError}[tt.schema]
+			sch := map[string]interface{ Validate(any) error }{"entity": entityResp, "collection": collection, "error": odataError, "whole": entity}[tt.schema]
 			err := sch.Validate(tt.value)
 			if got := err == nil; got != tt.valid {
 				t.Errorf("Validate = %v; want valid=%v", err, tt.valid)
