@@ -13,6 +13,7 @@
 package mocktest
 
 import (
+	"crypto/x509"
 	"net/http/httptest"
 	"testing"
 
@@ -141,4 +142,11 @@ func Start(opts ...Option) (*Server, error) {
 func (s *Server) Close() error {
 	s.hs.Close()
 	return s.Mock.Close()
+}
+
+// Certificate returns the certificate the server serves under WithTLS (nil
+// without it), for clients that build their own transport:
+// pool.AddCert(srv.Certificate()) into tls.Config.RootCAs.
+func (s *Server) Certificate() *x509.Certificate {
+	return s.hs.Certificate()
 }

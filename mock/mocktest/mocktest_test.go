@@ -1,6 +1,8 @@
 package mocktest_test
 
 import (
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -114,6 +116,15 @@ func TestOptions(t *testing.T) {
 	)
 	if !strings.HasPrefix(srv.BaseURL, "https://127.0.0.1:") || !strings.HasSuffix(srv.BaseURL, "/beta") {
 		t.Errorf("BaseURL = %q; want https://127.0.0.1:<port>/beta", srv.BaseURL)
+	}
+	pool := x509.NewCertPool()
+	pool.AddCert(srv.Certificate())
+	own := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+	defer own.CloseIdleConnections()
+	if resp, err := own.Get(srv.URL + "/healthz"); err != nil {
+		t.Errorf("GET /healthz trusting Certificate(): %v", err)
+	} else {
+		resp.Body.Close()
 	}
 	resp, err := srv.Client().Get(srv.BaseURL + "/security/partner/securityAlerts?$count=true")
 	if err != nil {
