@@ -76,9 +76,9 @@ func WithTLS() Option {
 
 // Server is an alertmock server running for one test (or shared by the
 // subtests of one). Its exported fields are set by New and must not be
-// changed. Its methods Client, HTTPClient, Journal, Statuses, Alert,
-// AddFault, Put and Reset act on its own session (WithSession; default
-// mock.DefaultSession), as those of Session do on theirs.
+// changed. It embeds the Session view of its own session (WithSession;
+// default mock.DefaultSession), so srv.Client(), srv.Journal(…),
+// srv.AddFault(…), srv.Reset(t), … act on that session.
 type Server struct {
 	// Mock is the server itself, for everything the helpers do not cover
 	// (Faults for rules of every session, Throttle, Replace, Sessions, …).

@@ -24,6 +24,17 @@ type (
 	JournalEntry = mock.JournalEntry
 	// Token describes a test access token (mock.Token).
 	Token = mock.Token
+	// Config configures the mock (mock.Config), for WithConfig.
+	Config = mock.Config
+)
+
+// Session names and the header that carries them.
+const (
+	// DefaultSession is where requests without X-Mock-Session (and without a
+	// tid claim in their token) go (mock.DefaultSession).
+	DefaultSession = mock.DefaultSession
+	// HeaderSession is the request header naming the session (mock.HeaderSession).
+	HeaderSession = mock.HeaderSession
 )
 
 // Alert statuses and resolved reasons, typed as the fields of Alert, so

@@ -149,7 +149,7 @@ func TestWithSessionHTTPClient(t *testing.T) {
 // never refills.
 func TestWithThrottle(t *testing.T) {
 	now := time.Date(2024, 6, 1, 0, 0, 0, 0, time.UTC)
-	srv := mocktest.New(t, mocktest.WithConfig(func(c *mock.Config) { c.Now = func() time.Time { return now } }), mocktest.WithThrottle(2))
+	srv := mocktest.New(t, mocktest.WithConfig(func(c *mocktest.Config) { c.Now = func() time.Time { return now } }), mocktest.WithThrottle(2))
 	var got []int
 	for range 3 {
 		got = append(got, get(t, srv.Client(), srv.BaseURL))
