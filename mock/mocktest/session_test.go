@@ -215,3 +215,24 @@ func TestReason(t *testing.T) {
 		}
 	}
 }
+
+// TestPut: a session's alerts can be seeded through its view, and an alert
+// that breaks the contract fails the test.
+func TestPut(t *testing.T) {
+	srv := mocktest.New(t)
+	sess := srv.View("seeded")
+	a, _ := sess.Alert(documentedID)
+	a.ID = "copy-1"
+	sess.Put(t, a)
+	if got, ok := sess.Alert("copy-1"); !ok || got.DisplayName != a.DisplayName {
+		t.Errorf("after Put: Alert(copy-1) = %q, %v; want %q, true", got.DisplayName, ok, a.DisplayName)
+	}
+	if n, m := len(sess.Alerts()), len(srv.Alerts()); n != m+1 {
+		t.Errorf("seeded session has %d alerts, default %d; want one more", n, m)
+	}
+	rec := &fatalRecorder{TB: t}
+	sess.Put(rec, mocktest.Alert{ID: "broken"})
+	if !strings.Contains(rec.msg, "mocktest: put:") || !strings.Contains(rec.msg, "broken") {
+		t.Errorf("Fatalf message %q; want a put error naming the alert", rec.msg)
+	}
+}
