@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -142,26 +143,12 @@ func New(cfg Config) (*Server, error) {
 	if s.pageSize <= 0 {
 		s.pageSize = DefaultPageSize
 	}
-	doc, err := openapi.Load(context.Background())
+	c, err := loadContract()
 	if err != nil {
 		return nil, err
 	}
-	s.doc = doc
-	if s.router, err = gorillamux.NewRouter(doc); err != nil {
-		return nil, fmt.Errorf("mock: router: %w", err)
-	}
-	if s.ops, err = s.operations(doc); err != nil {
-		return nil, err
-	}
-	s.literals = segmentLiterals(doc)
-	sch, err := openapi.NewSchemas()
-	if err != nil {
-		return nil, err
-	}
-	if s.schemas.update, err = sch.Compile(openapi.SchemaAlertUpdate); err != nil {
-		return nil, err
-	}
-	if s.schemas.entity, err = sch.Compile(openapi.SchemaAlertEntity); err != nil {
+	s.doc, s.router, s.literals, s.schemas = c.doc, c.router, c.literals, c.schemas
+	if s.ops, err = s.operations(s.doc); err != nil {
 		return nil, err
 	}
 	seed := cfg.Alerts
@@ -177,6 +164,40 @@ func New(cfg Config) (*Server, error) {
 	s.handler = s.routes()
 	return s, nil
 }
+
+// contract is what New derives from the embedded description. It is
+// immutable, so every Server of the process shares one (loadContract).
+type contract struct {
+	doc      *openapi3.T
+	router   routers.Router
+	literals [][]string
+	schemas  contractSchemas
+}
+
+// loadContract loads and compiles the description once per process: a
+// Server per test would otherwise spend ~25 ms on it (BenchmarkNew in
+// mock/mocktest).
+var loadContract = sync.OnceValues(func() (*contract, error) {
+	doc, err := openapi.Load(context.Background())
+	if err != nil {
+		return nil, err
+	}
+	c := &contract{doc: doc, literals: segmentLiterals(doc)}
+	if c.router, err = gorillamux.NewRouter(doc); err != nil {
+		return nil, fmt.Errorf("mock: router: %w", err)
+	}
+	sch, err := openapi.NewSchemas()
+	if err != nil {
+		return nil, err
+	}
+	if c.schemas.update, err = sch.Compile(openapi.SchemaAlertUpdate); err != nil {
+		return nil, err
+	}
+	if c.schemas.entity, err = sch.Compile(openapi.SchemaAlertEntity); err != nil {
+		return nil, err
+	}
+	return c, nil
+})
 
 // ServeHTTP serves one request.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {

@@ -72,6 +72,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	o := &options{}
 	fs := flag.NewFlagSet("alertmock", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	fs.Usage = func() { usage(fs) }
 	fs.StringVar(&o.addr, "addr", "127.0.0.1:8080", "listen address (host:port; port 0 picks a free one)")
 	fs.Int64Var(&o.seed, "seed", 0, "seed of the generated dataset (same seed, same alerts)")
 	fs.StringVar(&o.dataFile, "data", "", "JSON file of alerts to serve instead of the generated dataset ([…] or {\"value\":[…]})")
@@ -90,7 +91,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.BoolVar(&o.tls, "tls", false, "serve HTTPS with a certificate generated at start for localhost, 127.0.0.1 and ::1")
 	fs.StringVar(&o.tlsCert, "tls-cert", "", "serve HTTPS with this PEM certificate (chain) file; needs -tls-key")
 	fs.StringVar(&o.tlsKey, "tls-key", "", "PEM private key of -tls-cert")
-	fs.StringVar(&o.tlsCertOut, "tls-cert-out", "", "with -tls, write the generated certificate (PEM) here for clients to trust (default "+defaultCertOut+")")
+	fs.StringVar(&o.tlsCertOut, "tls-cert-out", "", "with -tls, write the generated certificate (PEM) here for clients to trust (default "+defaultCertOut()+")")
 	fs.StringVar(&o.stateFile, "state", "", "keep sessions in this bbolt file so acknowledged updates survive restarts (default: memory only)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -99,6 +100,15 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
 	return o, nil
+}
+
+// usage prints the commands and the flags of the server.
+func usage(fs *flag.FlagSet) {
+	fmt.Fprint(fs.Output(), "Usage:\n"+
+		"  alertmock [flags]         serve the mock (http://127.0.0.1:8080/beta by default)\n"+
+		"  alertmock token [flags]   print a test access token (JWT); alertmock token -h lists its flags\n\n"+
+		"Flags:\n")
+	fs.PrintDefaults()
 }
 
 // run serves until ctx is done. Subcommands (e.g. "token") are dispatched here

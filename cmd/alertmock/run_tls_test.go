@@ -78,10 +78,22 @@ func TestServeTLSGeneratedCertificate(t *testing.T) {
 	}
 }
 
+// TestServeTLSDefaultCertificatePath: without -tls-cert-out the certificate
+// goes to the temporary directory, which the output states, and never to the
+// working directory (issue 11: one sat untracked in the repository root).
 func TestServeTLSDefaultCertificatePath(t *testing.T) {
-	t.Chdir(t.TempDir())
-	base, _ := serveRun(t, "-tls")
-	checkHTTPS(t, trustingClient(t, defaultCertOut), base)
+	work, tmp := t.TempDir(), t.TempDir()
+	t.Chdir(work)
+	t.Setenv("TMPDIR", tmp)
+	base, printed := serveRun(t, "-tls")
+	want := filepath.Join(tmp, "alertmock-cert.pem")
+	if got := strings.Join(printed, "\n"); !strings.Contains(got, "written to "+want) {
+		t.Errorf("printed %q; want it to state the certificate path %s", got, want)
+	}
+	checkHTTPS(t, trustingClient(t, want), base)
+	if entries, err := os.ReadDir(work); err != nil || len(entries) != 0 {
+		t.Errorf("working directory holds %v (err %v); want nothing", entries, err)
+	}
 }
 
 func TestServeTLSGivenFiles(t *testing.T) {

@@ -6,15 +6,25 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
+	"path/filepath"
 	"slices"
 	"time"
 
 	"github.com/partner-security/alertmock/mock"
 )
 
+// defaultCertName is the file name -tls writes the generated certificate to
+// when -tls-cert-out is not given, in the temporary directory (defaultCertOut).
+const defaultCertName = "alertmock-cert.pem"
+
 // defaultCertOut is where -tls writes the generated certificate when
-// -tls-cert-out is not given.
-const defaultCertOut = "alertmock-cert.pem"
+// -tls-cert-out is not given: the system's temporary directory ($TMPDIR or
+// /tmp), never the working directory, where it would end up in a
+// repository.
+func defaultCertOut() string {
+	return filepath.Join(os.TempDir(), defaultCertName)
+}
 
 // serverTLS returns the TLS configuration that -tls, -tls-cert and -tls-key ask
 // for, or nil for plain HTTP. A generated certificate is valid for localhost,
@@ -50,7 +60,7 @@ func serverTLS(o *options, now func() time.Time, stdout io.Writer) (*tls.Config,
 	}
 	out := o.tlsCertOut
 	if out == "" {
-		out = defaultCertOut
+		out = defaultCertOut()
 	}
 	if err := mock.WriteCertPEM(out, gen.PEM); err != nil {
 		return nil, fmt.Errorf("-tls-cert-out: %w", err)

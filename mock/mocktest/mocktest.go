@@ -1,22 +1,28 @@
 // Package mocktest starts the alertmock server inside a Go test, for teams
 // that test their Microsoft Graph partner security alerts client against it.
 //
+// One mock per test (New) or one mock shared by parallel tests with a session
+// each (Server.NewSession) both work: a Session is a view of one session's
+// state, journal and fault rules, so parallel tests never see each other's
+// requests. The names a test needs most (alerts and their enums, fault
+// rules, journal entries, tokens) are re-exported here, so one import is
+// enough.
+//
 // It is a package of its own so that package testing is never linked into the
 // alertmock binary.
 package mocktest
 
 import (
-	"net/http"
+	"crypto/x509"
 	"net/http/httptest"
 	"testing"
 
 	"github.com/partner-security/alertmock/mock"
-	"github.com/partner-security/alertmock/mock/alert"
 	"github.com/partner-security/alertmock/openapi"
 )
 
-// DefaultUPN is the user of the token Server.Client sends unless told
-// otherwise: the updatedBy and resolvedBy of the changes it makes.
+// DefaultUPN is the user of the token Client sends unless told otherwise:
+// the updatedBy and resolvedBy of the changes it makes.
 const DefaultUPN = "mocktest@contoso.com"
 
 // Option changes how New starts the server.
@@ -37,40 +43,45 @@ func WithConfig(f func(*mock.Config)) Option {
 
 // WithAlerts serves these alerts instead of the generated seed dataset;
 // every session starts from them.
-func WithAlerts(alerts ...alert.Alert) Option {
+func WithAlerts(alerts ...Alert) Option {
 	return func(s *settings) { s.cfg.Alerts = alerts }
 }
 
-// WithFaults puts fault rules in force from the start.
-func WithFaults(rules ...mock.FaultRule) Option {
+// WithFaults puts fault rules in force from the start. Unlike
+// Session.AddFault they are not scoped: a rule with an empty Session applies
+// to every session.
+func WithFaults(rules ...FaultRule) Option {
 	return func(s *settings) { s.cfg.Faults = append(s.cfg.Faults, rules...) }
 }
 
-// WithThrottle limits each session to requestsPerSecond (429 with
-// Retry-After above it).
+// WithThrottle limits each session to requestsPerSecond, in bursts of the
+// rate rounded up (429 with Retry-After above it).
 func WithThrottle(requestsPerSecond float64) Option {
 	return func(s *settings) { s.cfg.Throttle = mock.ThrottleConfig{RequestsPerSecond: requestsPerSecond} }
 }
 
-// WithSession makes Server.Client send X-Mock-Session: name, and makes the
-// Server's helpers (Journal, Alert, Reset) act on that session. The default
-// is mock.DefaultSession, which is also where requests without the header
-// (and without a tid claim in their token) go.
+// WithSession makes the Server's own helpers (Client, HTTPClient, Journal,
+// Alert, AddFault, Reset) act on the session name instead of
+// mock.DefaultSession, which is where requests without X-Mock-Session (and
+// without a tid claim in their token) go.
 func WithSession(name string) Option {
 	return func(s *settings) { s.session = name }
 }
 
-// WithTLS serves HTTPS (Graph SDKs refuse http:// base URLs); Server.Client
-// and HTTPClient trust the server's certificate.
+// WithTLS serves HTTPS (Graph SDKs refuse http:// base URLs); the clients of
+// Client and HTTPClient trust the server's certificate.
 func WithTLS() Option {
 	return func(s *settings) { s.tls = true }
 }
 
-// Server is an alertmock server running for one test. Its fields are set by
-// New and must not be changed.
+// Server is an alertmock server running for one test (or shared by the
+// subtests of one). Its exported fields are set by New and must not be
+// changed. It embeds the Session view of its own session (WithSession;
+// default mock.DefaultSession), so srv.Client(), srv.Journal(…),
+// srv.AddFault(…), srv.Reset(t), … act on that session.
 type Server struct {
-	// Mock is the server itself, for everything the helpers below do not
-	// cover (Faults, Throttle, Put, Replace, Sessions, …).
+	// Mock is the server itself, for everything the helpers do not cover
+	// (Faults for rules of every session, Throttle, Replace, Sessions, …).
 	Mock *mock.Server
 	// URL is the root URL, e.g. http://127.0.0.1:41234 (the control API is
 	// under URL + "/_mock/").
@@ -78,8 +89,8 @@ type Server struct {
 	// BaseURL is the Graph base URL, URL + "/beta": what a Graph client is
 	// pointed at instead of https://graph.microsoft.com/beta.
 	BaseURL string
-	// Session is the session Client sends and the helpers act on.
-	Session string
+
+	*Session // the server's own session
 
 	hs  *httptest.Server
 	key []byte
@@ -87,16 +98,33 @@ type Server struct {
 
 // New starts a mock server on a loopback port for the test, and stops it
 // when the test ends (tb.Cleanup). It fails the test when the configuration
-// is not valid.
+// is not valid. The description is loaded and compiled once per process, so
+// a server per test is cheap (about half a millisecond).
 func New(tb testing.TB, opts ...Option) *Server {
 	tb.Helper()
+	s, err := Start(opts...)
+	if err != nil {
+		tb.Fatalf("mocktest: %v", err)
+	}
+	tb.Cleanup(func() {
+		if err := s.Close(); err != nil {
+			tb.Errorf("mocktest: close: %v", err)
+		}
+	})
+	return s
+}
+
+// Start starts a mock server on a loopback port until Close: for a server
+// that the tests of a package share, started in TestMain, where there is no
+// testing.TB yet. Tests then take a session each (NewSession).
+func Start(opts ...Option) (*Server, error) {
 	st := settings{session: mock.DefaultSession}
 	for _, o := range opts {
 		o(&st)
 	}
 	m, err := mock.New(st.cfg)
 	if err != nil {
-		tb.Fatalf("mocktest: %v", err)
+		return nil, err
 	}
 	hs := httptest.NewUnstartedServer(m)
 	if st.tls {
@@ -104,103 +132,21 @@ func New(tb testing.TB, opts ...Option) *Server {
 	} else {
 		hs.Start()
 	}
-	tb.Cleanup(func() {
-		hs.Close()
-		if err := m.Close(); err != nil {
-			tb.Errorf("mocktest: close: %v", err)
-		}
-	})
-	return &Server{Mock: m, URL: hs.URL, BaseURL: hs.URL + openapi.BasePath, Session: st.session, hs: hs, key: st.cfg.AuthKey}
+	s := &Server{Mock: m, URL: hs.URL, BaseURL: hs.URL + openapi.BasePath, hs: hs, key: st.cfg.AuthKey}
+	s.Session = s.View(st.session)
+	return s, nil
 }
 
-// HTTPClient returns a plain client for the server (it trusts the server's
-// certificate under WithTLS) that adds nothing to requests: for code under
-// test that sets its own Authorization and session headers.
-func (s *Server) HTTPClient() *http.Client {
-	return s.hs.Client()
+// Close stops the server and releases what the mock holds. New calls it when
+// the test ends; call it yourself after Start.
+func (s *Server) Close() error {
+	s.hs.Close()
+	return s.Mock.Close()
 }
 
-// Client returns a client for the server that sends, on every request that
-// does not carry them already, "Authorization: Bearer <token>" with a token
-// for DefaultUPN holding PartnerSecurity.ReadWrite.All, and X-Mock-Session:
-// Session (unless Session is mock.DefaultSession).
-func (s *Server) Client() *http.Client {
-	tok, err := mock.MintToken(mock.Token{Scopes: []string{"PartnerSecurity.ReadWrite.All"}, UPN: DefaultUPN}, s.key)
-	if err != nil {
-		panic("mocktest: " + err.Error()) // MintToken fails only on claims that cannot be JSON
-	}
-	c := *s.hs.Client()
-	c.Transport = &headerTransport{next: c.Transport, token: tok, session: s.Session}
-	return &c
-}
-
-// Token mints a token for the server: signed with its auth key when
-// mock.Config.AuthKey is set, unsigned otherwise. Use it to test 401 and 403
-// paths and attribution (updatedBy, resolvedBy).
-func (s *Server) Token(tb testing.TB, t mock.Token) string {
-	tb.Helper()
-	tok, err := mock.MintToken(t, s.key)
-	if err != nil {
-		tb.Fatalf("mocktest: %v", err)
-	}
-	return tok
-}
-
-// Journal returns the requests the server received in Session that pass f
-// (the zero filter passes all), oldest first, Authorization redacted.
-func (s *Server) Journal(f mock.JournalFilter) []mock.JournalEntry {
-	return s.Mock.Journal().Entries(s.Session, f)
-}
-
-// AddFault puts a fault rule in force and returns it with its id; an invalid
-// rule fails the test.
-func (s *Server) AddFault(tb testing.TB, r mock.FaultRule) mock.FaultRule {
-	tb.Helper()
-	added, err := s.Mock.Faults().Add(r)
-	if err != nil {
-		tb.Fatalf("mocktest: fault rule: %v", err)
-	}
-	return added
-}
-
-// Alert returns a copy of an alert of Session as the server holds it now.
-func (s *Server) Alert(id string) (alert.Alert, bool) {
-	return s.Mock.Alert(s.Session, id)
-}
-
-// Reset returns Session to the seed dataset and clears its journal; a
-// failure (only possible with durable state) fails the test.
-func (s *Server) Reset(tb testing.TB) {
-	tb.Helper()
-	if err := s.Mock.Reset(s.Session); err != nil {
-		tb.Fatalf("mocktest: reset: %v", err)
-	}
-	s.Mock.Journal().Clear(s.Session)
-}
-
-// headerTransport adds the token and session headers a request lacks.
-type headerTransport struct {
-	next    http.RoundTripper
-	token   string
-	session string
-}
-
-// RoundTrip implements http.RoundTripper.
-func (t *headerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
-	addAuth := r.Header.Get("Authorization") == ""
-	addSession := t.session != mock.DefaultSession && r.Header.Get(mock.HeaderSession) == ""
-	if addAuth || addSession {
-		r = r.Clone(r.Context())
-		if addAuth {
-			r.Header.Set("Authorization", "Bearer "+t.token)
-		}
-		if addSession {
-			r.Header.Set(mock.HeaderSession, t.session)
-		}
-	}
-	next := t.next
-	if next == nil {
-		next = http.DefaultTransport
-	}
-	return next.RoundTrip(r)
+// Certificate returns the certificate the server serves under WithTLS (nil
+// without it), for clients that build their own transport:
+// pool.AddCert(srv.Certificate()) into tls.Config.RootCAs.
+func (s *Server) Certificate() *x509.Certificate {
+	return s.hs.Certificate()
 }
