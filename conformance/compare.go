@@ -33,6 +33,8 @@ type ScenarioDrift struct {
 	Feature string `json:"feature"`
 	Line    int    `json:"line"`
 	Name    string `json:"name"`
+	// Tags are the scenario's tags, e.g. @documented or @assumption.
+	Tags []string `json:"tags,omitempty"`
 	// A and B are its outcome on each side.
 	A SideOutcome `json:"a"`
 	B SideOutcome `json:"b"`
@@ -130,7 +132,7 @@ func Diff(a, b *Result) (*Drift, error) {
 			return nil, fmt.Errorf("conformance: scenario %d is %s:%d on A and %s:%d on B; want the same scenarios", i+1, sa.Feature, sa.Line, sb.Feature, sb.Line)
 		}
 		sd := ScenarioDrift{
-			Feature: sa.Feature, Line: sa.Line, Name: sa.Name,
+			Feature: sa.Feature, Line: sa.Line, Name: sa.Name, Tags: sa.Tags,
 			A: sideOutcome(sa, a.BaseURL), B: sideOutcome(sb, b.BaseURL),
 		}
 		sd.Same = sa.Outcome == sb.Outcome && (sa.Outcome == Passed || sa.Step == sb.Step)

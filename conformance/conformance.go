@@ -214,6 +214,8 @@ func (e *TargetError) Fix() string {
 	switch {
 	case strings.HasSuffix(base, "/v1.0"):
 		return "the API exists only in beta: try " + strings.TrimSuffix(base, "/v1.0") + "/beta"
+	case strings.Contains(base, "/beta/"):
+		return "the base URL ends at its version segment: try " + base[:strings.Index(base, "/beta/")+len("/beta")]
 	case !strings.HasSuffix(base, "/beta"):
 		return "the base URL needs its version segment: try " + base + "/beta"
 	case e.Status >= 300 && e.Status < 400 && e.Location != "":

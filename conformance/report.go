@@ -18,7 +18,7 @@ func (d *Drift) WriteText(w io.Writer) error {
 		if sc.Same {
 			continue
 		}
-		ew.printf("\nDIFFERS %s:%d  %s\n", sc.Feature, sc.Line, sc.Name)
+		ew.printf("\nDIFFERS %s:%d  %s%s\n", sc.Feature, sc.Line, sc.Name, tagSuffix(sc.Tags))
 		ew.printf("  A: %s\n", outcomeText(sc.A))
 		ew.printf("  B: %s\n", outcomeText(sc.B))
 		if sc.Difference != nil {
@@ -71,7 +71,7 @@ func (d *Drift) WriteMarkdown(w io.Writer) error {
 			if sc.Difference != nil {
 				diff = sc.Difference.String()
 			}
-			ew.printf("| `%s:%d` %s | %s | %s | %s |\n", sc.Feature, sc.Line, cell(sc.Name), cell(outcomeText(sc.A)), cell(outcomeText(sc.B)), cell(diff))
+			ew.printf("| `%s:%d` %s%s | %s | %s | %s |\n", sc.Feature, sc.Line, cell(sc.Name), cell(tagSuffix(sc.Tags)), cell(outcomeText(sc.A)), cell(outcomeText(sc.B)), cell(diff))
 		}
 	}
 	if agree := len(d.Scenarios) - d.Differing(); agree > 0 {
@@ -98,6 +98,14 @@ func (x *Difference) String() string {
 		what = "value of " + x.Name
 	}
 	return fmt.Sprintf("request %d (%s): %s: A %s, B %s", x.Exchange, x.Request, what, x.A, x.B)
+}
+
+// tagSuffix shows a scenario's tags after its name.
+func tagSuffix(tags []string) string {
+	if len(tags) == 0 {
+		return ""
+	}
+	return "  (" + strings.Join(tags, " ") + ")"
 }
 
 // verdict is the report's summary sentence.
