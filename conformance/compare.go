@@ -103,6 +103,9 @@ func (d *Drift) Differing() int {
 // endpoint sees the writes of both.
 func Compare(ctx context.Context, a, b *Suite, o Options) (*Drift, error) {
 	o.Format, o.Output = "", nil
+	if _, _, err := selection(o); err != nil {
+		return nil, err
+	}
 	for _, s := range []*Suite{a, b} {
 		if err := s.Ping(ctx); err != nil {
 			return nil, err

@@ -193,12 +193,9 @@ func (s *Suite) run(ctx context.Context, o Options, t *testing.T) (*Result, erro
 	if o.Concurrency <= 0 {
 		o.Concurrency = 1
 	}
-	pickles, lines, err := selected(o)
+	pickles, lines, err := selection(o)
 	if err != nil {
 		return nil, err
-	}
-	if len(pickles) == 0 {
-		return nil, noScenario(o)
 	}
 	if err := s.Ping(ctx); err != nil {
 		return nil, err
@@ -283,6 +280,22 @@ func outcomeOf(err error) Outcome {
 	default:
 		return Failed
 	}
+}
+
+// selection returns the scenarios o selects (with o.Features set), or an
+// error wrapping ErrNoScenario when there is none.
+func selection(o Options) ([]*messages.Pickle, map[string]int, error) {
+	if o.Features == nil {
+		o.Features = features.FS()
+	}
+	pickles, lines, err := selected(o)
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(pickles) == 0 {
+		return nil, nil, noScenario(o)
+	}
+	return pickles, lines, nil
 }
 
 // noScenario explains why o selects no scenario.
