@@ -73,8 +73,9 @@ type Difference struct {
 	// "value" (of a property of an error body), or "requests" (one side sent
 	// another request, or more).
 	Aspect string `json:"aspect"`
-	// Name is the header name or the property path (e.g. "value[0].status",
-	// "error.innerError.date"); empty for the other aspects.
+	// Name is the header name or the property path: "value[].status" in a
+	// success (array elements merged), "error.details[0].code" in an error;
+	// empty for the other aspects.
 	Name string `json:"name,omitempty"`
 	// A and B are the values on each side; "(absent)" when there is none.
 	A string `json:"a"`

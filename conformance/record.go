@@ -20,7 +20,7 @@ type Exchange struct {
 	// Header is the response header.
 	Header http.Header
 	// Body is the response body as far as the scenario read it, at most
-	// maxRecordedBody bytes.
+	// 256 KiB.
 	Body []byte
 	// Err is the transport error when no response came.
 	Err string
@@ -89,6 +89,14 @@ func (t recordingTransport) RoundTrip(req *http.Request) (*http.Response, error)
 	rec.x.Status, rec.x.Header = resp.StatusCode, resp.Header.Clone()
 	resp.Body = &teeBody{ReadCloser: resp.Body, r: r, rec: rec}
 	return resp, nil
+}
+
+// CloseIdleConnections closes the idle connections of the wrapped transport,
+// so that http.Client.CloseIdleConnections keeps working.
+func (t recordingTransport) CloseIdleConnections() {
+	if c, ok := t.next.(interface{ CloseIdleConnections() }); ok {
+		c.CloseIdleConnections()
+	}
 }
 
 // teeBody copies what is read from a response body into its recorded exchange.
