@@ -7,8 +7,10 @@ package conformance
 import (
 	"context"
 	"crypto/rand"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -90,6 +92,13 @@ func New(ctx context.Context, cfg Config) (*Suite, error) {
 	// leads to. The caller's client is copied, not changed.
 	c := *cfg.Client
 	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	// Every request of a scenario run by Run or Compare is recorded for the
+	// drift report; other requests pass through untouched.
+	next := c.Transport
+	if next == nil {
+		next = http.DefaultTransport
+	}
+	c.Transport = recordingTransport{next: next}
 	cfg.Client = &c
 	if cfg.AlertID == "" {
 		cfg.AlertID = DocumentedAlertID
@@ -129,14 +138,20 @@ func (s *Suite) InitializeScenario(sc *godog.ScenarioContext) {
 	st.register(func(pattern string, fn any) { sc.Step(s.steps[pattern], fn) })
 }
 
-// Ping sends one read of the alert list and reports whether the target answers
-// HTTP at all (any status will do), so that a wrong URL gives one clear error
-// instead of a failure in every scenario.
+// Ping sends one read of the alert list and reports whether the target serves
+// the API at its base URL, so that a wrong URL gives one clear error instead of
+// a failure in every scenario. The target serves it when the list answers 2xx
+// with a "value" array, or 401, 403, 429 or 5xx in the Graph error envelope (the
+// scenarios judge those). A target that does not answer is an error; one that
+// answers anything else is a *TargetError naming the likely fix.
 func (s *Suite) Ping(ctx context.Context) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.base.String()+"/security/partner/securityAlerts?$top=1", nil)
+	u := s.base.String() + "/security/partner/securityAlerts?$top=1"
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
 		return err
 	}
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("Authorization", s.defaultCredentials().header)
 	resp, err := s.cfg.Client.Do(req)
 	if err != nil {
 		var ue *url.Error
@@ -145,8 +160,77 @@ func (s *Suite) Ping(ctx context.Context) error {
 		}
 		return fmt.Errorf("target %s does not answer: %v", s.base, err)
 	}
-	resp.Body.Close()
-	return nil
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if servesAPI(resp.StatusCode, body) {
+		return nil
+	}
+	return &TargetError{
+		BaseURL:     s.base.String(),
+		Probe:       "GET " + u,
+		Status:      resp.StatusCode,
+		ContentType: resp.Header.Get("Content-Type"),
+		Location:    resp.Header.Get("Location"),
+	}
+}
+
+// servesAPI reports whether an answer to a read of the alert list comes from
+// the API: a list, or a Graph error that a scenario would judge.
+func servesAPI(status int, body []byte) bool {
+	var v struct {
+		Value []any `json:"value"`
+		Error *struct {
+			Code string `json:"code"`
+		} `json:"error"`
+	}
+	if json.Unmarshal(body, &v) != nil {
+		return false
+	}
+	switch {
+	case status >= 200 && status < 300:
+		return v.Value != nil
+	case status == http.StatusUnauthorized, status == http.StatusForbidden, status == http.StatusTooManyRequests, status >= 500:
+		return v.Error != nil && v.Error.Code != ""
+	}
+	return false
+}
+
+// TargetError reports an endpoint that answers HTTP but does not serve the
+// partner security alerts API at its base URL.
+type TargetError struct {
+	// BaseURL is the base URL the suite was given.
+	BaseURL string
+	// Probe is the request that found it ("GET <url>").
+	Probe string
+	// Status, ContentType and Location describe the answer.
+	Status      int
+	ContentType string
+	Location    string
+}
+
+// Fix returns the likely fix: a base URL to try instead, or what to check.
+func (e *TargetError) Fix() string {
+	base := strings.TrimSuffix(e.BaseURL, "/")
+	switch {
+	case strings.HasSuffix(base, "/v1.0"):
+		return "the API exists only in beta: try " + strings.TrimSuffix(base, "/v1.0") + "/beta"
+	case strings.Contains(base, "/beta/"):
+		return "the base URL ends at its version segment: try " + base[:strings.Index(base, "/beta/")+len("/beta")]
+	case !strings.HasSuffix(base, "/beta"):
+		return "the base URL needs its version segment: try " + base + "/beta"
+	case e.Status >= 300 && e.Status < 400 && e.Location != "":
+		return "it redirects to " + e.Location + ": use the URL it leads to, or check proxies and sign-in"
+	default:
+		return "check that " + base + " is the API's base URL (the alerts are at " + base + "/security/partner/securityAlerts)"
+	}
+}
+
+func (e *TargetError) Error() string {
+	ct := e.ContentType
+	if ct == "" {
+		ct = "no Content-Type"
+	}
+	return fmt.Sprintf("target %s does not serve the partner security alerts API (%s answered %d, %s): %s", e.BaseURL, e.Probe, e.Status, ct, e.Fix())
 }
 
 // newUUID returns a random UUID version 4.

@@ -1,6 +1,9 @@
 // Command conformance runs the partner security alerts features against the
 // built-in mock, a separately started alertmock, or Microsoft Graph, and exits 0
-// only when every selected scenario passed.
+// only when every selected scenario passed; with -compare it runs them against
+// two endpoints and writes a drift report, exiting 0 only when both sides agree
+// on every scenario. Exit status 2 is a usage error: bad flags, no scenario
+// selected, a target that does not serve the API.
 //
 // Usage:
 //
@@ -8,6 +11,9 @@
 //	            [-alert-id ID] [-tags EXPR]
 //	            [-format pretty|progress|cucumber|junit] [-out FILE]
 //	            [-features DIR] [-concurrency N] [-random-seed N]
+//	conformance [-target URL …] -compare URL [-compare-token T] [-compare-ca-cert FILE]
+//	            [-compare-admin-token T] [-compare-mint-key K] [-compare-alert-id ID]
+//	            [-format text|json|markdown] [-out FILE] [-tags EXPR] …
 package main
 
 import (
@@ -20,6 +26,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"os"
@@ -27,7 +34,6 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 
@@ -42,7 +48,7 @@ import (
 const (
 	exitPassed = 0 // every selected scenario passed
 	exitFailed = 1 // a scenario failed
-	exitUsage  = 2 // bad flags, unreachable target, unwritable report
+	exitUsage  = 2 // bad flags, no scenario selected, a target that does not serve the API, unwritable report
 )
 
 func main() {
@@ -60,26 +66,57 @@ type options struct {
 	concurrency                  int
 	randomSeed                   int64
 	listSteps                    bool
+	// compare is the second endpoint of a drift report, with its own settings.
+	compare                                  string
+	compareToken, compareAdminToken          string
+	compareMintKey, compareCACert, compareID string
 }
 
-// formats are the report formats offered (all godog formatters but "events").
-var formats = []string{"pretty", "progress", "cucumber", "junit"}
+// formats are the report formats of a run (all godog formatters but
+// "events"), and compareFormats those of a drift report.
+var (
+	formats        = []string{"pretty", "progress", "cucumber", "junit"}
+	compareFormats = []string{"text", "json", "markdown"}
+)
 
-func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (options, error) {
+// usageHead is printed above the flags by -h.
+const usageHead = `Usage: conformance [flags]
+
+Runs the partner security alerts features against an endpoint of the API (by
+default a built-in mock) and exits 0 when every selected scenario passed, 1
+when one failed, 2 on a usage error (bad flags, no scenario selected, a target
+that does not serve the API). With -compare it runs them against two endpoints
+and writes a drift report: exit 0 when both sides agree on every scenario, 1
+when they differ. See docs/conformance-ci.md.
+
+Flags:
+`
+
+func parseFlags(args []string, getenv func(string) string, usage io.Writer) (options, error) {
 	var o options
 	fs := flag.NewFlagSet("conformance", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs.SetOutput(usage)
+	fs.Usage = func() {
+		fmt.Fprint(usage, usageHead)
+		fs.PrintDefaults()
+	}
 	fs.StringVar(&o.target, "target", "", "base URL of the API including /beta (default: the built-in mock, started on 127.0.0.1)")
 	fs.StringVar(&o.token, "token", getenv("GRAPH_TOKEN"), "bearer token for -target (default: $GRAPH_TOKEN; empty: mint unsigned test tokens, which only the mock accepts)")
 	fs.StringVar(&o.adminToken, "admin-token", getenv("ALERTMOCK_ADMIN_TOKEN"), "admin token of a -target alertmock's control API, for the @mock-only fault scenarios (default: $ALERTMOCK_ADMIN_TOKEN)")
 	fs.StringVar(&o.mintKey, "mint-key", getenv("ALERTMOCK_AUTH_KEY"), "HS256 key to sign the test tokens the harness mints, for a -target alertmock started with -auth-key (default: $ALERTMOCK_AUTH_KEY; empty: unsigned)")
 	fs.StringVar(&o.caCert, "ca-cert", "", "PEM file of certificates to trust for an https -target, besides the system's (e.g. the one alertmock -tls writes)")
 	fs.StringVar(&o.alertID, "alert-id", "", "id of the alert the scenarios read and update (default: the documented alert "+conformance.DocumentedAlertID+")")
+	fs.StringVar(&o.compare, "compare", "", "base URL of a second endpoint: run the scenarios against -target and this one, and write a drift report instead of a test report")
+	fs.StringVar(&o.compareToken, "compare-token", "", "bearer token for -compare (empty: mint unsigned test tokens)")
+	fs.StringVar(&o.compareAdminToken, "compare-admin-token", "", "admin token of a -compare alertmock's control API")
+	fs.StringVar(&o.compareMintKey, "compare-mint-key", "", "HS256 key to sign the test tokens minted for -compare")
+	fs.StringVar(&o.compareCACert, "compare-ca-cert", "", "PEM file of certificates to trust for an https -compare")
+	fs.StringVar(&o.compareID, "compare-alert-id", "", "id of the alert under test on -compare (default: that of -alert-id)")
 	fs.StringVar(&o.tags, "tags", "", `scenarios to run by tag, e.g. "@live-safe" or "@live-safe,@live-writes" or "~@mock-only" (default: all)`)
-	fs.StringVar(&o.format, "format", "pretty", "report format: "+strings.Join(formats, ", "))
-	fs.StringVar(&o.out, "out", "", "write the report to this file instead of stdout (the summary line still goes to stdout)")
+	fs.StringVar(&o.format, "format", "", "report format: "+strings.Join(formats, ", ")+" (default pretty); with -compare: "+strings.Join(compareFormats, ", ")+" (default text)")
+	fs.StringVar(&o.out, "out", "", "write the report to this file instead of stdout (the summary line, or the text drift report, still goes to stdout)")
 	fs.StringVar(&o.featuresDir, "features", "", "run the .feature files in this directory instead of the built-in ones")
-	fs.IntVar(&o.concurrency, "concurrency", 0, "scenarios run at once (default: 8 against the built-in mock, 1 against a -target)")
+	fs.IntVar(&o.concurrency, "concurrency", 0, "scenarios run at once (default: 8 against the built-in mock, 1 against a -target or -compare)")
 	fs.BoolVar(&o.listSteps, "list-steps", false, "print the step patterns that feature files may use, and exit")
 	fs.Int64Var(&o.randomSeed, "random-seed", -1, "seed of the scenario order; -1 picks one, 0 keeps file order")
 	if err := fs.Parse(args); err != nil {
@@ -88,15 +125,36 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (op
 	if fs.NArg() > 0 {
 		return o, fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
 	}
-	if !slices.Contains(formats, o.format) {
-		return o, fmt.Errorf("-format %q: want one of %s", o.format, strings.Join(formats, ", "))
+	allowed, def := formats, "pretty"
+	if o.compare != "" {
+		allowed, def = compareFormats, "text"
+	}
+	if o.format == "" {
+		o.format = def
+	}
+	if !slices.Contains(allowed, o.format) {
+		with := ""
+		if o.compare != "" {
+			with = " with -compare"
+		}
+		return o, fmt.Errorf("-format %q%s: want one of %s", o.format, with, strings.Join(allowed, ", "))
+	}
+	if o.compare == "" {
+		for name, v := range map[string]string{"-compare-token": o.compareToken, "-compare-admin-token": o.compareAdminToken, "-compare-mint-key": o.compareMintKey, "-compare-ca-cert": o.compareCACert, "-compare-alert-id": o.compareID} {
+			if v != "" {
+				return o, fmt.Errorf("%s needs -compare", name)
+			}
+		}
+	}
+	if o.compareID == "" {
+		o.compareID = o.alertID
 	}
 	if o.concurrency < 0 {
 		return o, fmt.Errorf("-concurrency %d: want 1 or more", o.concurrency)
 	}
 	if o.concurrency == 0 {
 		o.concurrency = 1
-		if o.target == "" {
+		if o.target == "" && o.compare == "" {
 			o.concurrency = 8
 		}
 	}
@@ -105,22 +163,69 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (op
 
 // run runs the suite and returns the exit status; errors are one line on stderr.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
-	o, err := parseFlags(args, getenv, stderr)
+	var usage bytes.Buffer
+	o, err := parseFlags(args, getenv, &usage)
 	if errors.Is(err, flag.ErrHelp) {
-		return exitUsage
+		_, _ = stdout.Write(usage.Bytes())
+		return exitPassed
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "conformance: %v\n", err)
+		fmt.Fprintf(stderr, "conformance: %v (conformance -h lists the flags)\n", err)
 		return exitUsage
 	}
 	if o.listSteps {
 		return listSteps(ctx, stdout, stderr)
 	}
+	if o.compare != "" {
+		code, err := runCompare(ctx, o, stdout)
+		if err != nil {
+			fmt.Fprintf(stderr, "conformance: %v\n", oneLine(err))
+		}
+		return code
+	}
 	code, err := runSuite(ctx, o, stdout)
 	if err != nil {
-		fmt.Fprintf(stderr, "conformance: %v\n", err)
+		fmt.Fprintf(stderr, "conformance: %v\n", oneLine(err))
 	}
 	return code
+}
+
+// oneLine keeps an error to one line of output.
+func oneLine(err error) string {
+	return strings.Join(strings.Fields(err.Error()), " ")
+}
+
+// side is one endpoint as the flags describe it.
+type side struct {
+	flag, target, token, adminToken, mintKey, caCert, alertID string
+}
+
+// newSuite returns the suite of one endpoint.
+func newSuite(ctx context.Context, s side) (*conformance.Suite, error) {
+	caFlag := "-ca-cert"
+	if s.flag == "-compare" {
+		caFlag = "-compare-ca-cert"
+	}
+	client, err := newClient(caFlag, s.caCert)
+	if err != nil {
+		return nil, err
+	}
+	suite, err := conformance.New(ctx, conformance.Config{BaseURL: s.target, Client: client, Token: s.token, AlertID: s.alertID, AdminToken: s.adminToken, MintKey: []byte(s.mintKey)})
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", s.flag, err)
+	}
+	return suite, nil
+}
+
+// featureFS returns the features to run: a folder, or the built-in ones.
+func featureFS(dir string) (fs.FS, error) {
+	if dir == "" {
+		return features.FS(), nil
+	}
+	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		return nil, fmt.Errorf("-features %s: not a directory", dir)
+	}
+	return os.DirFS(dir), nil
 }
 
 func runSuite(ctx context.Context, o options, stdout io.Writer) (int, error) {
@@ -133,91 +238,135 @@ func runSuite(ctx context.Context, o options, stdout io.Writer) (int, error) {
 		defer stop()
 		target = base
 	}
-	client, err := newClient(o.caCert)
+	suite, err := newSuite(ctx, side{"-target", target, o.token, o.adminToken, o.mintKey, o.caCert, o.alertID})
 	if err != nil {
 		return exitUsage, err
 	}
-	suite, err := conformance.New(ctx, conformance.Config{BaseURL: target, Client: client, Token: o.token, AlertID: o.alertID, AdminToken: o.adminToken, MintKey: []byte(o.mintKey)})
+	feats, err := featureFS(o.featuresDir)
 	if err != nil {
 		return exitUsage, err
 	}
-	if err := suite.Ping(ctx); err != nil {
-		return exitUsage, err
-	}
-
-	var featureFS fs.FS = features.FS()
-	if o.featuresDir != "" {
-		if st, err := os.Stat(o.featuresDir); err != nil || !st.IsDir() {
-			return exitUsage, fmt.Errorf("-features %s: not a directory", o.featuresDir)
-		}
-		featureFS = os.DirFS(o.featuresDir)
-	}
-	report, noColors := stdout, false
+	report := stdout
 	if o.out != "" {
 		f, err := os.Create(o.out)
 		if err != nil {
 			return exitUsage, fmt.Errorf("-out: %w", err)
 		}
 		defer f.Close()
-		report, noColors = f, true
+		report = f
 	}
 
-	var tally tally
 	start := time.Now()
-	status := godog.TestSuite{
-		Name: "conformance",
-		ScenarioInitializer: func(sc *godog.ScenarioContext) {
-			suite.InitializeScenario(sc)
-			tally.count(sc)
-		},
-		Options: &godog.Options{
-			Format:      o.format,
-			Output:      report,
-			FS:          featureFS,
-			Paths:       []string{"."},
-			Tags:        o.tags,
-			Strict:      true,
-			Randomize:   o.randomSeed,
-			Concurrency: o.concurrency,
-			NoColors:    noColors,
-		},
-	}.Run()
+	res, err := suite.Run(ctx, conformance.Options{
+		Features: feats, Tags: o.tags, Concurrency: o.concurrency, Randomize: o.randomSeed,
+		Format: o.format, Output: report,
+	})
+	if err != nil {
+		if o.out != "" {
+			_ = os.Remove(o.out) // no report of a run that did not happen
+		}
+		return exitUsage, err
+	}
 	elapsed := time.Since(start).Round(time.Millisecond)
-
-	passed, failed := tally.result()
+	passed, failed := res.Counts()
 	verdict := "PASS"
-	if status != 0 || failed > 0 {
+	if failed > 0 {
 		verdict = "FAIL"
 	}
 	fmt.Fprintf(stdout, "\nconformance: %s: %d scenarios, %d passed, %d failed against %s in %s\n",
 		verdict, passed+failed, passed, failed, target, elapsed)
-	switch {
-	case status == 0 && failed == 0:
-		return exitPassed, nil
-	case passed+failed == 0:
-		return exitUsage, errors.New("no scenario ran (check -features and -tags)")
-	default:
+	if failed > 0 {
 		return exitFailed, nil
 	}
+	return exitPassed, nil
 }
 
-// newClient returns the HTTP client of the run: a 60 s timeout, and the
-// certificates of caFile trusted besides the system's.
-func newClient(caFile string) (*http.Client, error) {
+// runCompare runs the scenarios against -target and -compare and writes the
+// drift report.
+func runCompare(ctx context.Context, o options, stdout io.Writer) (int, error) {
+	target := o.target
+	if target == "" {
+		base, stop, err := startMock()
+		if err != nil {
+			return exitUsage, err
+		}
+		defer stop()
+		target = base
+	}
+	a, err := newSuite(ctx, side{"-target", target, o.token, o.adminToken, o.mintKey, o.caCert, o.alertID})
+	if err != nil {
+		return exitUsage, err
+	}
+	b, err := newSuite(ctx, side{"-compare", o.compare, o.compareToken, o.compareAdminToken, o.compareMintKey, o.compareCACert, o.compareID})
+	if err != nil {
+		return exitUsage, err
+	}
+	feats, err := featureFS(o.featuresDir)
+	if err != nil {
+		return exitUsage, err
+	}
+	seed := o.randomSeed
+	if seed == -1 {
+		seed = rand.Int64N(1<<62) + 1 // one order for both sides
+	}
+	var file *os.File
+	if o.out != "" {
+		if file, err = os.Create(o.out); err != nil {
+			return exitUsage, fmt.Errorf("-out: %w", err)
+		}
+		defer file.Close()
+	}
+	drift, err := conformance.Compare(ctx, a, b, conformance.Options{Features: feats, Tags: o.tags, Concurrency: o.concurrency, Randomize: seed})
+	if err != nil {
+		if file != nil {
+			file.Close()
+			_ = os.Remove(o.out)
+		}
+		return exitUsage, err
+	}
+	write := map[string]func(io.Writer) error{"text": drift.WriteText, "json": drift.WriteJSON, "markdown": drift.WriteMarkdown}
+	if file != nil || o.format == "text" {
+		if err := drift.WriteText(stdout); err != nil {
+			return exitUsage, err
+		}
+	}
+	out := io.Writer(stdout)
+	if file != nil {
+		out = file
+	}
+	if file != nil || o.format != "text" {
+		if err := write[o.format](out); err != nil {
+			return exitUsage, fmt.Errorf("-out: %w", err)
+		}
+	}
+	if file != nil {
+		if err := file.Close(); err != nil {
+			return exitUsage, fmt.Errorf("-out: %w", err)
+		}
+	}
+	if !drift.Agree() {
+		return exitFailed, nil
+	}
+	return exitPassed, nil
+}
+
+// newClient returns the HTTP client of one endpoint: a 60 s timeout, and the
+// certificates of caFile (given by the flag caFlag) trusted besides the system's.
+func newClient(caFlag, caFile string) (*http.Client, error) {
 	client := &http.Client{Timeout: 60 * time.Second}
 	if caFile == "" {
 		return client, nil
 	}
 	pem, err := os.ReadFile(caFile)
 	if err != nil {
-		return nil, fmt.Errorf("-ca-cert: %w", err)
+		return nil, fmt.Errorf("%s: %w", caFlag, err)
 	}
 	pool, err := x509.SystemCertPool()
 	if err != nil {
 		pool = x509.NewCertPool()
 	}
 	if !pool.AppendCertsFromPEM(pem) {
-		return nil, fmt.Errorf("-ca-cert %s: no PEM certificate in it", caFile)
+		return nil, fmt.Errorf("%s %s: no PEM certificate in it", caFlag, caFile)
 	}
 	transport := http.DefaultTransport.(*http.Transport).Clone()
 	transport.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
@@ -244,31 +393,6 @@ func listSteps(ctx context.Context, stdout, stderr io.Writer) int {
 
 // ansiEscape matches terminal colour sequences.
 var ansiEscape = regexp.MustCompile(`\x1b\[[0-9;]*m`)
-
-// tally counts scenario outcomes across concurrent scenarios.
-type tally struct {
-	mu             sync.Mutex
-	passed, failed int
-}
-
-func (t *tally) count(sc *godog.ScenarioContext) {
-	sc.After(func(ctx context.Context, _ *godog.Scenario, err error) (context.Context, error) {
-		t.mu.Lock()
-		defer t.mu.Unlock()
-		if err != nil {
-			t.failed++
-		} else {
-			t.passed++
-		}
-		return ctx, nil // a non-nil error would be reported as a hook failure
-	})
-}
-
-func (t *tally) result() (passed, failed int) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return t.passed, t.failed
-}
 
 // startMock serves a fresh mock on 127.0.0.1 and returns its base URL and a
 // function that stops it.

@@ -3,8 +3,10 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"encoding/pem"
 	"encoding/xml"
+	"fmt"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -150,10 +152,13 @@ func TestHTTPSTarget(t *testing.T) {
 	}
 }
 
-// TestWrongServerFails checks that a target that answers but is not the API
-// makes the command exit 1 with a FAIL summary.
+// TestWrongServerFails checks that a target that serves something Graph-shaped
+// but not the API makes the command exit 1 with a FAIL summary.
 func TestWrongServerFails(t *testing.T) {
-	ts := httptest.NewServer(http.NotFoundHandler())
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"value":[]}`))
+	}))
 	t.Cleanup(ts.Close)
 	out := filepath.Join(t.TempDir(), "report.xml")
 	code, stdout, _ := runCmd(t, noEnv, "-target", ts.URL+"/beta", "-tags", "@live-safe", "-format", "junit", "-out", out)
@@ -275,6 +280,15 @@ func TestFlags(t *testing.T) {
 		{name: "bad format", args: []string{"-format", "html"}, wantErr: `-format "html"`},
 		{name: "stray argument", args: []string{"features/"}, wantErr: "unexpected arguments"},
 		{name: "negative concurrency", args: []string{"-concurrency", "-1"}, wantErr: "-concurrency"},
+		{name: "a test report format with -compare", args: []string{"-compare", "http://127.0.0.1:1/beta", "-format", "junit"}, wantErr: `-format "junit" with -compare: want one of text, json, markdown`},
+		{name: "a drift report format without -compare", args: []string{"-format", "markdown"}, wantErr: `-format "markdown": want one of pretty`},
+		{name: "a -compare setting without -compare", args: []string{"-compare-token", "t"}, wantErr: "-compare-token needs -compare"},
+		{name: "-compare defaults", args: []string{"-compare", "http://127.0.0.1:1/beta", "-alert-id", "a1"}, check: func(o options) string {
+			if o.format != "text" || o.compareID != "a1" || o.concurrency != 1 {
+				return fmt.Sprintf("format %q, compare alert id %q, concurrency %d; want text, a1, 1", o.format, o.compareID, o.concurrency)
+			}
+			return ""
+		}},
 		{name: "mock runs concurrently", check: func(o options) string {
 			if o.concurrency <= 1 {
 				return "concurrency <= 1 for the built-in mock"
@@ -317,5 +331,197 @@ func TestFlags(t *testing.T) {
 				t.Error(msg)
 			}
 		})
+	}
+}
+
+// TestHelp checks that -h prints the usage with every flag and exits 0.
+func TestHelp(t *testing.T) {
+	for _, arg := range []string{"-h", "-help", "--help"} {
+		code, stdout, stderr := runCmd(t, noEnv, arg)
+		if code != exitPassed {
+			t.Errorf("%s: exit status = %d; want %d", arg, code, exitPassed)
+		}
+		for _, want := range []string{"Usage: conformance", "-target", "-compare", "-compare-token", "exit 0"} {
+			if !strings.Contains(stdout, want) {
+				t.Errorf("%s: the usage lacks %q:\n%s", arg, want, stdout)
+			}
+		}
+		if stderr != "" {
+			t.Errorf("%s: stderr = %q; want nothing", arg, stderr)
+		}
+	}
+}
+
+// TestBadFlagIsOneLine checks that a flag error is one line and exit 2.
+func TestBadFlagIsOneLine(t *testing.T) {
+	code, stdout, stderr := runCmd(t, noEnv, "-tagz", "@live-safe")
+	if code != exitUsage || stdout != "" || strings.Count(strings.TrimSpace(stderr), "\n") != 0 || !strings.Contains(stderr, "-tagz") {
+		t.Errorf("exit status %d, stdout %q, stderr %q; want %d and one line naming -tagz", code, stdout, stderr, exitUsage)
+	}
+}
+
+// TestNoScenarioSelected checks that a selection of no scenario is exit 2 with
+// one line saying so, not a green run, and writes no report.
+func TestNoScenarioSelected(t *testing.T) {
+	empty := t.TempDir()
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"mistyped tag", []string{"-tags", "@live-safty"}, `no scenario selected: the tags "@live-safty" match none of the`},
+		{"empty features folder", []string{"-features", empty}, "no scenario selected: the features hold no scenario"},
+		{"mistyped tag in a drift report", []string{"-tags", "@mock-onyl", "-compare", "http://127.0.0.1:1/beta"}, "no scenario selected"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out := filepath.Join(t.TempDir(), "report")
+			code, stdout, stderr := runCmd(t, noEnv, append(tt.args, "-out", out)...)
+			if code != exitUsage {
+				t.Errorf("exit status = %d; want %d", code, exitUsage)
+			}
+			if strings.Count(strings.TrimSpace(stderr), "\n") != 0 || !strings.Contains(stderr, tt.want) {
+				t.Errorf("stderr = %q; want one line containing %q", stderr, tt.want)
+			}
+			if stdout != "" {
+				t.Errorf("stdout = %q; want nothing", stdout)
+			}
+			if _, err := os.Stat(out); err == nil {
+				t.Error("-out file written for a run that did not happen")
+			}
+		})
+	}
+}
+
+// TestTargetWithoutAPI checks that a -target (or -compare) that answers but
+// does not serve the API at that base is exit 2 with one line naming the fix.
+func TestTargetWithoutAPI(t *testing.T) {
+	srv, err := mock.New(mock.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(srv)
+	t.Cleanup(ts.Close)
+	notFound := httptest.NewServer(http.NotFoundHandler())
+	t.Cleanup(notFound.Close)
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"the host without /beta", []string{"-target", ts.URL}, "does not serve the partner security alerts API (GET " + ts.URL + "/security/partner/securityAlerts?$top=1 answered 404, application/json): the base URL needs its version segment: try " + ts.URL + "/beta"},
+		{"a server without the API", []string{"-target", notFound.URL + "/beta"}, "check that " + notFound.URL + "/beta is the API's base URL"},
+		{"-compare without /beta", []string{"-target", ts.URL + "/beta", "-compare", ts.URL}, "try " + ts.URL + "/beta"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, stdout, stderr := runCmd(t, noEnv, append(tt.args, "-tags", "@live-safe")...)
+			if code != exitUsage {
+				t.Errorf("exit status = %d; want %d", code, exitUsage)
+			}
+			if strings.Count(strings.TrimSpace(stderr), "\n") != 0 || !strings.Contains(stderr, tt.want) {
+				t.Errorf("stderr = %q; want one line containing %q", stderr, tt.want)
+			}
+			if stdout != "" {
+				t.Errorf("stdout = %q; want nothing", stdout)
+			}
+		})
+	}
+}
+
+// TestCompare runs drift reports between the built-in mock and separately
+// served mocks: one like it (exit 0), and one that checks token signatures,
+// with and without the key to sign them (exit 0 and 1).
+func TestCompare(t *testing.T) {
+	serveMock := func(cfg mock.Config) string {
+		srv, err := mock.New(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ts := httptest.NewServer(srv)
+		t.Cleanup(ts.Close)
+		return ts.URL + "/beta"
+	}
+	plain, signed := serveMock(mock.Config{}), serveMock(mock.Config{AuthKey: []byte("k3y")})
+	tests := []struct {
+		name    string
+		args    []string
+		format  string
+		want    int
+		stdout  string // the text report contains it
+		differs string // the report file names a differing scenario with it
+	}{
+		{"two mocks", []string{"-compare", plain}, "json", exitPassed, "Both sides agree on all", ""},
+		{"a mock that checks signatures, with its key", []string{"-compare", signed, "-compare-mint-key", "k3y", "-tags", "@live-writes && ~@opaque-token"}, "text", exitPassed, "Both sides agree on all", ""},
+		{"a mock that checks signatures, without its key", []string{"-compare", signed, "-tags", "@live-safe"}, "markdown", exitFailed, "The sides differ on", "| passed | failed at step ["},
+		{"the same, in JSON", []string{"-compare", signed, "-tags", "@live-safe"}, "json", exitFailed, "The sides differ on", `"same": false`},
+	}
+	for _, tt := range tests {
+		format := tt.format
+		t.Run(tt.name, func(t *testing.T) {
+			out := filepath.Join(t.TempDir(), "drift."+format)
+			code, stdout, stderr := runCmd(t, noEnv, append(tt.args, "-concurrency", "8", "-format", format, "-out", out)...)
+			if code != tt.want {
+				t.Fatalf("exit status = %d; want %d\nstdout: %s\nstderr: %s", code, tt.want, stdout, stderr)
+			}
+			if !strings.Contains(stdout, "Drift report: A http://127.0.0.1:") || !strings.Contains(stdout, tt.stdout) {
+				t.Errorf("stdout lacks the text report saying %q:\n%s", tt.stdout, stdout)
+			}
+			b, err := os.ReadFile(out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			report := string(b)
+			switch format {
+			case "json":
+				var rep struct {
+					Agree     bool `json:"agree"`
+					Scenarios []struct {
+						Name string `json:"name"`
+						Same bool   `json:"same"`
+					} `json:"scenarios"`
+				}
+				if err := json.Unmarshal(b, &rep); err != nil {
+					t.Fatalf("the JSON report does not parse: %v", err)
+				}
+				if rep.Agree != (tt.want == exitPassed) || len(rep.Scenarios) == 0 {
+					t.Errorf("JSON report: agree %v with %d scenarios; want %v", rep.Agree, len(rep.Scenarios), tt.want == exitPassed)
+				}
+			case "markdown":
+				if !strings.HasPrefix(report, "## Conformance drift report") {
+					t.Errorf("the Markdown report starts %q", firstLine(report))
+				}
+			}
+			if tt.differs != "" && !strings.Contains(report, tt.differs) {
+				t.Errorf("the %s report does not name %q", format, tt.differs)
+			}
+		})
+	}
+}
+
+// firstLine returns the first line of s.
+func firstLine(s string) string {
+	l, _, _ := strings.Cut(s, "\n")
+	return l
+}
+
+// TestCompareReportOnStdout checks that without -out the chosen format, and
+// only it, goes to stdout.
+func TestCompareReportOnStdout(t *testing.T) {
+	srv, err := mock.New(mock.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(srv)
+	t.Cleanup(ts.Close)
+	code, stdout, stderr := runCmd(t, noEnv, "-compare", ts.URL+"/beta", "-tags", "@live-safe", "-format", "json")
+	if code != exitPassed {
+		t.Fatalf("exit status = %d; want %d\nstderr: %s", code, exitPassed, stderr)
+	}
+	var rep struct {
+		Agree bool `json:"agree"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &rep); err != nil || !rep.Agree {
+		t.Errorf("stdout is not a JSON report that agrees (%v):\n%s", err, stdout)
 	}
 }
