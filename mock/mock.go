@@ -109,9 +109,9 @@ type Server struct {
 
 	store    *store
 	tokens   *auth.Verifier // parsed bearer tokens (package auth)
-	matched  routeCache    // matched request paths (graph.go)
-	verdicts patchVerdicts // schema verdicts on decoded PATCH bodies (validate.go)
-	ctl      controls      // journal, faults, throttle, admin token (control.go)
+	matched  routeCache     // matched request paths (graph.go)
+	verdicts patchVerdicts  // schema verdicts on decoded PATCH bodies (validate.go)
+	ctl      controls       // journal, faults, throttle, admin token (control.go)
 	handler  http.Handler
 }
 

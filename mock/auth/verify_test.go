@@ -76,7 +76,7 @@ func TestParse(t *testing.T) {
 		{"roles as string", "", unsigned(`{"roles":"x"}`), Principal{}, ErrMalformed},
 		{"exp as string", "", unsigned(`{"exp":"1"}`), Principal{}, ErrMalformed},
 		{"bad base64", "", b64(`{"alg":"none"}`) + ".!!!.", Principal{}, ErrMalformed},
-		{"expired", "", unsigned(`{"exp":1777636800}`), Principal{}, ErrExpired},      // exp == now
+		{"expired", "", unsigned(`{"exp":1777636800}`), Principal{}, ErrExpired},       // exp == now
 		{"not yet valid", "", unsigned(`{"nbf":1777636801}`), Principal{}, ErrExpired}, // nbf == now + 1s
 		{"valid window", "", unsigned(`{"nbf":1777636800,"exp":1777636801}`), Principal{Actor: alert.DefaultActor}, nil},
 	}

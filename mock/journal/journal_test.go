@@ -333,4 +333,3 @@ func TestJournalMemoryBounded(t *testing.T) {
 	runtime.KeepAlive(j)
 	runtime.KeepAlive(headers)
 }
-
