@@ -51,8 +51,11 @@ func (s *Server) authenticate(r *http.Request, required []string) (principal, *E
 	default:
 		p, err = s.tokens.Parse(tok).Valid(s.now())
 	}
-	var te *auth.TokenError
-	if errors.As(err, &te) {
+	if err != nil { // only *auth.TokenError
+		var te *auth.TokenError
+		if !errors.As(err, &te) {
+			te = auth.ErrMalformed
+		}
 		return p, &Error{Code: CodeInvalidAuthenticationToken, Message: te.Message}
 	}
 	if !p.Permits(required) {

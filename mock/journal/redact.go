@@ -48,9 +48,27 @@ var authSchemes = map[string]bool{
 // keys (X-Api-Key, Ocp-Apim-Subscription-Key, X-Functions-Key), and any
 // header whose name says token, secret, password, signature or credential.
 func secretHeader(name string) bool {
-	n := strings.ToLower(name)
-	for _, s := range []string{"cookie", "key", "token", "secret", "password", "passwd", "signature", "credential", "session-id", "sessionid"} {
-		if strings.Contains(n, s) {
+	for _, s := range secretWords {
+		if containsFold(name, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// secretWords are the lower-case words that mark a header as a secret.
+var secretWords = [...]string{"cookie", "key", "token", "secret", "password", "passwd", "signature", "credential", "session-id", "sessionid"}
+
+// containsFold reports whether s contains the lower-case ASCII word,
+// ignoring ASCII case, without allocating (it runs on every header of every
+// journaled request).
+func containsFold(s, word string) bool {
+	for i := 0; i+len(word) <= len(s); i++ {
+		j := 0
+		for j < len(word) && s[i+j]|0x20 == word[j] {
+			j++
+		}
+		if j == len(word) {
 			return true
 		}
 	}
@@ -67,10 +85,12 @@ func Redact(name, v string) string {
 	case name == "Authorization" || name == "Proxy-Authorization":
 		scheme, _, ok := strings.Cut(strings.TrimSpace(v), " ")
 		switch {
-		case !ok || !authSchemes[strings.ToLower(scheme)]:
+		case !ok:
 			return Redacted
 		case scheme == "Bearer":
 			return "Bearer " + Redacted // a constant: no allocation per entry
+		case !authSchemes[strings.ToLower(scheme)]:
+			return Redacted
 		}
 		return scheme + " " + Redacted
 	case secretHeader(name):
