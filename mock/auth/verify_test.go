@@ -3,6 +3,7 @@ package auth
 import (
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"net/http"
 	"reflect"
 	"strings"
@@ -175,6 +176,20 @@ func TestPermits(t *testing.T) {
 	for _, tt := range tests {
 		if got := tt.p.Permits(tt.required); got != tt.want {
 			t.Errorf("%s: Permits = %v; want %v", tt.name, got, tt.want)
+		}
+	}
+}
+
+// TestParseCacheBound: the cache never holds more than maxCachedTokens.
+func TestParseCacheBound(t *testing.T) {
+	v := NewVerifier(nil)
+	for i := range maxCachedTokens + 1 {
+		v.Parse(fmt.Sprint("opaque-", i))
+		v.mu.Lock()
+		n := len(v.cache)
+		v.mu.Unlock()
+		if n > maxCachedTokens {
+			t.Fatalf("after %d tokens the cache holds %d; want at most %d", i+1, n, maxCachedTokens)
 		}
 	}
 }

@@ -333,3 +333,80 @@ func TestJournalMemoryBounded(t *testing.T) {
 	runtime.KeepAlive(j)
 	runtime.KeepAlive(headers)
 }
+
+// TestNewDefaults: the zero Config keeps DefaultSize entries with
+// DefaultBodyBytes of body.
+func TestNewDefaults(t *testing.T) {
+	j := New(Config{})
+	if j.Size() != DefaultSize || j.BodyLimit() != DefaultBodyBytes {
+		t.Errorf("Size, BodyLimit = %d, %d; want %d, %d", j.Size(), j.BodyLimit(), DefaultSize, DefaultBodyBytes)
+	}
+	if j := New(Config{Size: 3, BodyBytes: 5}); j.Size() != 3 || j.BodyLimit() != 5 {
+		t.Errorf("Size, BodyLimit = %d, %d; want 3, 5", j.Size(), j.BodyLimit())
+	}
+}
+
+// TestJournalEvictsLeastRecentSession: past MaxSessions the session
+// recorded least recently is forgotten, and no more than MaxSessions are kept.
+func TestJournalEvictsLeastRecentSession(t *testing.T) {
+	j := New(Config{MaxSessions: 2})
+	j.Record("a", Entry{Path: "/a"})
+	j.Record("b", Entry{Path: "/b"})
+	j.Record("a", Entry{Path: "/a2"}) // a is now more recent than b
+	j.Record("c", Entry{Path: "/c"})
+	if n := j.Sessions(); n != 2 {
+		t.Errorf("Sessions = %d; want 2", n)
+	}
+	for s, want := range map[string]int{"a": 2, "b": 0, "c": 1} {
+		if got := len(j.Entries(s, Filter{})); got != want {
+			t.Errorf("len(Entries(%s)) = %d; want %d", s, got, want)
+		}
+	}
+}
+
+// TestParseFilterBounds: the edges of the status codes and classes.
+func TestParseFilterBounds(t *testing.T) {
+	tests := []struct {
+		status      string
+		code, class int
+		bad         bool
+	}{
+		{"1xx", 0, 1, false}, {"5xx", 0, 5, false}, {"0xx", 0, 0, true}, {"6XX", 0, 0, true},
+		{"100", 100, 0, false}, {"599", 599, 0, false}, {"99", 0, 0, true}, {"600", 0, 0, true},
+	}
+	for _, tt := range tests {
+		f, err := ParseFilter("", "", tt.status)
+		if (err != nil) != tt.bad || f.Status != tt.code || f.StatusClass != tt.class {
+			t.Errorf("ParseFilter(status=%s) = %+v, %v; want code %d class %d, error %v", tt.status, f, err, tt.code, tt.class, tt.bad)
+		}
+	}
+}
+
+// TestCutValueEdge: a value of exactly the limit is kept whole; one byte
+// more is cut and marked.
+func TestCutValueEdge(t *testing.T) {
+	exact := strings.Repeat("v", headerValueBytes)
+	if got := cutValue(exact); got != exact {
+		t.Errorf("cutValue(%d bytes) cut to %d; want it whole", len(exact), len(got))
+	}
+	if got := cutValue(exact + "w"); got != exact+truncatedMark {
+		t.Errorf("cutValue(%d bytes) = …%q; want the limit and %q", len(exact)+1, got[len(got)-20:], truncatedMark)
+	}
+}
+
+// TestHeaderBytesEdge: header values that fill the per-entry budget
+// exactly are all kept; one byte more leaves the last one out.
+func TestHeaderBytesEdge(t *testing.T) {
+	const name = "X-Fill"
+	full := strings.Repeat("f", 4090)                                                      // name + value: 4,096 bytes
+	rest := strings.Repeat("r", headerBytes-3*(len(name)+len(full))-len(name)-len(name)-1) // leaves room for name + 1 byte
+	for _, tt := range []struct {
+		last string
+		kept int
+	}{{"1", 5}, {"12", 4}} {
+		got := headerFromPairs(flattenRedacted(http.Header{name: {full, full, full, rest, tt.last}}))
+		if n := len(got[name]); n != tt.kept {
+			t.Errorf("last value %q: %d values kept; want %d", tt.last, n, tt.kept)
+		}
+	}
+}

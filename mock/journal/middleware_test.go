@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"testing/iotest"
 	"time"
 )
 
@@ -166,5 +167,22 @@ func waitEntries(tb testing.TB, j *Journal, session string, n int) {
 			tb.Fatalf("session %s: %d entries; want %d", session, len(j.Entries(session, Filter{})), n)
 		}
 		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// TestMiddlewareKeepsLimitAcrossReads: a handler that reads the body a byte
+// at a time still gets it whole, and the entry keeps exactly the limit.
+func TestMiddlewareKeepsLimitAcrossReads(t *testing.T) {
+	j := New(Config{BodyBytes: 4})
+	var read string
+	h := Middleware(j, func(*http.Request) string { return "s" })(
+		http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			b, _ := io.ReadAll(iotest.OneByteReader(r.Body))
+			read = string(b)
+		}))
+	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodPost, "/beta/x", strings.NewReader("abcdefgh")))
+	e := j.Entries("s", Filter{})[0]
+	if read != "abcdefgh" || e.Body != "abcd" || !e.BodyTruncated {
+		t.Errorf("handler read %q; entry %q truncated %v; want abcdefgh, abcd, true", read, e.Body, e.BodyTruncated)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -319,6 +320,39 @@ func TestParseConfig(t *testing.T) {
 		var ce *ConfigError
 		if !errors.As(err, &ce) || ce.Field() != tt.field {
 			t.Errorf("ParseConfig(%s) error = %v; want a *ConfigError naming %q", tt.body, err, tt.field)
+		}
+	}
+}
+
+// TestThrottleWaitFromPartialToken: the wait until the next token counts
+// the part of a token already refilled (a refused request right after a
+// burst has none, which hides a wrong sign).
+func TestThrottleWaitFromPartialToken(t *testing.T) {
+	clock := newStepClock()
+	th := New(clock.Now)
+	if err := th.Set(Config{RequestsPerSecond: 2, Burst: 1}); err != nil {
+		t.Fatal(err)
+	}
+	th.Allow("s")
+	clock.Advance(250 * time.Millisecond) // half a token back
+	if wait, ok := th.Allow("s"); ok || wait != 250*time.Millisecond {
+		t.Errorf("Allow = %v, %v; want false, 250ms", wait, ok)
+	}
+}
+
+// TestConfigErrorNamesValue: the error quotes the value as sent.
+func TestConfigErrorNamesValue(t *testing.T) {
+	err := New(nil).Set(Config{RequestsPerSecond: -2.5})
+	if err == nil || !strings.Contains(err.Error(), "'-2.5'") {
+		t.Errorf("Set(-2.5) = %v; want an error quoting '-2.5'", err)
+	}
+	for _, tt := range []struct {
+		n   int
+		cut bool
+	}{{80, false}, {81, true}} {
+		_, err := ParseConfig([]byte(strings.Repeat(" ", tt.n)))
+		if err == nil || strings.Contains(err.Error(), "…") != tt.cut {
+			t.Errorf("ParseConfig(%d blanks) = %v; want an error quoting it (cut: %v)", tt.n, err, tt.cut)
 		}
 	}
 }
