@@ -405,3 +405,58 @@ func TestFaultsAddAllAtomic(t *testing.T) {
 		t.Errorf("ids = %q, %q; want \"2\", \"1\" (1 taken in the same batch)", added[0].ID, added[1].ID)
 	}
 }
+
+// TestRuleValidateEdges: the limits themselves are valid; the error quotes
+// the value as sent.
+func TestRuleValidateEdges(t *testing.T) {
+	for _, r := range []Rule{
+		{Kind: KindLatency, Latency: Duration(MaxLatency)},
+		{Kind: KindDrop, Probability: 1},
+		{Kind: KindDrop, Probability: 0},
+	} {
+		if err := r.Validate(); err != nil {
+			t.Errorf("Validate(%+v) = %v; want nil", r, err)
+		}
+	}
+	r := Rule{Kind: KindDrop, Probability: 1.5}
+	if err := r.Validate(); err == nil || !strings.Contains(err.Error(), "'1.5'") {
+		t.Errorf("Validate(probability 1.5) = %v; want an error quoting '1.5'", err)
+	}
+	for _, tt := range []struct {
+		n   int
+		cut bool
+	}{{80, false}, {81, true}} {
+		_, err := ParseRules([]byte(strings.Repeat("x", tt.n)))
+		if err == nil || strings.Contains(err.Error(), "…") != tt.cut {
+			t.Errorf("ParseRules(%d bytes) = %v; want an error quoting it (cut: %v)", tt.n, err, tt.cut)
+		}
+	}
+}
+
+// TestDeleteFirstRule: the first rule (index 0) can be deleted.
+func TestDeleteFirstRule(t *testing.T) {
+	f := NewSet()
+	a, _ := f.Add(Rule{Kind: KindDrop})
+	b, _ := f.Add(Rule{Kind: KindDrop})
+	if !f.Delete(a.ID) {
+		t.Fatalf("Delete(%s) = false; want true", a.ID)
+	}
+	if got := f.Rules(); len(got) != 1 || got[0].ID != b.ID {
+		t.Errorf("Rules = %+v; want only %s", got, b.ID)
+	}
+}
+
+// TestMiddlewareZeroOptions: without Options every request is in session
+// "" and errors are a minimal JSON envelope.
+func TestMiddlewareZeroOptions(t *testing.T) {
+	f := NewSet()
+	if _, err := f.Add(Rule{Session: "", Kind: KindStatus, Status: 503}); err != nil {
+		t.Fatal(err)
+	}
+	w := httptest.NewRecorder()
+	Middleware(f, Options{})(http.NotFoundHandler()).ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/beta/x", nil))
+	var body struct{ Error struct{ Code string } }
+	if err := json.Unmarshal(w.Body.Bytes(), &body); err != nil || w.Code != 503 || body.Error.Code != "ServiceUnavailable" {
+		t.Errorf("answer = %d %s (%v); want 503 ServiceUnavailable in JSON", w.Code, w.Body, err)
+	}
+}
