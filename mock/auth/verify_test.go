@@ -115,6 +115,10 @@ func TestParseCache(t *testing.T) {
 	if a, b := v.Parse(tok), v.Parse(tok); a != b || !v.cached(tok) {
 		t.Errorf("Parse twice gave %p and %p (cached %v); want the same, cached", a, b, v.cached(tok))
 	}
+	v.Parse("another-token")
+	if !v.cached(tok) || !v.cached("another-token") {
+		t.Errorf("after a second token: cached %v, %v; want both kept", v.cached(tok), v.cached("another-token"))
+	}
 	long := strings.Repeat("a", maxCachedTokenBytes+1)
 	v.Parse(long)
 	if v.cached(long) {
