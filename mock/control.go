@@ -11,6 +11,11 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+
+	"github.com/partner-security/alertmock/mock/auth"
+	"github.com/partner-security/alertmock/mock/fault"
+	"github.com/partner-security/alertmock/mock/journal"
+	"github.com/partner-security/alertmock/mock/throttle"
 )
 
 // controlMaxBodyBytes is the largest control API body (a whole dataset may
@@ -19,22 +24,20 @@ const controlMaxBodyBytes = 32 << 20
 
 // controls is what the control API steers besides the alert store.
 type controls struct {
-	journal    *Journal
-	faults     *Faults
-	throttle   *Throttle
+	journal    *journal.Journal
+	faults     *fault.Set
+	throttle   *throttle.Throttle
 	adminToken string
 }
 
 // initControls makes the journal, fault rules and throttle from cfg.
 func (s *Server) initControls(cfg Config) error {
 	s.ctl = controls{
-		journal:    NewJournal(cfg.JournalSize, cfg.JournalBodyBytes, s.now),
-		faults:     NewFaults(),
-		throttle:   NewThrottle(s.now),
+		journal: journal.New(journal.Config{Size: cfg.JournalSize, BodyBytes: cfg.JournalBodyBytes,
+			MaxSessions: cfg.MaxSessions, Now: s.now}),
+		faults:     fault.NewSet(),
+		throttle:   throttle.New(s.now),
 		adminToken: cfg.AdminToken,
-	}
-	if cfg.MaxSessions > 0 {
-		s.ctl.journal.maxRings = cfg.MaxSessions
 	}
 	if _, err := s.ctl.faults.AddAll(cfg.Faults); err != nil {
 		return errors.New("mock: Config.Faults: " + err.Error())
@@ -55,18 +58,19 @@ func (s *Server) Faults() *Faults { return s.ctl.faults }
 // Throttle returns the server's per-session rate limit.
 func (s *Server) Throttle() *Throttle { return s.ctl.throttle }
 
-// journalRequests, injectFaults and throttleRequests bound to the server:
-// the chain in routes.go uses these.
+// journalRequests, injectFaults and throttleRequests are the middleware of
+// packages journal, fault and throttle bound to the server: routes.go
+// chains them in front of the Graph routes.
 func (s *Server) journalRequests(next http.Handler) http.Handler {
-	return journalRequests(s.ctl.journal, s.sessionOf)(next)
+	return journal.Middleware(s.ctl.journal, s.sessionOf)(next)
 }
 
 func (s *Server) injectFaults(next http.Handler) http.Handler {
-	return injectFaults(s.ctl.faults, s.sessionOf, s.writeGraphError, nil)(next)
+	return fault.Middleware(s.ctl.faults, fault.Options{Session: s.sessionOf, WriteError: s.writeGraphError})(next)
 }
 
 func (s *Server) throttleRequests(next http.Handler) http.Handler {
-	return throttleRequests(s.ctl.throttle, s.sessionOf, s.writeGraphError)(next)
+	return throttle.Middleware(s.ctl.throttle, throttle.Options{Session: s.sessionOf, WriteError: s.writeGraphError})(next)
 }
 
 // writeGraphError is writeError for a code and message (the status follows
@@ -118,7 +122,7 @@ func (s *Server) control() http.Handler {
 func (s *Server) controlAccess(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if tok := s.ctl.adminToken; tok != "" {
-			got, ok := bearer(r)
+			got, ok := auth.Bearer(r.Header)
 			if !ok || subtle.ConstantTimeCompare([]byte(got), []byte(tok)) != 1 {
 				s.writeError(w, r, errorf(CodeInvalidAuthenticationToken, "The control API needs the admin token: send 'Authorization: Bearer <admin token>'."))
 				return
@@ -173,12 +177,17 @@ func readControlBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 	return b, nil
 }
 
-// paramError turns a *ControlParamError into a 400 naming the parameter;
-// other errors pass unchanged.
+// paramError turns the error of a control API parameter (a
+// *journal.FilterError, *fault.RuleError or *throttle.ConfigError: each
+// names its Field) into a 400 naming the parameter; other errors pass
+// unchanged.
 func paramError(err error) error {
-	var pe *ControlParamError
+	var pe interface {
+		error
+		Field() string
+	}
 	if errors.As(err, &pe) {
-		return &Error{Code: CodeBadRequest, Message: pe.Error(), Target: pe.Name}
+		return &Error{Code: CodeBadRequest, Message: pe.Error(), Target: pe.Field()}
 	}
 	return err
 }
@@ -287,7 +296,7 @@ func (s *Server) ctlJournal(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	f, err := ParseJournalFilter(q.Get("method"), q.Get("path"), q.Get("status"))
+	f, err := journal.ParseFilter(q.Get("method"), q.Get("path"), q.Get("status"))
 	if err != nil {
 		s.writeError(w, r, paramError(err))
 		return
@@ -314,7 +323,7 @@ func (s *Server) ctlAddFaults(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	rules, err := ParseFaultRules(body)
+	rules, err := fault.ParseRules(body)
 	if err != nil {
 		s.writeError(w, r, paramError(err))
 		return
@@ -353,11 +362,9 @@ func (s *Server) ctlSetThrottle(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	var c ThrottleConfig
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&c); err != nil {
-		s.writeError(w, r, paramError(jsonFieldError(err, "", body)))
+	c, err := throttle.ParseConfig(body)
+	if err != nil {
+		s.writeError(w, r, paramError(err))
 		return
 	}
 	if err := s.ctl.throttle.Set(c); err != nil {
@@ -368,6 +375,6 @@ func (s *Server) ctlSetThrottle(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) ctlClearThrottle(w http.ResponseWriter, r *http.Request) {
-	_ = s.ctl.throttle.Set(ThrottleConfig{})
+	_ = s.ctl.throttle.Set(throttle.Config{})
 	w.WriteHeader(http.StatusNoContent)
 }

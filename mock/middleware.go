@@ -7,7 +7,10 @@ import (
 	"net"
 	"net/http"
 	"runtime/debug"
+	"strings"
 	"time"
+
+	"github.com/partner-security/alertmock/openapi"
 )
 
 // Response headers Graph puts on every response.
@@ -82,14 +85,28 @@ func (s *Server) accessLog(next http.Handler) http.Handler {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w}
 		defer func() {
-			s.log.LogAttrs(r.Context(), slog.LevelInfo, "request",
+			attrs := []slog.Attr{
 				slog.String("method", r.Method), slog.String("path", r.URL.Path),
 				slog.Int("status", sw.status), slog.Int("bytes", sw.bytes),
 				slog.Duration("duration", time.Since(start)),
-				slog.String("request-id", w.Header().Get(headerRequestID)))
+				slog.String("request-id", w.Header().Get(headerRequestID)),
+			}
+			if sw.status == http.StatusNotFound && missesBasePath(r.URL.Path) {
+				attrs = append(attrs, slog.String("hint", "paths start with "+openapi.BasePath))
+			}
+			s.log.LogAttrs(r.Context(), slog.LevelInfo, "request", attrs...)
 		}()
 		next.ServeHTTP(sw, r)
 	})
+}
+
+// missesBasePath reports whether p is neither under the Graph base path
+// (/beta) nor one of the mock's own paths: a newcomer's request for
+// "/security/partner/securityAlerts" gets Graph's 404, and the access log
+// line says where Graph paths start.
+func missesBasePath(p string) bool {
+	return p != openapi.BasePath && !strings.HasPrefix(p, openapi.BasePath+"/") &&
+		p != "/healthz" && !strings.HasPrefix(p, "/_mock/")
 }
 
 // recoverPanic turns a panic into a logged stack and, when nothing was written

@@ -4,10 +4,7 @@ package mock
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"sync"
@@ -16,9 +13,11 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/gorillamux"
+	"github.com/google/uuid"
 	"github.com/santhosh-tekuri/jsonschema/v5"
 
 	"github.com/partner-security/alertmock/mock/alert"
+	"github.com/partner-security/alertmock/mock/auth"
 	"github.com/partner-security/alertmock/openapi"
 )
 
@@ -110,10 +109,10 @@ type Server struct {
 	schemas  contractSchemas
 
 	store    *store
-	tokens   tokenCache    // parsed bearer tokens (auth.go)
-	matched  routeCache    // matched request paths (graph.go)
-	verdicts patchVerdicts // schema verdicts on decoded PATCH bodies (validate.go)
-	ctl      controls      // journal, faults, throttle, admin token (control.go)
+	tokens   *auth.Verifier // parsed bearer tokens (package auth)
+	matched  routeCache     // matched request paths (graph.go)
+	verdicts patchVerdicts  // schema verdicts on decoded PATCH bodies (validate.go)
+	ctl      controls       // journal, faults, throttle, admin token (control.go)
 	handler  http.Handler
 }
 
@@ -132,7 +131,7 @@ func New(cfg Config) (*Server, error) {
 		s.now = timeNow
 	}
 	if s.newID == nil {
-		s.newID = newUUID
+		s.newID = uuid.NewString
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
@@ -151,6 +150,7 @@ func New(cfg Config) (*Server, error) {
 	if s.ops, err = s.operations(s.doc); err != nil {
 		return nil, err
 	}
+	s.tokens = auth.NewVerifier(cfg.AuthKey)
 	seed := cfg.Alerts
 	if seed == nil {
 		seed = alert.Seed(cfg.Seed)
@@ -216,19 +216,3 @@ func (s *Server) Close() error {
 // Document returns the OpenAPI description the server routes by. Callers must
 // not modify it.
 func (s *Server) Document() *openapi3.T { return s.doc }
-
-// newUUID returns a random UUID version 4.
-func newUUID() string {
-	var b [16]byte
-	_, _ = io.ReadFull(rand.Reader, b[:])
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	var out [36]byte
-	hex.Encode(out[0:8], b[0:4])
-	hex.Encode(out[9:13], b[4:6])
-	hex.Encode(out[14:18], b[6:8])
-	hex.Encode(out[19:23], b[8:10])
-	hex.Encode(out[24:], b[10:])
-	out[8], out[13], out[18], out[23] = '-', '-', '-', '-'
-	return string(out[:])
-}

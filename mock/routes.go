@@ -16,6 +16,9 @@ import (
 //	throttle     a session over its request rate gets 429 with Retry-After
 //	mux          /_mock/ control API, /healthz, Graph routes under /beta
 //
+// sessionName, journal, faults and throttle apply to Graph requests only:
+// control API calls and readiness probes are not requests of the code under
+// test (never journaled, faulted or throttled).
 // recoverPanic sits inside accessLog (not outermost) so that a recovered panic
 // is logged as one access line with status 500 and its request-id.
 // The Graph routes themselves come from the OpenAPI description: graph looks the
@@ -25,22 +28,24 @@ func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", s.handleHealthz)
 	mux.Handle("/_mock/", s.control()) // control API (control.go, openapi/control.yaml)
-	mux.HandleFunc("/", s.graph)       // everything else: Graph routes or a Graph 404
+	own := s.recoverPanic(mux)         // the mock's own paths: no session, journal, faults or throttle
+
+	var graph http.Handler = http.HandlerFunc(s.graph)
+	graph = s.throttleRequests(graph) // per-session rate limit: 429 + Retry-After (package throttle)
+	graph = s.injectFaults(graph)     // fault rules: status, latency, drop (package fault)
+	graph = s.recoverPanic(graph)
+	graph = s.journalRequests(graph)  // request journal, outside recoverPanic to record its 500s (package journal)
+	graph = s.checkSessionName(graph) // 400 for a session name over MaxSessionNameBytes, before anything keeps it (sessionname.go)
 
 	// Graph paths do not go through the ServeMux: it answers a path with "//",
 	// "." or ".." segments with a text/html redirect; Graph answers 404.
 	var h http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if p := r.URL.Path; p == "/healthz" || strings.HasPrefix(p, "/_mock/") {
-			mux.ServeHTTP(w, r)
+			own.ServeHTTP(w, r)
 			return
 		}
-		s.graph(w, r)
+		graph.ServeHTTP(w, r)
 	})
-	h = s.throttleRequests(h) // per-session rate limit: 429 + Retry-After (throttle.go)
-	h = s.injectFaults(h)     // fault rules: status, latency, drop (fault_middleware.go)
-	h = s.recoverPanic(h)
-	h = s.journalRequests(h)  // request journal, outside recoverPanic to record its 500s (journal_middleware.go)
-	h = s.checkSessionName(h) // 400 for a session name over MaxSessionNameBytes, before anything keeps it (sessionname.go)
 	h = s.accessLog(h)
 	h = s.requestIDs(h)
 	return h

@@ -8,6 +8,15 @@
 //
 // It listens on 127.0.0.1:8080 by default, prints the base URL (…/beta) and
 // serves until SIGINT or SIGTERM, then drains in-flight requests and exits 0.
+//
+// Secrets stay off the command line, where any local user reads them (ps):
+// the admin token and the HS256 auth key are taken, first match wins, from
+//
+//	-admin-token / -auth-key             the flag (discouraged: visible in ps)
+//	-admin-token-file / -auth-key-file   a file (one trailing newline is ignored)
+//	ALERTMOCK_ADMIN_TOKEN / ALERTMOCK_AUTH_KEY   the environment
+//
+// Giving both the flag and its -file form is an error, as is an empty file.
 package main
 
 import (
@@ -45,30 +54,33 @@ func main() {
 
 // options are the command-line flags.
 type options struct {
-	addr        string
-	seed        int64
-	dataFile    string
-	noAuth      bool
-	authKey     string
-	logFormat   string
-	logLevel    string
-	maxBody     int64
-	pageSize    int
-	drainPeriod time.Duration
-	journalSize int
-	faultsFile  string
-	adminToken  string
-	throttle    float64
-	tls         bool   // serve HTTPS (tls.go)
-	tlsCert     string // PEM certificate file to serve instead of a generated one
-	tlsKey      string // its PEM private key
-	tlsCertOut  string // where the generated certificate's PEM is written
-	stateFile   string // bbolt file keeping sessions across restarts
-	maxSessions int    // sessions kept before the least recently used is forgotten
+	addr           string
+	seed           int64
+	dataFile       string
+	noAuth         bool
+	authKey        string
+	logFormat      string
+	logLevel       string
+	maxBody        int64
+	pageSize       int
+	drainPeriod    time.Duration
+	journalSize    int
+	faultsFile     string
+	adminToken     string
+	throttle       float64
+	adminTokenFile string // file holding the admin token
+	authKeyFile    string // file holding the auth key
+	tls            bool   // serve HTTPS (tls.go)
+	tlsCert        string // PEM certificate file to serve instead of a generated one
+	tlsKey         string // its PEM private key
+	tlsCertOut     string // where the generated certificate's PEM is written
+	stateFile      string // bbolt file keeping sessions across restarts
+	maxSessions    int    // sessions kept before the least recently used is forgotten
 }
 
-// parseFlags is the one place flags are declared.
-func parseFlags(args []string, stderr io.Writer) (*options, error) {
+// parseFlags is the one place flags are declared; getenv reads the
+// environment (os.Getenv; tests pass their own).
+func parseFlags(args []string, stderr io.Writer, getenv func(string) string) (*options, error) {
 	o := &options{}
 	fs := flag.NewFlagSet("alertmock", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -77,7 +89,8 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.Int64Var(&o.seed, "seed", 0, "seed of the generated dataset (same seed, same alerts)")
 	fs.StringVar(&o.dataFile, "data", "", "JSON file of alerts to serve instead of the generated dataset ([…] or {\"value\":[…]})")
 	fs.BoolVar(&o.noAuth, "no-auth", false, "accept every request without checking the Authorization header")
-	fs.StringVar(&o.authKey, "auth-key", "", "verify JWT signatures with HS256 and this key (opaque tokens are then refused)")
+	fs.StringVar(&o.authKey, "auth-key", "", "verify JWT signatures with HS256 and this key (opaque tokens are then refused); prefer -auth-key-file or "+envAuthKey)
+	fs.StringVar(&o.authKeyFile, "auth-key-file", "", "read -auth-key from this file (one trailing newline is ignored)")
 	fs.StringVar(&o.logFormat, "log", "text", "log format: text or json")
 	fs.StringVar(&o.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	fs.Int64Var(&o.maxBody, "max-body", mock.DefaultMaxBodyBytes, "largest accepted request body in bytes (larger: 413)")
@@ -86,7 +99,8 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.IntVar(&o.maxSessions, "max-sessions", mock.DefaultMaxSessions, "sessions kept (store and journal); past it the least recently used one is forgotten and starts from the seed again")
 	fs.IntVar(&o.journalSize, "journal-size", mock.DefaultJournalSize, "requests kept per session in the request journal (0 turns it off)")
 	fs.StringVar(&o.faultsFile, "faults", "", "JSON file of fault rules in force from the start (one rule or {\"value\":[…]}, as POST /_mock/faults)")
-	fs.StringVar(&o.adminToken, "admin-token", "", "require 'Authorization: Bearer <token>' on the control API /_mock/ and accept it from any address (default: loopback clients only)")
+	fs.StringVar(&o.adminToken, "admin-token", "", "require 'Authorization: Bearer <token>' on the control API /_mock/ and accept it from any address (default: loopback clients only); prefer -admin-token-file or "+envAdminToken)
+	fs.StringVar(&o.adminTokenFile, "admin-token-file", "", "read -admin-token from this file (one trailing newline is ignored)")
 	fs.Float64Var(&o.throttle, "throttle", 0, "limit each session to this many requests per second (429 with Retry-After over it; 0 = no limit)")
 	fs.BoolVar(&o.tls, "tls", false, "serve HTTPS with a certificate generated at start for localhost, 127.0.0.1 and ::1")
 	fs.StringVar(&o.tlsCert, "tls-cert", "", "serve HTTPS with this PEM certificate (chain) file; needs -tls-key")
@@ -98,6 +112,15 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	}
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	var err error
+	if o.adminToken, err = secret("admin-token", o.adminToken, set, o.adminTokenFile, envAdminToken, getenv); err != nil {
+		return nil, err
+	}
+	if o.authKey, err = secret("auth-key", o.authKey, set, o.authKeyFile, envAuthKey, getenv); err != nil {
+		return nil, err
 	}
 	return o, nil
 }
@@ -111,13 +134,44 @@ func usage(fs *flag.FlagSet) {
 	fs.PrintDefaults()
 }
 
+// Environment variables that carry the secrets (the conformance CLI reads
+// the same names).
+const (
+	envAdminToken = "ALERTMOCK_ADMIN_TOKEN"
+	envAuthKey    = "ALERTMOCK_AUTH_KEY"
+)
+
+// secret returns the value of the secret flag name: the flag when set, else
+// the contents of file (its -file form) when given, else the environment
+// variable env. The flag and its file together are an error, as is an empty
+// or unreadable file.
+func secret(name, value string, set map[string]bool, file, env string, getenv func(string) string) (string, error) {
+	switch {
+	case set[name] && file != "":
+		return "", fmt.Errorf("give -%s or -%s-file, not both", name, name)
+	case set[name]:
+		return value, nil
+	case file != "":
+		b, err := os.ReadFile(file)
+		if err != nil {
+			return "", fmt.Errorf("-%s-file: %w", name, err)
+		}
+		v := trimNewline(string(b))
+		if v == "" {
+			return "", fmt.Errorf("-%s-file: %s is empty", name, file)
+		}
+		return v, nil
+	}
+	return getenv(env), nil
+}
+
 // run serves until ctx is done. Subcommands (e.g. "token") are dispatched here
 // before flag parsing.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) > 0 && args[0] == "token" {
 		return runToken(args[1:], time.Now(), stdout, stderr)
 	}
-	o, err := parseFlags(args, stderr)
+	o, err := parseFlags(args, stderr, os.Getenv)
 	if err != nil {
 		return err
 	}

@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/partner-security/alertmock/mock"
+	"github.com/partner-security/alertmock/mock/tlscert"
 )
 
 // trustingClient returns a client whose only trusted root is the PEM file at path.
@@ -97,7 +97,7 @@ func TestServeTLSDefaultCertificatePath(t *testing.T) {
 }
 
 func TestServeTLSGivenFiles(t *testing.T) {
-	gen, err := mock.GenerateCert(mock.CertOptions{Now: time.Now})
+	gen, err := tlscert.Generate(tlscert.Options{Now: time.Now})
 	if err != nil {
 		t.Fatal(err)
 	}

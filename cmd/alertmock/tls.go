@@ -11,7 +11,7 @@ import (
 	"slices"
 	"time"
 
-	"github.com/partner-security/alertmock/mock"
+	"github.com/partner-security/alertmock/mock/tlscert"
 )
 
 // defaultCertName is the file name -tls writes the generated certificate to
@@ -42,19 +42,19 @@ func serverTLS(o *options, now func() time.Time, stdout io.Writer) (*tls.Config,
 		if o.tlsCertOut != "" {
 			return nil, errors.New("-tls-cert-out applies to a generated certificate, not to -tls-cert/-tls-key")
 		}
-		cert, err := mock.LoadCertFiles(o.tlsCert, o.tlsKey)
+		cert, err := tlscert.LoadFiles(o.tlsCert, o.tlsKey)
 		if err != nil {
 			return nil, err
 		}
-		return mock.ServerTLSConfig(cert), nil
+		return tlscert.ServerConfig(cert), nil
 	}
-	hosts := mock.DefaultCertHosts()
+	hosts := tlscert.DefaultHosts()
 	if h, _, err := net.SplitHostPort(o.addr); err == nil && h != "" && !slices.Contains(hosts, h) {
 		if ip := net.ParseIP(h); ip == nil || !ip.IsUnspecified() {
 			hosts = append(hosts, h)
 		}
 	}
-	gen, err := mock.GenerateCert(mock.CertOptions{Hosts: hosts, Now: now})
+	gen, err := tlscert.Generate(tlscert.Options{Hosts: hosts, Now: now})
 	if err != nil {
 		return nil, err
 	}
@@ -62,9 +62,9 @@ func serverTLS(o *options, now func() time.Time, stdout io.Writer) (*tls.Config,
 	if out == "" {
 		out = defaultCertOut()
 	}
-	if err := mock.WriteCertPEM(out, gen.PEM); err != nil {
+	if err := tlscert.WritePEM(out, gen.PEM); err != nil {
 		return nil, fmt.Errorf("-tls-cert-out: %w", err)
 	}
 	fmt.Fprintf(stdout, "alertmock: TLS certificate for %v written to %s (trust it, e.g. curl --cacert %s)\n", hosts, out, out)
-	return mock.ServerTLSConfig(gen.Certificate), nil
+	return tlscert.ServerConfig(gen.Certificate), nil
 }

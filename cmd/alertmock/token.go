@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/partner-security/alertmock/mock"
+	"github.com/partner-security/alertmock/mock/auth"
 )
 
 // defaultTokenScope is the permission a minted token carries when neither
@@ -48,7 +48,7 @@ func runToken(args []string, now time.Time, stdout, stderr io.Writer) error {
 	tid := fs.String("tid", "", "tenant id (claim tid); the mock's session when no X-Mock-Session header is sent")
 	appid := fs.String("appid", "", "client application id (claim appid), recorded as updatedBy/resolvedBy for app-only tokens")
 	oid := fs.String("oid", "", "object id (claim oid)")
-	aud := fs.String("aud", mock.GraphAudience, "audience (claim aud)")
+	aud := fs.String("aud", auth.GraphAudience, "audience (claim aud)")
 	iss := fs.String("iss", "", "issuer (claim iss); default https://sts.windows.net/<tid>/")
 	expires := fs.Duration("expires", time.Hour, "lifetime from now (claim exp); negative mints an already expired token")
 	key := fs.String("key", "", "sign with HS256 using this key (the server's -auth-key); without a key the token is unsigned (alg none)")
@@ -82,7 +82,7 @@ func runToken(args []string, now time.Time, stdout, stderr io.Writer) error {
 		}
 	}
 
-	tok := mock.Token{
+	tok := auth.Token{
 		Scopes:    splitList(*scp),
 		Roles:     splitList(*roles),
 		UPN:       *upn,
@@ -102,7 +102,7 @@ func runToken(args []string, now time.Time, stdout, stderr io.Writer) error {
 		// An expired token: issued before it expired, as a real one would be.
 		tok.IssuedAt = tok.ExpiresAt.Add(-time.Hour)
 	}
-	token, err := mock.MintToken(tok, signingKey)
+	token, err := auth.Mint(tok, signingKey)
 	if err != nil {
 		return fmt.Errorf("token: %w", err)
 	}

@@ -1,20 +1,18 @@
-package mock
+package auth
 
 import (
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/base64"
-	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/golang-jwt/jwt/v5"
 )
 
 // GraphAudience is the aud claim of an access token for Microsoft Graph, the
 // default audience of a minted token.
 const GraphAudience = "https://graph.microsoft.com"
 
-// Token describes a test access token for MintToken: the claims of a
+// Token describes a test access token for Mint: the claims of a
 // Microsoft Entra ID (v1.0) access token for Microsoft Graph that the mock
 // reads. Empty fields are left out of the token unless a default is given.
 type Token struct {
@@ -51,7 +49,7 @@ type Token struct {
 	Extra map[string]any
 }
 
-// Claims returns the JWT claims set of t, defaults applied, as MintToken
+// Claims returns the JWT claims set of t, defaults applied, as Mint
 // encodes it.
 func (t Token) Claims() map[string]any {
 	c := make(map[string]any, len(t.Extra)+12)
@@ -95,29 +93,22 @@ func (t Token) Claims() map[string]any {
 	return c
 }
 
-// MintToken encodes t as a compact JWT. With a non-empty key it is signed with
-// HMAC-SHA256 (alg HS256), the signature the mock checks when Config.AuthKey is
-// set; without a key it is an unsecured JWT (alg "none", empty signature),
-// which the mock reads without checking when no AuthKey is set.
-func MintToken(t Token, key []byte) (string, error) {
-	alg := "none"
+// Mint encodes t as a compact JWT. With a non-empty key it is signed with
+// HMAC-SHA256 (alg HS256), the signature a Verifier with that key checks;
+// without a key it is an unsecured JWT (alg "none", empty signature), which a
+// Verifier without a key reads.
+func Mint(t Token, key []byte) (string, error) {
+	var (
+		tok string
+		err error
+	)
 	if len(key) > 0 {
-		alg = "HS256"
+		tok, err = jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims(t.Claims())).SignedString(key)
+	} else {
+		tok, err = jwt.NewWithClaims(jwt.SigningMethodNone, jwt.MapClaims(t.Claims())).SignedString(jwt.UnsafeAllowNoneSignatureType)
 	}
-	header, err := json.Marshal(map[string]string{"alg": alg, "typ": "JWT"})
 	if err != nil {
-		return "", fmt.Errorf("mock: mint token header: %w", err)
+		return "", fmt.Errorf("auth: mint token: %w", err)
 	}
-	payload, err := json.Marshal(t.Claims())
-	if err != nil {
-		return "", fmt.Errorf("mock: mint token claims: %w", err)
-	}
-	enc := base64.RawURLEncoding
-	signingInput := enc.EncodeToString(header) + "." + enc.EncodeToString(payload)
-	if alg == "none" {
-		return signingInput + ".", nil
-	}
-	mac := hmac.New(sha256.New, key)
-	mac.Write([]byte(signingInput))
-	return signingInput + "." + enc.EncodeToString(mac.Sum(nil)), nil
+	return tok, nil
 }

@@ -1,4 +1,4 @@
-package mock
+package fault
 
 import (
 	"context"
@@ -14,7 +14,7 @@ import (
 	"time"
 )
 
-// plainGraphError is a graphErrorFunc for tests of the middleware alone: a
+// plainGraphError is an Options.WriteError for tests of the middleware alone: a
 // minimal Graph envelope.
 func plainGraphError(w http.ResponseWriter, _ *http.Request, status int, code, message string) {
 	w.Header().Set("Content-Type", "application/json")
@@ -22,32 +22,32 @@ func plainGraphError(w http.ResponseWriter, _ *http.Request, status int, code, m
 	_ = json.NewEncoder(w).Encode(map[string]any{"error": map[string]any{"code": code, "message": message}})
 }
 
-func TestFaultRuleValidate(t *testing.T) {
+func TestRuleValidate(t *testing.T) {
 	tests := []struct {
 		name  string
-		rule  FaultRule
+		rule  Rule
 		field string // "" = valid
 	}{
-		{"429", FaultRule{Kind: FaultStatus, Status: 429}, ""},
-		{"500", FaultRule{Kind: FaultStatus, Status: 500}, ""},
-		{"503 retry", FaultRule{Kind: FaultStatus, Status: 503, RetryAfter: "2.128"}, ""},
-		{"504", FaultRule{Kind: FaultStatus, Status: 504, Latency: Duration(time.Second)}, ""},
-		{"latency", FaultRule{Kind: FaultLatency, Latency: Duration(time.Millisecond)}, ""},
-		{"drop", FaultRule{Kind: FaultDrop, Method: "PATCH", Path: "/beta/**", Times: 2}, ""},
-		{"probability", FaultRule{Kind: FaultDrop, Probability: 0.5, Seed: 7}, ""},
-		{"no kind", FaultRule{}, "kind"},
-		{"bad kind", FaultRule{Kind: "explode"}, "kind"},
-		{"404 not declared", FaultRule{Kind: FaultStatus, Status: 404}, "status"},
-		{"status on drop", FaultRule{Kind: FaultDrop, Status: 500}, "status"},
-		{"retryAfter on 500", FaultRule{Kind: FaultStatus, Status: 500, RetryAfter: "1"}, "retryAfter"},
-		{"bad retryAfter", FaultRule{Kind: FaultStatus, Status: 429, RetryAfter: "soon"}, "retryAfter"},
-		{"negative retryAfter", FaultRule{Kind: FaultStatus, Status: 429, RetryAfter: "-1"}, "retryAfter"},
-		{"latency zero", FaultRule{Kind: FaultLatency}, "latency"},
-		{"latency huge", FaultRule{Kind: FaultLatency, Latency: Duration(time.Hour)}, "latency"},
-		{"times", FaultRule{Kind: FaultDrop, Times: -1}, "times"},
-		{"probability", FaultRule{Kind: FaultDrop, Probability: 1.5}, "probability"},
-		{"path", FaultRule{Kind: FaultDrop, Path: "beta/x"}, "path"},
-		{"method", FaultRule{Kind: FaultDrop, Method: "GET /x"}, "method"},
+		{"429", Rule{Kind: KindStatus, Status: 429}, ""},
+		{"500", Rule{Kind: KindStatus, Status: 500}, ""},
+		{"503 retry", Rule{Kind: KindStatus, Status: 503, RetryAfter: "2.128"}, ""},
+		{"504", Rule{Kind: KindStatus, Status: 504, Latency: Duration(time.Second)}, ""},
+		{"latency", Rule{Kind: KindLatency, Latency: Duration(time.Millisecond)}, ""},
+		{"drop", Rule{Kind: KindDrop, Method: "PATCH", Path: "/beta/**", Times: 2}, ""},
+		{"probability", Rule{Kind: KindDrop, Probability: 0.5, Seed: 7}, ""},
+		{"no kind", Rule{}, "kind"},
+		{"bad kind", Rule{Kind: "explode"}, "kind"},
+		{"404 not declared", Rule{Kind: KindStatus, Status: 404}, "status"},
+		{"status on drop", Rule{Kind: KindDrop, Status: 500}, "status"},
+		{"retryAfter on 500", Rule{Kind: KindStatus, Status: 500, RetryAfter: "1"}, "retryAfter"},
+		{"bad retryAfter", Rule{Kind: KindStatus, Status: 429, RetryAfter: "soon"}, "retryAfter"},
+		{"negative retryAfter", Rule{Kind: KindStatus, Status: 429, RetryAfter: "-1"}, "retryAfter"},
+		{"latency zero", Rule{Kind: KindLatency}, "latency"},
+		{"latency huge", Rule{Kind: KindLatency, Latency: Duration(time.Hour)}, "latency"},
+		{"times", Rule{Kind: KindDrop, Times: -1}, "times"},
+		{"probability", Rule{Kind: KindDrop, Probability: 1.5}, "probability"},
+		{"path", Rule{Kind: KindDrop, Path: "beta/x"}, "path"},
+		{"method", Rule{Kind: KindDrop, Method: "GET /x"}, "method"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -59,16 +59,16 @@ func TestFaultRuleValidate(t *testing.T) {
 				}
 				return
 			}
-			var pe *ControlParamError
+			var pe *RuleError
 			if !errors.As(err, &pe) {
-				t.Fatalf("Validate() = %v; want *ControlParamError", err)
+				t.Fatalf("Validate() = %v; want *RuleError", err)
 			}
 			if pe.Name != tt.field {
 				t.Errorf("error names %q (%v); want %q", pe.Name, err, tt.field)
 			}
 		})
 	}
-	r := FaultRule{Kind: FaultStatus, Status: 429}
+	r := Rule{Kind: KindStatus, Status: 429}
 	_ = r.Validate()
 	if r.RetryAfter != "1" {
 		t.Errorf("429 RetryAfter default = %q; want %q", r.RetryAfter, "1")
@@ -76,21 +76,21 @@ func TestFaultRuleValidate(t *testing.T) {
 }
 
 func TestFaultsAddDeleteClear(t *testing.T) {
-	f := NewFaults()
-	a, err := f.Add(FaultRule{Kind: FaultDrop})
+	f := NewSet()
+	a, err := f.Add(Rule{Kind: KindDrop})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.Add(FaultRule{ID: "mine", Kind: FaultDrop}); err != nil {
+	if _, err := f.Add(Rule{ID: "mine", Kind: KindDrop}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.Add(FaultRule{ID: "mine", Kind: FaultDrop}); err == nil {
+	if _, err := f.Add(Rule{ID: "mine", Kind: KindDrop}); err == nil {
 		t.Errorf("Add(duplicate id) = nil error; want an error")
 	}
-	if _, err := f.Add(FaultRule{ID: "2", Kind: FaultDrop}); err != nil {
+	if _, err := f.Add(Rule{ID: "2", Kind: KindDrop}); err != nil {
 		t.Fatal(err)
 	}
-	c, _ := f.Add(FaultRule{Kind: FaultDrop})
+	c, _ := f.Add(Rule{Kind: KindDrop})
 	if a.ID != "1" || c.ID != "3" {
 		t.Errorf("assigned ids = %q, %q; want \"1\", \"3\" (2 was taken)", a.ID, c.ID)
 	}
@@ -107,15 +107,15 @@ func TestFaultsAddDeleteClear(t *testing.T) {
 }
 
 func TestFaultsPickMatching(t *testing.T) {
-	f := NewFaults()
-	mustAdd := func(r FaultRule) {
+	f := NewSet()
+	mustAdd := func(r Rule) {
 		t.Helper()
 		if _, err := f.Add(r); err != nil {
 			t.Fatal(err)
 		}
 	}
-	mustAdd(FaultRule{ID: "patch-s1", Method: "patch", Path: "/beta/security/partner/securityAlerts/*", Session: "s1", Kind: FaultStatus, Status: 500, Times: 2})
-	mustAdd(FaultRule{ID: "list", Method: "GET", Path: "/beta/security/partner/securityAlerts", Kind: FaultStatus, Status: 503})
+	mustAdd(Rule{ID: "patch-s1", Method: "patch", Path: "/beta/security/partner/securityAlerts/*", Session: "s1", Kind: KindStatus, Status: 500, Times: 2})
+	mustAdd(Rule{ID: "list", Method: "GET", Path: "/beta/security/partner/securityAlerts", Kind: KindStatus, Status: 503})
 	tests := []struct {
 		method, path, session, want string
 	}{
@@ -127,7 +127,7 @@ func TestFaultsPickMatching(t *testing.T) {
 		{"PATCH", "/beta/security/partner/securityAlerts/c", "s1", ""}, // Times 2 used up
 	}
 	for i, tt := range tests {
-		_, r, ok := f.pick(tt.method, tt.path, tt.session)
+		_, r, ok := f.Pick(tt.method, tt.path, tt.session)
 		if got := map[bool]string{true: r.ID, false: ""}[ok]; got != tt.want {
 			t.Errorf("%d: pick(%s %s, %s) = %q; want %q", i, tt.method, tt.path, tt.session, got, tt.want)
 		}
@@ -140,12 +140,12 @@ func TestFaultsPickMatching(t *testing.T) {
 // TestFaultsPickLatencyAddsUp: latency rules that fire add their waits and
 // let later rules decide.
 func TestFaultsPickLatencyAddsUp(t *testing.T) {
-	f := NewFaults()
-	for _, r := range []FaultRule{
-		{Kind: FaultLatency, Latency: Duration(100 * time.Millisecond)},
-		{Session: "slow", Kind: FaultLatency, Latency: Duration(time.Second)},
-		{Session: "down", Kind: FaultStatus, Status: 503, Latency: Duration(10 * time.Millisecond)},
-		{Kind: FaultDrop, Session: "down"}, // never reached for "down"
+	f := NewSet()
+	for _, r := range []Rule{
+		{Kind: KindLatency, Latency: Duration(100 * time.Millisecond)},
+		{Session: "slow", Kind: KindLatency, Latency: Duration(time.Second)},
+		{Session: "down", Kind: KindStatus, Status: 503, Latency: Duration(10 * time.Millisecond)},
+		{Kind: KindDrop, Session: "down"}, // never reached for "down"
 	} {
 		if _, err := f.Add(r); err != nil {
 			t.Fatal(err)
@@ -161,7 +161,7 @@ func TestFaultsPickLatencyAddsUp(t *testing.T) {
 		{"down", 110 * time.Millisecond, 503},
 	}
 	for _, tt := range tests {
-		wait, r, ok := f.pick("GET", "/beta/x", tt.session)
+		wait, r, ok := f.Pick("GET", "/beta/x", tt.session)
 		if wait != tt.wait || ok != (tt.status != 0) || r.Status != tt.status {
 			t.Errorf("pick(%s) = %v, status %d, %v; want %v, %d, %v", tt.session, wait, r.Status, ok, tt.wait, tt.status, tt.status != 0)
 		}
@@ -175,13 +175,13 @@ func TestFaultsPickLatencyAddsUp(t *testing.T) {
 // requests in every run; another seed on others; and about the asked share.
 func TestFaultsProbabilityRepeatable(t *testing.T) {
 	run := func(seed uint64) string {
-		f := NewFaults()
-		if _, err := f.Add(FaultRule{Kind: FaultStatus, Status: 503, Probability: 0.3, Seed: seed}); err != nil {
+		f := NewSet()
+		if _, err := f.Add(Rule{Kind: KindStatus, Status: 503, Probability: 0.3, Seed: seed}); err != nil {
 			t.Fatal(err)
 		}
 		var b strings.Builder
 		for i := 0; i < 200; i++ {
-			_, _, ok := f.pick("GET", "/beta/x", "")
+			_, _, ok := f.Pick("GET", "/beta/x", "")
 			b.WriteByte(map[bool]byte{true: 'x', false: '.'}[ok])
 		}
 		return b.String()
@@ -196,12 +196,12 @@ func TestFaultsProbabilityRepeatable(t *testing.T) {
 	if n := strings.Count(a, "x"); n < 30 || n > 90 {
 		t.Errorf("fired on %d of 200 with probability 0.3; want roughly 60", n)
 	}
-	if d := run(0); d != run(DefaultFaultSeed) {
-		t.Errorf("seed 0 does not behave as DefaultFaultSeed")
+	if d := run(0); d != run(DefaultSeed) {
+		t.Errorf("seed 0 does not behave as DefaultSeed")
 	}
 }
 
-func TestParseFaultRules(t *testing.T) {
+func TestParseRules(t *testing.T) {
 	tests := []struct {
 		name  string
 		in    string
@@ -222,23 +222,23 @@ func TestParseFaultRules(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			rules, err := ParseFaultRules([]byte(tt.in))
+			rules, err := ParseRules([]byte(tt.in))
 			if tt.field == "" {
 				if err != nil || len(rules) != tt.n {
-					t.Fatalf("ParseFaultRules = %d rules, %v; want %d, nil", len(rules), err, tt.n)
+					t.Fatalf("ParseRules = %d rules, %v; want %d, nil", len(rules), err, tt.n)
 				}
 				return
 			}
-			var pe *ControlParamError
+			var pe *RuleError
 			if !errors.As(err, &pe) {
-				t.Fatalf("ParseFaultRules error = %v; want *ControlParamError", err)
+				t.Fatalf("ParseRules error = %v; want *RuleError", err)
 			}
 			if pe.Name != tt.field {
 				t.Errorf("error names %q (%v); want %q", pe.Name, err, tt.field)
 			}
 		})
 	}
-	rules, _ := ParseFaultRules([]byte(`{"kind":"latency","latency":"1.5s"}`))
+	rules, _ := ParseRules([]byte(`{"kind":"latency","latency":"1.5s"}`))
 	if got := time.Duration(rules[0].Latency); got != 1500*time.Millisecond {
 		t.Errorf("Latency = %v; want 1.5s", got)
 	}
@@ -248,9 +248,9 @@ func TestParseFaultRules(t *testing.T) {
 	}
 }
 
-// faultServer serves ok behind injectFaults over a real socket; sleeps
+// faultServer serves ok behind Middleware over a real socket; sleeps
 // records the latencies waited instead of waiting.
-func faultServer(t *testing.T, f *Faults) (srv *httptest.Server, sleeps *[]time.Duration) {
+func faultServer(t *testing.T, f *Set) (srv *httptest.Server, sleeps *[]time.Duration) {
 	t.Helper()
 	var mu sync.Mutex
 	var waited []time.Duration
@@ -261,21 +261,21 @@ func faultServer(t *testing.T, f *Faults) (srv *httptest.Server, sleeps *[]time.
 		return nil
 	}
 	ok := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = io.WriteString(w, `{"ok":true}`) })
-	h := injectFaults(f, func(r *http.Request) string { return r.Header.Get("X-Mock-Session") }, plainGraphError, sleep)(ok)
+	h := Middleware(f, Options{Session: func(r *http.Request) string { return r.Header.Get("X-Mock-Session") }, WriteError: plainGraphError, Sleep: sleep})(ok)
 	srv = httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	return srv, &waited
 }
 
-func TestInjectFaultsKinds(t *testing.T) {
-	f := NewFaults()
-	for _, r := range []FaultRule{
-		{Path: "/beta/throttled", Kind: FaultStatus, Status: 429},
-		{Path: "/beta/down", Kind: FaultStatus, Status: 503, RetryAfter: "0", Message: "Down for a test."},
-		{Path: "/beta/broken", Kind: FaultStatus, Status: 500},
-		{Path: "/beta/slow-gateway", Kind: FaultStatus, Status: 504, Latency: Duration(3 * time.Second)},
-		{Path: "/beta/slow", Kind: FaultLatency, Latency: Duration(250 * time.Millisecond)},
-		{Path: "/beta/drop", Kind: FaultDrop},
+func TestMiddlewareKinds(t *testing.T) {
+	f := NewSet()
+	for _, r := range []Rule{
+		{Path: "/beta/throttled", Kind: KindStatus, Status: 429},
+		{Path: "/beta/down", Kind: KindStatus, Status: 503, RetryAfter: "0", Message: "Down for a test."},
+		{Path: "/beta/broken", Kind: KindStatus, Status: 500},
+		{Path: "/beta/slow-gateway", Kind: KindStatus, Status: 504, Latency: Duration(3 * time.Second)},
+		{Path: "/beta/slow", Kind: KindLatency, Latency: Duration(250 * time.Millisecond)},
+		{Path: "/beta/drop", Kind: KindDrop},
 	} {
 		if _, err := f.Add(r); err != nil {
 			t.Fatal(err)
@@ -334,9 +334,9 @@ func TestInjectFaultsKinds(t *testing.T) {
 	})
 }
 
-// TestInjectFaultsLatencyHonoursCancel: a client that gives up ends the
+// TestMiddlewareLatencyHonoursCancel: a client that gives up ends the
 // wait (the real sleep, cancelled by the request context).
-func TestInjectFaultsLatencyHonoursCancel(t *testing.T) {
+func TestMiddlewareLatencyHonoursCancel(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	if err := sleepContext(ctx, time.Hour); !errors.Is(err, context.Canceled) {
@@ -347,11 +347,11 @@ func TestInjectFaultsLatencyHonoursCancel(t *testing.T) {
 	}
 }
 
-// TestInjectFaultsNextN: "times" faults the next N matching requests, then
+// TestMiddlewareNextN: "times" faults the next N matching requests, then
 // the real answers come back.
-func TestInjectFaultsNextN(t *testing.T) {
-	f := NewFaults()
-	if _, err := f.Add(FaultRule{Method: "GET", Kind: FaultStatus, Status: 503, Times: 2}); err != nil {
+func TestMiddlewareNextN(t *testing.T) {
+	f := NewSet()
+	if _, err := f.Add(Rule{Method: "GET", Kind: KindStatus, Status: 503, Times: 2}); err != nil {
 		t.Fatal(err)
 	}
 	srv, _ := faultServer(t, f)
@@ -372,36 +372,91 @@ func TestInjectFaultsNextN(t *testing.T) {
 // TestFaultsAddAllAtomic: a batch with one bad rule adds nothing and names
 // the rule's index.
 func TestFaultsAddAllAtomic(t *testing.T) {
-	f := NewFaults()
-	if _, err := f.Add(FaultRule{ID: "x", Kind: FaultDrop}); err != nil {
+	f := NewSet()
+	if _, err := f.Add(Rule{ID: "x", Kind: KindDrop}); err != nil {
 		t.Fatal(err)
 	}
 	tests := []struct {
 		name  string
-		rules []FaultRule
+		rules []Rule
 		field string
 	}{
-		{"bad kind", []FaultRule{{Kind: FaultDrop}, {Kind: "boom"}}, "value[1].kind"},
-		{"taken id", []FaultRule{{Kind: FaultDrop}, {ID: "x", Kind: FaultDrop}}, "value[1].id"},
-		{"id twice", []FaultRule{{ID: "y", Kind: FaultDrop}, {ID: "y", Kind: FaultDrop}}, "value[1].id"},
+		{"bad kind", []Rule{{Kind: KindDrop}, {Kind: "boom"}}, "value[1].kind"},
+		{"taken id", []Rule{{Kind: KindDrop}, {ID: "x", Kind: KindDrop}}, "value[1].id"},
+		{"id twice", []Rule{{ID: "y", Kind: KindDrop}, {ID: "y", Kind: KindDrop}}, "value[1].id"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := f.AddAll(tt.rules)
-			var pe *ControlParamError
+			var pe *RuleError
 			if !errors.As(err, &pe) || pe.Name != tt.field {
-				t.Fatalf("AddAll = %v; want a *ControlParamError naming %q", err, tt.field)
+				t.Fatalf("AddAll = %v; want a *RuleError naming %q", err, tt.field)
 			}
 			if got := len(f.Rules()); got != 1 {
 				t.Errorf("len(Rules) = %d; want 1 (nothing added)", got)
 			}
 		})
 	}
-	added, err := f.AddAll([]FaultRule{{Kind: FaultDrop}, {ID: "1", Kind: FaultDrop}})
+	added, err := f.AddAll([]Rule{{Kind: KindDrop}, {ID: "1", Kind: KindDrop}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if added[0].ID != "2" || added[1].ID != "1" {
 		t.Errorf("ids = %q, %q; want \"2\", \"1\" (1 taken in the same batch)", added[0].ID, added[1].ID)
+	}
+}
+
+// TestRuleValidateEdges: the limits themselves are valid; the error quotes
+// the value as sent.
+func TestRuleValidateEdges(t *testing.T) {
+	for _, r := range []Rule{
+		{Kind: KindLatency, Latency: Duration(MaxLatency)},
+		{Kind: KindDrop, Probability: 1},
+		{Kind: KindDrop, Probability: 0},
+	} {
+		if err := r.Validate(); err != nil {
+			t.Errorf("Validate(%+v) = %v; want nil", r, err)
+		}
+	}
+	r := Rule{Kind: KindDrop, Probability: 1.5}
+	if err := r.Validate(); err == nil || !strings.Contains(err.Error(), "'1.5'") {
+		t.Errorf("Validate(probability 1.5) = %v; want an error quoting '1.5'", err)
+	}
+	for _, tt := range []struct {
+		n   int
+		cut bool
+	}{{80, false}, {81, true}} {
+		_, err := ParseRules([]byte(strings.Repeat("x", tt.n)))
+		if err == nil || strings.Contains(err.Error(), "…") != tt.cut {
+			t.Errorf("ParseRules(%d bytes) = %v; want an error quoting it (cut: %v)", tt.n, err, tt.cut)
+		}
+	}
+}
+
+// TestDeleteFirstRule: the first rule (index 0) can be deleted.
+func TestDeleteFirstRule(t *testing.T) {
+	f := NewSet()
+	a, _ := f.Add(Rule{Kind: KindDrop})
+	b, _ := f.Add(Rule{Kind: KindDrop})
+	if !f.Delete(a.ID) {
+		t.Fatalf("Delete(%s) = false; want true", a.ID)
+	}
+	if got := f.Rules(); len(got) != 1 || got[0].ID != b.ID {
+		t.Errorf("Rules = %+v; want only %s", got, b.ID)
+	}
+}
+
+// TestMiddlewareZeroOptions: without Options every request is in session
+// "" and errors are a minimal JSON envelope.
+func TestMiddlewareZeroOptions(t *testing.T) {
+	f := NewSet()
+	if _, err := f.Add(Rule{Session: "", Kind: KindStatus, Status: 503}); err != nil {
+		t.Fatal(err)
+	}
+	w := httptest.NewRecorder()
+	Middleware(f, Options{})(http.NotFoundHandler()).ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/beta/x", nil))
+	var body struct{ Error struct{ Code string } }
+	if err := json.Unmarshal(w.Body.Bytes(), &body); err != nil || w.Code != 503 || body.Error.Code != "ServiceUnavailable" {
+		t.Errorf("answer = %d %s (%v); want 503 ServiceUnavailable in JSON", w.Code, w.Body, err)
 	}
 }

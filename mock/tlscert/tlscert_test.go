@@ -1,4 +1,4 @@
-package mock
+package tlscert
 
 import (
 	"crypto/tls"
@@ -25,7 +25,7 @@ func startTLS(tb testing.TB, cert tls.Certificate) *httptest.Server {
 	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		io.WriteString(w, "ok")
 	}))
-	srv.TLS = ServerTLSConfig(cert)
+	srv.TLS = ServerConfig(cert)
 	srv.Config.ErrorLog = log.New(io.Discard, "", 0) // the untrusting client's handshake failure is expected
 	srv.StartTLS()
 	tb.Cleanup(srv.Close)
@@ -50,12 +50,12 @@ func clientTrusting(tb testing.TB, path string) *http.Client {
 }
 
 func TestGeneratedCertTrustedThroughWrittenPEM(t *testing.T) {
-	gen, err := GenerateCert(CertOptions{Now: time.Now})
+	gen, err := Generate(Options{Now: time.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
 	path := filepath.Join(t.TempDir(), "sub", "cert.pem")
-	if err := WriteCertPEM(path, gen.PEM); err != nil {
+	if err := WritePEM(path, gen.PEM); err != nil {
 		t.Fatal(err)
 	}
 	srv := startTLS(t, gen.Certificate)
@@ -96,7 +96,7 @@ func TestGeneratedCertTrustedThroughWrittenPEM(t *testing.T) {
 }
 
 func TestGenerateCertFields(t *testing.T) {
-	gen, err := GenerateCert(CertOptions{Now: fixedNow, Validity: 48 * time.Hour})
+	gen, err := Generate(Options{Now: fixedNow, Validity: 48 * time.Hour})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -128,7 +128,7 @@ func TestGenerateCertFields(t *testing.T) {
 }
 
 func TestGenerateCertCustomHosts(t *testing.T) {
-	gen, err := GenerateCert(CertOptions{Now: fixedNow, Hosts: []string{"mock.test", "10.1.2.3"}})
+	gen, err := Generate(Options{Now: fixedNow, Hosts: []string{"mock.test", "10.1.2.3"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -143,20 +143,20 @@ func TestGenerateCertCustomHosts(t *testing.T) {
 }
 
 func TestGenerateCertNeedsClock(t *testing.T) {
-	if _, err := GenerateCert(CertOptions{}); err == nil {
-		t.Fatal("GenerateCert without Now = nil error; want an error")
+	if _, err := Generate(Options{}); err == nil {
+		t.Fatal("Generate without Now = nil error; want an error")
 	}
 }
 
 func TestLoadCertFiles(t *testing.T) {
-	gen, err := GenerateCert(CertOptions{Now: time.Now})
+	gen, err := Generate(Options{Now: time.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
 	certPath := filepath.Join(dir, "cert.pem")
 	keyPath := filepath.Join(dir, "key.pem")
-	if err := WriteCertPEM(certPath, gen.PEM); err != nil {
+	if err := WritePEM(certPath, gen.PEM); err != nil {
 		t.Fatal(err)
 	}
 	keyDER, err := x509.MarshalPKCS8PrivateKey(gen.Certificate.PrivateKey)
@@ -167,9 +167,9 @@ func TestLoadCertFiles(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	cert, err := LoadCertFiles(certPath, keyPath)
+	cert, err := LoadFiles(certPath, keyPath)
 	if err != nil {
-		t.Fatalf("LoadCertFiles: %v", err)
+		t.Fatalf("LoadFiles: %v", err)
 	}
 	srv := startTLS(t, cert)
 	resp, err := clientTrusting(t, certPath).Get(srv.URL + "/")
@@ -189,8 +189,8 @@ func TestLoadCertFiles(t *testing.T) {
 	}
 	for _, tt := range bad {
 		t.Run(tt.name, func(t *testing.T) {
-			if _, err := LoadCertFiles(tt.cert, tt.key); err == nil {
-				t.Errorf("LoadCertFiles(%q, %q) = nil error; want an error", tt.cert, tt.key)
+			if _, err := LoadFiles(tt.cert, tt.key); err == nil {
+				t.Errorf("LoadFiles(%q, %q) = nil error; want an error", tt.cert, tt.key)
 			}
 		})
 	}

@@ -1,4 +1,6 @@
-package mock
+// Package tlscert makes, writes and loads the TLS certificates the mock serves
+// HTTPS with.
+package tlscert
 
 import (
 	"crypto/ecdsa"
@@ -18,15 +20,15 @@ import (
 	"time"
 )
 
-// DefaultCertHosts returns the names a generated certificate is valid for when
-// CertOptions.Hosts is empty: localhost, 127.0.0.1 and ::1.
-func DefaultCertHosts() []string { return []string{"localhost", "127.0.0.1", "::1"} }
+// DefaultHosts returns the names a generated certificate is valid for when
+// Options.Hosts is empty: localhost, 127.0.0.1 and ::1.
+func DefaultHosts() []string { return []string{"localhost", "127.0.0.1", "::1"} }
 
-// CertOptions configures GenerateCert. The zero value is ready for use apart
+// Options configures Generate. The zero value is ready for use apart
 // from Now, which must be set (the package keeps no clock of its own).
-type CertOptions struct {
+type Options struct {
 	// Hosts are the DNS names and IP addresses the certificate is valid for.
-	// Empty means DefaultCertHosts.
+	// Empty means DefaultHosts.
 	Hosts []string
 	// Now is the clock; the certificate is valid from one hour before Now
 	// (tolerating small clock skew between client and server).
@@ -39,8 +41,8 @@ type CertOptions struct {
 	Rand io.Reader
 }
 
-// GeneratedCert is a self-signed certificate made by GenerateCert.
-type GeneratedCert struct {
+// Cert is a self-signed certificate made by Generate.
+type Cert struct {
 	// Certificate is ready for tls.Config.Certificates.
 	Certificate tls.Certificate
 	// PEM is the certificate (not the key) PEM-encoded: what a client adds to
@@ -49,15 +51,15 @@ type GeneratedCert struct {
 	PEM []byte
 }
 
-// GenerateCert makes a fresh ECDSA P-256 key and a self-signed server
+// Generate makes a fresh ECDSA P-256 key and a self-signed server
 // certificate for opts.Hosts. The key exists only in memory.
-func GenerateCert(opts CertOptions) (*GeneratedCert, error) {
+func Generate(opts Options) (*Cert, error) {
 	if opts.Now == nil {
-		return nil, errors.New("mock: GenerateCert: CertOptions.Now is nil")
+		return nil, errors.New("tlscert: Generate: Options.Now is nil")
 	}
 	hosts := opts.Hosts
 	if len(hosts) == 0 {
-		hosts = DefaultCertHosts()
+		hosts = DefaultHosts()
 	}
 	validity := opts.Validity
 	if validity <= 0 {
@@ -70,11 +72,11 @@ func GenerateCert(opts CertOptions) (*GeneratedCert, error) {
 
 	key, err := ecdsa.GenerateKey(elliptic.P256(), random)
 	if err != nil {
-		return nil, fmt.Errorf("mock: generate TLS key: %w", err)
+		return nil, fmt.Errorf("tlscert: generate TLS key: %w", err)
 	}
 	serial, err := rand.Int(random, new(big.Int).Lsh(big.NewInt(1), 128))
 	if err != nil {
-		return nil, fmt.Errorf("mock: generate certificate serial: %w", err)
+		return nil, fmt.Errorf("tlscert: generate certificate serial: %w", err)
 	}
 	now := opts.Now()
 	tmpl := &x509.Certificate{
@@ -95,61 +97,61 @@ func GenerateCert(opts CertOptions) (*GeneratedCert, error) {
 	}
 	der, err := x509.CreateCertificate(random, tmpl, tmpl, &key.PublicKey, key)
 	if err != nil {
-		return nil, fmt.Errorf("mock: create certificate: %w", err)
+		return nil, fmt.Errorf("tlscert: create certificate: %w", err)
 	}
 	leaf, err := x509.ParseCertificate(der)
 	if err != nil {
-		return nil, fmt.Errorf("mock: parse generated certificate: %w", err)
+		return nil, fmt.Errorf("tlscert: parse generated certificate: %w", err)
 	}
-	return &GeneratedCert{
+	return &Cert{
 		Certificate: tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf},
 		PEM:         pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}),
 	}, nil
 }
 
-// WriteCertPEM writes a PEM certificate to path so that a reader never sees a
+// WritePEM writes a PEM certificate to path so that a reader never sees a
 // partial file: it writes a temporary file in the same directory and renames
 // it. Missing parent directories are created.
-func WriteCertPEM(path string, pemBytes []byte) error {
+func WritePEM(path string, pemBytes []byte) error {
 	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("mock: write certificate: %w", err)
+		return fmt.Errorf("tlscert: write certificate: %w", err)
 	}
 	f, err := os.CreateTemp(dir, ".alertmock-cert-*.pem")
 	if err != nil {
-		return fmt.Errorf("mock: write certificate: %w", err)
+		return fmt.Errorf("tlscert: write certificate: %w", err)
 	}
 	tmp := f.Name()
 	_, werr := f.Write(pemBytes)
 	cerr := f.Close()
 	if err := errors.Join(werr, cerr, os.Chmod(tmp, 0o644)); err != nil {
 		os.Remove(tmp)
-		return fmt.Errorf("mock: write certificate %s: %w", path, err)
+		return fmt.Errorf("tlscert: write certificate %s: %w", path, err)
 	}
 	if err := os.Rename(tmp, path); err != nil {
 		os.Remove(tmp)
-		return fmt.Errorf("mock: write certificate: %w", err)
+		return fmt.Errorf("tlscert: write certificate: %w", err)
 	}
 	return nil
 }
 
-// LoadCertFiles loads a PEM certificate (chain) and its private key, as given
+// LoadFiles loads a PEM certificate (chain) and its private key, as given
 // with -tls-cert and -tls-key.
-func LoadCertFiles(certFile, keyFile string) (tls.Certificate, error) {
+func LoadFiles(certFile, keyFile string) (tls.Certificate, error) {
 	if certFile == "" || keyFile == "" {
-		return tls.Certificate{}, errors.New("mock: both a certificate file and a key file are needed")
+		return tls.Certificate{}, errors.New("tlscert: both a certificate file and a key file are needed")
 	}
 	cert, err := tls.LoadX509KeyPair(certFile, keyFile)
 	if err != nil {
-		return tls.Certificate{}, fmt.Errorf("mock: load TLS certificate %s / key %s: %w", certFile, keyFile, err)
+		return tls.Certificate{}, fmt.Errorf("tlscert: load TLS certificate %s / key %s: %w", certFile, keyFile, err)
 	}
 	return cert, nil
 }
 
-// ServerTLSConfig returns the TLS configuration the mock serves HTTPS with:
+// ServerConfig returns the TLS configuration the mock serves HTTPS with:
 // the certificate, TLS 1.2 or later. Give it to http.Server.TLSConfig and call
 // ServeTLS(ln, "", ""), which adds the ALPN protocols (HTTP/2, HTTP/1.1).
-func ServerTLSConfig(cert tls.Certificate) *tls.Config {
+func ServerConfig(cert tls.Certificate) *tls.Config {
 	return &tls.Config{
 		Certificates: []tls.Certificate{cert},
 		MinVersion:   tls.VersionTLS12,
