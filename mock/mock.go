@@ -18,6 +18,7 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v5"
 
 	"github.com/partner-security/alertmock/mock/alert"
+	"github.com/partner-security/alertmock/mock/store"
 	"github.com/partner-security/alertmock/openapi"
 )
 
@@ -108,7 +109,7 @@ type Server struct {
 	literals [][]string            // literal path segments by place (graph.go canonicalCase)
 	schemas  contractSchemas
 
-	store    *store
+	store    *store.Store
 	tokens   tokenCache    // parsed bearer tokens (auth.go)
 	matched  routeCache    // matched request paths (graph.go)
 	verdicts patchVerdicts // schema verdicts on decoded PATCH bodies (validate.go)
@@ -186,7 +187,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // Close releases what the Server holds (the durable store, if any). The Server
 // must not serve requests after Close.
 func (s *Server) Close() error {
-	if p := s.cfg.Persistence; p != nil && p.Close != nil {
+	if p := s.cfg.Persistence; p != nil {
 		return p.Close()
 	}
 	return nil

@@ -119,18 +119,18 @@ func TestStateSurvivesRestart(t *testing.T) {
 // envelope and the change is not visible, in memory or after a restart.
 func TestStateCommitFailureRollsBack(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "state.db")
-	st, err := openBoltState(path)
+	p, err := OpenState(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ts := newTestServer(t, Config{Persistence: &Persistence{Load: st.load, Save: st.save, Close: st.close}})
+	ts := newTestServer(t, Config{Persistence: p})
 	id := alert.DocumentedID
 	if got := ts.do(t, req{Method: "PATCH", Path: alertPath(id), Body: `{"status":"investigating"}`}); got.Status != 200 {
 		t.Fatalf("first PATCH: Status = %d; want 200\n%s", got.Status, got.Body)
 	}
 
 	// Break the file under the server: a closed bbolt DB refuses every commit.
-	if err := st.db.Close(); err != nil {
+	if err := p.Close(); err != nil {
 		t.Fatal(err)
 	}
 	got := ts.do(t, req{Method: "PATCH", Path: alertPath(id), Body: `{"status":"resolved","resolvedReason":"fraud"}`})
@@ -163,11 +163,11 @@ func TestOpenStateErrors(t *testing.T) {
 			t.Fatal(err)
 		}
 		err = db.Update(func(tx *bolt.Tx) error {
-			b, err := tx.CreateBucket([]byte(bucketMeta))
+			b, err := tx.CreateBucket([]byte("meta"))
 			if err != nil {
 				return err
 			}
-			return b.Put([]byte(keyFormat), []byte("99"))
+			return b.Put([]byte("format"), []byte("99"))
 		})
 		db.Close()
 		if err != nil {

@@ -1,4 +1,4 @@
-package mock
+package odata
 
 import (
 	"fmt"
@@ -9,8 +9,35 @@ import (
 	"github.com/partner-security/alertmock/mock/alert"
 )
 
-// filterExpr is a compiled `$filter`: it reports whether an alert matches.
+// filterExpr reports whether an alert matches (a compiled part of a $filter).
 type filterExpr func(*alert.Alert) bool
+
+// Filter is a compiled `$filter`.
+type Filter struct {
+	match filterExpr
+	eqs   []Equality
+}
+
+// Match reports whether a matches the filter.
+func (f *Filter) Match(a *alert.Alert) bool { return f.match(a) }
+
+// Equalities are comparisons "property eq 'value'" on an indexed property
+// (status, severity, confidenceLevel) that every match satisfies: the
+// filter's top-level conjunction. A source may start from the alerts with
+// one of these values instead of all of them; Match still decides.
+func (f *Filter) Equalities() []Equality { return f.eqs }
+
+// Equality is one "property eq 'value'" comparison a Filter implies.
+type Equality struct {
+	Property string // status, severity or confidenceLevel
+	Value    string
+}
+
+// Indexed reports whether a source may keep an index for property: the enum
+// properties a filter can compare for equality.
+func Indexed(property string) bool {
+	return property == "status" || property == "severity" || property == "confidenceLevel"
+}
 
 // filterKind is how a property may be compared in `$filter`.
 type filterKind int
@@ -64,9 +91,9 @@ func filterProps() map[string]filterProp {
 	}
 }
 
-// filterErr is a 400 about `$filter`.
+// filterErr is an error about `$filter`.
 func filterErr(format string, args ...any) *Error {
-	return queryErr("$filter", "Invalid value for query option '$filter': "+format, args...)
+	return errorf("$filter", "Invalid value for query option '$filter': "+format, args...)
 }
 
 // token kinds of the filter lexer.
@@ -130,13 +157,13 @@ type filterParser struct {
 	depth int // "(" and "not" levels open at the current token
 }
 
-// maxFilterDepth bounds the nesting of parentheses and "not" in a `$filter`:
+// MaxFilterDepth bounds the nesting of parentheses and "not" in a `$filter`:
 // the parser recurses per level, so an unbounded depth let one request grow
 // a goroutine stack as far as its URL allows (1 MB of headers).
-const maxFilterDepth = 100
+const MaxFilterDepth = 100
 
-// parseFilter compiles a `$filter` value.
-func parseFilter(src string) (filterExpr, error) {
+// ParseFilter compiles a `$filter` value; the error is an *Error.
+func ParseFilter(src string) (*Filter, error) {
 	if strings.TrimSpace(src) == "" {
 		return nil, filterErr("the expression is empty.")
 	}
@@ -145,14 +172,14 @@ func parseFilter(src string) (filterExpr, error) {
 		return nil, err
 	}
 	p := &filterParser{toks: toks, props: filterProps()}
-	f, err := p.or()
+	f, eqs, err := p.or()
 	if err != nil {
 		return nil, err
 	}
 	if p.i < len(p.toks) {
 		return nil, filterErr("unexpected '%s' at position %d.", p.toks[p.i].text, p.toks[p.i].pos)
 	}
-	return f, nil
+	return &Filter{match: f, eqs: eqs}, nil
 }
 
 func (p *filterParser) peek() (ftok, bool) {
@@ -179,86 +206,94 @@ func (p *filterParser) keyword(kw string) bool {
 	return false
 }
 
-func (p *filterParser) or() (filterExpr, error) {
-	left, err := p.and()
+// or, and, unary and comparison return the compiled expression and the
+// equalities every match of it satisfies.
+func (p *filterParser) or() (filterExpr, []Equality, error) {
+	left, eqs, err := p.and()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	for p.keyword("or") {
-		right, err := p.and()
+		right, _, err := p.and()
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
+		eqs = nil // either side may match: neither side's equalities hold
 		l := left
 		left = func(a *alert.Alert) bool { return l(a) || right(a) }
 	}
-	return left, nil
+	return left, eqs, nil
 }
 
-func (p *filterParser) and() (filterExpr, error) {
-	left, err := p.unary()
+func (p *filterParser) and() (filterExpr, []Equality, error) {
+	left, eqs, err := p.unary()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	for p.keyword("and") {
-		right, err := p.unary()
+		right, reqs, err := p.unary()
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
+		eqs = append(eqs, reqs...)
 		l := left
 		left = func(a *alert.Alert) bool { return l(a) && right(a) }
 	}
-	return left, nil
+	return left, eqs, nil
 }
 
-func (p *filterParser) unary() (filterExpr, error) {
+func (p *filterParser) unary() (filterExpr, []Equality, error) {
 	if t, ok := p.peek(); ok && !t.quoted && (t.text == "not" || t.text == "(") {
-		if p.depth++; p.depth >= maxFilterDepth {
-			return nil, filterErr("the expression nests parentheses and 'not' more than %d levels deep (at position %d).", maxFilterDepth-1, t.pos)
+		if p.depth++; p.depth >= MaxFilterDepth {
+			return nil, nil, filterErr("the expression nests parentheses and 'not' more than %d levels deep (at position %d).", MaxFilterDepth-1, t.pos)
 		}
 		defer func() { p.depth-- }()
 	}
 	if p.keyword("not") {
-		f, err := p.unary()
+		f, _, err := p.unary()
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		return func(a *alert.Alert) bool { return !f(a) }, nil
+		return func(a *alert.Alert) bool { return !f(a) }, nil, nil
 	}
 	if p.keyword("(") {
-		f, err := p.or()
+		f, eqs, err := p.or()
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if !p.keyword(")") {
-			return nil, filterErr("a ')' is missing.")
+			return nil, nil, filterErr("a ')' is missing.")
 		}
-		return f, nil
+		return f, eqs, nil
 	}
-	return p.comparison()
+	f, eq, err := p.comparison()
+	if err != nil || eq == nil {
+		return f, nil, err
+	}
+	return f, []Equality{*eq}, nil
 }
 
-func (p *filterParser) comparison() (filterExpr, error) {
+func (p *filterParser) comparison() (filterExpr, *Equality, error) {
 	pt, err := p.next("a property name")
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if pt.quoted {
-		return nil, filterErr("expected a property name at position %d, found the string '%s'.", pt.pos, pt.text)
+		return nil, nil, filterErr("expected a property name at position %d, found the string '%s'.", pt.pos, pt.text)
 	}
 	prop, ok := p.props[pt.text]
 	if !ok {
 		if strings.Contains(pt.text, "(") || (p.i < len(p.toks) && p.toks[p.i].text == "(") {
-			return nil, filterErr("the function '%s' is not supported.", pt.text)
+			return nil, nil, filterErr("the function '%s' is not supported.", pt.text)
 		}
 		if alert.IsProperty(pt.text) {
-			return nil, filterErr("filtering on property '%s' is not supported.", pt.text)
+			return nil, nil, filterErr("filtering on property '%s' is not supported.", pt.text)
 		}
-		return nil, filterErr("could not find a property named '%s' on type '%s'.", pt.text, alert.TypeName)
+		return nil, nil, filterErr("could not find a property named '%s' on type '%s'.", pt.text, alert.TypeName)
 	}
 	ot, err := p.next("an operator")
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	op := ot.text
 	ops := []string{"eq", "ne"}
@@ -266,15 +301,15 @@ func (p *filterParser) comparison() (filterExpr, error) {
 		ops = []string{"eq", "ne", "gt", "ge", "lt", "le"}
 	}
 	if ot.quoted || !slices.Contains(ops, op) {
-		return nil, filterErr("operator '%s' is not supported for property '%s'; use one of: %s.", op, pt.text, strings.Join(ops, ", "))
+		return nil, nil, filterErr("operator '%s' is not supported for property '%s'; use one of: %s.", op, pt.text, strings.Join(ops, ", "))
 	}
 	lt, err := p.next("a value")
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	isNull := !lt.quoted && lt.text == "null"
 	if isNull && (!prop.nullable || (op != "eq" && op != "ne")) {
-		return nil, filterErr("property '%s' cannot be compared with null using '%s'.", pt.text, op)
+		return nil, nil, filterErr("property '%s' cannot be compared with null using '%s'.", pt.text, op)
 	}
 	neg := op == "ne"
 	switch prop.kind {
@@ -283,24 +318,28 @@ func (p *filterParser) comparison() (filterExpr, error) {
 		if !isNull {
 			v, err := literal(pt.text, prop, lt)
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			want = &v
 		}
 		get := prop.str
+		var eqn *Equality
+		if op == "eq" && want != nil && Indexed(pt.text) {
+			eqn = &Equality{Property: pt.text, Value: *want}
+		}
 		return func(a *alert.Alert) bool {
 			got := get(a)
 			eq := (got == nil && want == nil) || (got != nil && want != nil && *got == *want)
 			return eq != neg
-		}, nil
+		}, eqn, nil
 	default:
 		get := prop.tm
 		if isNull {
-			return func(a *alert.Alert) bool { return (get(a) == nil) != neg }, nil
+			return func(a *alert.Alert) bool { return (get(a) == nil) != neg }, nil, nil
 		}
 		want, err := time.Parse(time.RFC3339Nano, lt.text)
 		if err != nil {
-			return nil, filterErr("invalid date-time '%s' for property '%s'; expected RFC 3339, e.g. 2024-01-23T16:03:33Z.", lt.text, pt.text)
+			return nil, nil, filterErr("invalid date-time '%s' for property '%s'; expected RFC 3339, e.g. 2024-01-23T16:03:33Z.", lt.text, pt.text)
 		}
 		return func(a *alert.Alert) bool {
 			got := get(a)
@@ -321,7 +360,7 @@ func (p *filterParser) comparison() (filterExpr, error) {
 				return c < 0
 			}
 			return c <= 0
-		}, nil
+		}, nil, nil
 	}
 }
 
