@@ -1,8 +1,8 @@
 package odata
 
 import (
-	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -16,6 +16,7 @@ type filterExpr func(*alert.Alert) bool
 type Filter struct {
 	match filterExpr
 	eqs   []Equality
+	exact bool // the filter is the conjunction of eqs and nothing else
 }
 
 // Match reports whether a matches the filter.
@@ -26,6 +27,10 @@ func (f *Filter) Match(a *alert.Alert) bool { return f.match(a) }
 // filter's top-level conjunction. A source may start from the alerts with
 // one of these values instead of all of them; Match still decides.
 func (f *Filter) Equalities() []Equality { return f.eqs }
+
+// Exact reports whether the filter is nothing but its Equalities joined by
+// "and": an alert matches exactly when it satisfies every one of them.
+func (f *Filter) Exact() bool { return f.exact }
 
 // Equality is one "property eq 'value'" comparison a Filter implies.
 type Equality struct {
@@ -52,16 +57,16 @@ const (
 type filterProp struct {
 	kind     filterKind
 	nullable bool
-	members  []string // enum members
-	str      func(*alert.Alert) *string
+	members  []string                          // enum members
+	str      func(*alert.Alert) (string, bool) // false: null (no allocation per alert)
 	tm       func(*alert.Alert) *time.Time
 }
 
 // filterProps returns the properties `$filter` supports, as the description's
 // $filter parameter lists them.
 func filterProps() map[string]filterProp {
-	sp := func(f func(*alert.Alert) string) func(*alert.Alert) *string {
-		return func(a *alert.Alert) *string { s := f(a); return &s }
+	sp := func(f func(*alert.Alert) string) func(*alert.Alert) (string, bool) {
+		return func(a *alert.Alert) (string, bool) { return f(a), true }
 	}
 	return map[string]filterProp{
 		"status":           {kind: kindEnum, members: alert.StatusValues(), str: sp(func(a *alert.Alert) string { return string(a.Status) })},
@@ -70,19 +75,17 @@ func filterProps() map[string]filterProp {
 		"alertType":        {kind: kindString, str: sp(func(a *alert.Alert) string { return a.AlertType })},
 		"customerTenantId": {kind: kindString, str: sp(func(a *alert.Alert) string { return a.CustomerTenantID })},
 		"subscriptionId":   {kind: kindString, str: sp(func(a *alert.Alert) string { return a.SubscriptionID })},
-		"resolvedReason": {kind: kindEnum, nullable: true, members: alert.ResolvedReasonValues(), str: func(a *alert.Alert) *string {
+		"resolvedReason": {kind: kindEnum, nullable: true, members: alert.ResolvedReasonValues(), str: func(a *alert.Alert) (string, bool) {
 			if a.ResolvedReason == nil {
-				return nil
+				return "", false
 			}
-			s := string(*a.ResolvedReason)
-			return &s
+			return string(*a.ResolvedReason), true
 		}},
-		"isTest": {kind: kindBool, nullable: true, str: func(a *alert.Alert) *string {
+		"isTest": {kind: kindBool, nullable: true, str: func(a *alert.Alert) (string, bool) {
 			if a.IsTest == nil {
-				return nil
+				return "", false
 			}
-			s := fmt.Sprint(*a.IsTest)
-			return &s
+			return strconv.FormatBool(*a.IsTest), true
 		}},
 		"detectedDateTime":      {kind: kindTime, tm: func(a *alert.Alert) *time.Time { return &a.DetectedDateTime }},
 		"firstObservedDateTime": {kind: kindTime, nullable: true, tm: func(a *alert.Alert) *time.Time { return a.FirstObservedDateTime }},
@@ -155,6 +158,11 @@ type filterParser struct {
 	i     int
 	props map[string]filterProp
 	depth int // "(" and "not" levels open at the current token
+	// leaves counts the comparisons, exact those that are indexed
+	// equalities; with no "or" or "not" either, a filter whose counts equal
+	// its equalities is exactly their conjunction.
+	leaves, exact int
+	other         bool // an "or" or a "not" was seen
 }
 
 // MaxFilterDepth bounds the nesting of parentheses and "not" in a `$filter`:
@@ -179,7 +187,7 @@ func ParseFilter(src string) (*Filter, error) {
 	if p.i < len(p.toks) {
 		return nil, filterErr("unexpected '%s' at position %d.", p.toks[p.i].text, p.toks[p.i].pos)
 	}
-	return &Filter{match: f, eqs: eqs}, nil
+	return &Filter{match: f, eqs: eqs, exact: !p.other && len(eqs) > 0 && p.exact == p.leaves && p.leaves == len(eqs)}, nil
 }
 
 func (p *filterParser) peek() (ftok, bool) {
@@ -219,6 +227,7 @@ func (p *filterParser) or() (filterExpr, []Equality, error) {
 			return nil, nil, err
 		}
 		eqs = nil // either side may match: neither side's equalities hold
+		p.other = true
 		l := left
 		left = func(a *alert.Alert) bool { return l(a) || right(a) }
 	}
@@ -250,6 +259,7 @@ func (p *filterParser) unary() (filterExpr, []Equality, error) {
 		defer func() { p.depth-- }()
 	}
 	if p.keyword("not") {
+		p.other = true
 		f, _, err := p.unary()
 		if err != nil {
 			return nil, nil, err
@@ -267,9 +277,11 @@ func (p *filterParser) unary() (filterExpr, []Equality, error) {
 		return f, eqs, nil
 	}
 	f, eq, err := p.comparison()
+	p.leaves++
 	if err != nil || eq == nil {
 		return f, nil, err
 	}
+	p.exact++
 	return f, []Equality{*eq}, nil
 }
 
@@ -328,8 +340,8 @@ func (p *filterParser) comparison() (filterExpr, *Equality, error) {
 			eqn = &Equality{Property: pt.text, Value: *want}
 		}
 		return func(a *alert.Alert) bool {
-			got := get(a)
-			eq := (got == nil && want == nil) || (got != nil && want != nil && *got == *want)
+			got, ok := get(a)
+			eq := (!ok && want == nil) || (ok && want != nil && got == *want)
 			return eq != neg
 		}, eqn, nil
 	default:

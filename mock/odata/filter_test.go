@@ -153,3 +153,30 @@ func TestFilterErrors(t *testing.T) {
 		t.Errorf("nesting at the limit: %v", err)
 	}
 }
+
+func TestFilterExact(t *testing.T) {
+	tests := []struct {
+		filter string
+		want   bool
+	}{
+		{"status eq 'active'", true},
+		{"(status eq 'active')", true},
+		{"status eq 'active' and severity eq 'high'", true},
+		{"status eq 'active' and isTest eq true", false},
+		{"status eq 'active' or severity eq 'high'", false},
+		{"not (status eq 'active')", false},
+		{"status ne 'active'", false},
+		{"status eq 'active' and (severity eq 'high' or severity eq 'low')", false},
+		{"alertType eq 'x'", false},
+		{"status eq 'active' and not (severity eq 'high')", false},
+	}
+	for _, tt := range tests {
+		f, err := ParseFilter(tt.filter)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := f.Exact(); got != tt.want {
+			t.Errorf("ParseFilter(%q).Exact() = %v; want %v", tt.filter, got, tt.want)
+		}
+	}
+}

@@ -195,3 +195,51 @@ func TestOptions(t *testing.T) {
 		}
 	}
 }
+
+// counter is a Slice that counts equalities without a scan.
+type counter struct {
+	countingSource
+	counted int
+}
+
+func (c *counter) Count(eqs []Equality) (int, bool) {
+	c.counted++
+	if len(eqs) > 1 {
+		return 0, false
+	}
+	n := 0
+	for _, a := range c.Slice {
+		if len(eqs) == 0 || string(a.Status) == eqs[0].Value {
+			n++
+		}
+	}
+	return n, true
+}
+
+// TestRunCountsWithoutScan: $count of an exact or absent filter comes from
+// the source's Counter; the scan stops after the page.
+func TestRunCountsWithoutScan(t *testing.T) {
+	for _, tt := range []struct {
+		raw     string
+		count   int
+		counted int
+	}{
+		{"$count=true&$top=2", 1000, 1},
+		{"$count=true&$top=2&$filter=status%20eq%20'active'", 334, 1},
+		{"$count=true&$top=2&$filter=status%20eq%20'active'%20and%20severity%20eq%20'low'", 84, 1}, // two equalities: the counter declines, the scan counts
+		{"$count=true&$top=2&$filter=status%20ne%20'active'", 666, 0},
+	} {
+		src := &counter{countingSource: countingSource{Slice: Slice(alerts(1000))}}
+		q, err := Parse(tt.raw, all)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res := q.Run(src, 100)
+		if res.Count != tt.count || src.counted != tt.counted {
+			t.Errorf("%s: count %d, Count calls %d; want %d, %d", tt.raw, res.Count, src.counted, tt.count, tt.counted)
+		}
+		if tt.counted == 1 && tt.count != 84 && src.passed > 10 {
+			t.Errorf("%s: scanned %d alerts; want the scan to stop after the page", tt.raw, src.passed)
+		}
+	}
+}

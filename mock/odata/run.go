@@ -15,6 +15,13 @@ type Source interface {
 	Scan(keys []OrderKey, eqs []Equality, yield func(*alert.Alert) bool)
 }
 
+// Counter is a Source that can count some matches without scanning.
+type Counter interface {
+	// Count returns how many alerts satisfy every one of eqs (every alert
+	// when eqs is empty), or false when it cannot tell without a scan.
+	Count(eqs []Equality) (int, bool)
+}
+
 // Result is one page of a list.
 type Result struct {
 	// Page are the alerts of the page, in order.
@@ -41,6 +48,12 @@ func (q *Query) Run(src Source, pageSize int) Result {
 		eqs = q.Filter.Equalities()
 	}
 	var res Result
+	scanCount := q.Count
+	if c, ok := src.(Counter); ok && q.Count && (q.Filter == nil || q.Filter.Exact()) {
+		if n, ok := c.Count(eqs); ok {
+			res.Count, scanCount = n, false
+		}
+	}
 	n := 0 // matches seen
 	src.Scan(q.OrderBy, eqs, func(a *alert.Alert) bool {
 		if q.Filter != nil && !q.Filter.Match(a) {
@@ -53,11 +66,11 @@ func (q *Query) Run(src Source, pageSize int) Result {
 			res.Page = append(res.Page, a)
 		default:
 			res.More = true
-			return q.Count // the rest only counts
+			return scanCount // the rest only counts
 		}
 		return true
 	})
-	if q.Count {
+	if scanCount {
 		res.Count = n
 	}
 	if res.More {

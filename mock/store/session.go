@@ -160,3 +160,30 @@ func (ss *session) change(pos int32, p alert.Patch, actor string, now time.Time)
 	c.ActivityLogs = logs
 	return version{a: &c, owned: owned}, true, nil
 }
+
+// Count implements odata.Counter: every alert, or those with one value of an
+// indexed property (the base's index, corrected by the changed alerts for
+// status).
+func (ss *session) Count(eqs []odata.Equality) (int, bool) {
+	switch len(eqs) {
+	case 0:
+		return len(ss.base.alerts), true
+	case 1:
+	default:
+		return 0, false
+	}
+	e := eqs[0]
+	n := len(ss.base.eq[eqKey{e.Property, e.Value}])
+	if e.Property == "status" {
+		for p, v := range ss.over {
+			was, is := string(ss.base.alerts[p].Status) == e.Value, string(v.a.Status) == e.Value
+			switch {
+			case was && !is:
+				n--
+			case is && !was:
+				n++
+			}
+		}
+	}
+	return n, true
+}
