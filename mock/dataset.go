@@ -109,8 +109,10 @@ func decodeAlert(entity *jsonschema.Schema, raw json.RawMessage, a *alert.Alert)
 	if err := entity.Validate(v); err != nil {
 		return schemaError{schemaProblem(err)}
 	}
-	if err := json.Unmarshal(raw, a); err != nil {
-		return err
+	if !fromValue(raw, v, a) {
+		if err := json.Unmarshal(raw, a); err != nil {
+			return err
+		}
 	}
 	if err := a.Validate(); err != nil {
 		return err

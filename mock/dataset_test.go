@@ -3,6 +3,7 @@ package mock
 import (
 	"encoding/json"
 	"errors"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -64,5 +65,72 @@ func TestDecodeAlertsFirstProblemInOrder(t *testing.T) {
 		t.Fatal("empty displayName accepted")
 	} else if errors.As(err, &pe) && pe.Property != "displayName" {
 		t.Errorf("property error names %q; want displayName", pe.Property)
+	}
+}
+
+// TestFromValueAgreesWithUnmarshal: the single-parse decoding of -data makes
+// exactly the alert json.Unmarshal makes, or declines.
+func TestFromValueAgreesWithUnmarshal(t *testing.T) {
+	var raws [][]byte
+	for _, a := range append(alert.Seed(0), gen.Alerts(120)...) {
+		b, err := json.Marshal(a)
+		if err != nil {
+			t.Fatal(err)
+		}
+		raws = append(raws, b)
+	}
+	doc, _ := json.Marshal(alert.Documented())
+	edit := func(f func(m map[string]any)) []byte {
+		var m map[string]any
+		if err := json.Unmarshal(doc, &m); err != nil {
+			t.Fatal(err)
+		}
+		f(m)
+		b, _ := json.Marshal(m)
+		return b
+	}
+	raws = append(raws,
+		edit(func(m map[string]any) { m["@odata.type"] = "#x"; m["@odata.etag"] = 1 }),
+		edit(func(m map[string]any) {
+			for _, k := range []string{"description", "catalogOfferId", "firstObservedDateTime", "isTest", "affectedResources", "activityLogs", "additionalDetails", "resolvedReason"} {
+				m[k] = nil
+			}
+		}),
+		edit(func(m map[string]any) {
+			for _, k := range []string{"description", "lastObservedDateTime", "affectedResources", "additionalDetails"} {
+				delete(m, k)
+			}
+			m["affectedResources"] = []any{}
+			m["activityLogs"] = []any{map[string]any{"statusFrom": "active", "statusTo": "resolved", "updatedBy": "a", "updatedDateTime": "2024-01-01T00:00:00.5+02:00", "@odata.type": "x"}}
+		}),
+		edit(func(m map[string]any) { m["ID"] = "case" }),                                                  // declined
+		edit(func(m map[string]any) { m["isTest"] = "yes" }),                                               // declined
+		edit(func(m map[string]any) { m["detectedDateTime"] = "2024-13-01T00:00:00Z" }),                    // declined
+		edit(func(m map[string]any) { m["affectedResources"] = []any{map[string]any{"ResourceId": "x"}} }), // declined
+		edit(func(m map[string]any) { m["affectedResources"] = []any{nil} }),                               // declined
+		[]byte(`{"id":"a\u0062","displayName":"x"}`),                                                       // declined: escape
+	)
+	accepted := 0
+	for i, raw := range raws {
+		v, err := decodeJSON(raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got, want alert.Alert
+		if !fromValue(raw, v, &got) {
+			continue
+		}
+		accepted++
+		if err := json.Unmarshal(raw, &want); err != nil {
+			t.Errorf("raw %d: fromValue accepted what json.Unmarshal refuses (%v): %s", i, err, raw)
+			continue
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("raw %d: fromValue and json.Unmarshal differ:\n got %+v\nwant %+v", i, got, want)
+		}
+	}
+	if want := len(raws) - 6; accepted != want {
+		t.Logf("note: json.Marshal escapes <, > and & as \\u00XX")
+		t.Errorf("fromValue accepted %d of %d; want %d (all but the six it must decline)", accepted, len(raws), want)
 	}
 }

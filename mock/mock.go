@@ -172,6 +172,7 @@ func New(cfg Config) (*Server, error) {
 	if s.store, err = newStore(seed, cfg.Persistence, s.now, cfg.MaxSessions); err != nil {
 		return nil, err
 	}
+	s.cfg.Alerts = nil // the store keeps its own copy
 	if err := s.initControls(cfg); err != nil {
 		return nil, err
 	}

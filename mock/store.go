@@ -3,6 +3,7 @@ package mock
 import (
 	"errors"
 	"fmt"
+	"runtime/debug"
 	"time"
 
 	"github.com/partner-security/alertmock/mock/alert"
@@ -38,8 +39,18 @@ func newStore(seed []alert.Alert, p *Persistence, now func() time.Time, maxSessi
 	if p != nil {
 		opt.DB = p.db
 	}
-	return store.New(base, opt), nil
+	st := store.New(base, opt)
+	if len(seed) >= largeDataset {
+		// Decoding a large dataset leaves garbage several times its size:
+		// hand it back to the system now rather than over the next minutes.
+		debug.FreeOSMemory()
+	}
+	return st, nil
 }
+
+// largeDataset is the size from which New returns the garbage of loading the
+// dataset to the system at once.
+const largeDataset = 10_000
 
 // alertPtrs validates alerts (each alert.Validate, unique ids) and returns
 // clones in UTC, for the store to keep.

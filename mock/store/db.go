@@ -195,8 +195,12 @@ func putInfo(b *bolt.Bucket, inf savedInfo) error {
 
 // saveChange records one changed alert of a session (and its log entries
 // from `from` on) and the session's info, in one transaction.
+//
+// Concurrent changes (of different sessions) are committed together by
+// bbolt's Batch: one fsync for all of them, each still all or nothing and
+// durable before saveChange returns.
 func (d *DB) saveChange(name string, inf savedInfo, a *alert.Alert, from int) error {
-	return d.db.Update(func(tx *bolt.Tx) error {
+	return d.db.Batch(func(tx *bolt.Tx) error {
 		b, err := tx.Bucket([]byte(bucketSessions)).CreateBucketIfNotExists([]byte(name))
 		if err != nil {
 			return err

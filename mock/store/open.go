@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"runtime/debug"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 	bolterrors "go.etcd.io/bbolt/errors"
@@ -60,6 +61,8 @@ func OpenDB(path string) (*DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("state file %s: %w", path, err)
 	}
+	// A change waits at most this long for others to share its commit.
+	db.MaxBatchDelay = time.Millisecond
 	return &DB{db: db}, nil
 }
 
