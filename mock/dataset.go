@@ -106,8 +106,10 @@ func decodeAlert(entity *jsonschema.Schema, raw json.RawMessage, a *alert.Alert)
 	if err != nil {
 		return err
 	}
-	if err := entity.Validate(v); err != nil {
-		return schemaError{schemaProblem(err)}
+	if !quickValid(v) {
+		if err := entity.Validate(v); err != nil {
+			return schemaError{schemaProblem(err)}
+		}
 	}
 	if !fromValue(raw, v, a) {
 		if err := json.Unmarshal(raw, a); err != nil {

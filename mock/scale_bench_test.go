@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/partner-security/alertmock/internal/gen"
+	"github.com/partner-security/alertmock/mock/alert"
 )
 
 // The scale benchmarks run each operation at 1k, 10k and 100k alerts (100k
@@ -18,18 +19,25 @@ import (
 // operation as a multiple of the 1k case measured in the same run. A flat
 // x1k is a cost that does not grow with the dataset:
 //
-//	go test ./mock -run '^$' -bench Scale -benchtime 200x
+//	go test ./mock -run '^$' -bench 'Scale[^S]' -benchtime 30x
+//	go test ./mock -run '^$' -bench 'ScaleStart' -benchtime 1x
 var scaleSizes = []int{1_000, 10_000, 100_000}
 
-// scaleData caches the generated datasets and their JSON.
+// scaleData caches the generated datasets, their JSON and their decoded
+// alerts (decoding 100k alerts takes seconds: once per run).
 var scaleData = struct {
 	sync.Mutex
-	json map[int][]byte
-}{json: map[int][]byte{}}
+	json    map[int][]byte
+	decoded map[int][]alert.Alert
+}{json: map[int][]byte{}, decoded: map[int][]alert.Alert{}}
 
 func scaleJSON(b *testing.B, n int) []byte {
 	scaleData.Lock()
 	defer scaleData.Unlock()
+	return scaleJSONLocked(b, n)
+}
+
+func scaleJSONLocked(b *testing.B, n int) []byte {
 	if j, ok := scaleData.json[n]; ok {
 		return j
 	}
@@ -39,6 +47,22 @@ func scaleJSON(b *testing.B, n int) []byte {
 	}
 	scaleData.json[n] = j
 	return j
+}
+
+// scaleAlerts returns the n alerts decoded from their JSON as -data does
+// (shared: the Server copies them).
+func scaleAlerts(b *testing.B, n int) []alert.Alert {
+	scaleData.Lock()
+	defer scaleData.Unlock()
+	if as, ok := scaleData.decoded[n]; ok {
+		return as
+	}
+	as, err := DecodeAlerts(scaleJSONLocked(b, n))
+	if err != nil {
+		b.Fatal(err)
+	}
+	scaleData.decoded[n] = as
+	return as
 }
 
 // scaleRun runs f as a sub-benchmark per size and reports x1k.
@@ -65,11 +89,8 @@ func scaleRun(b *testing.B, f func(b *testing.B, n int)) {
 // -data does), with a state file when durable.
 func scaleServer(b *testing.B, n int, durable bool) *Server {
 	b.Helper()
-	alerts, err := DecodeAlerts(scaleJSON(b, n))
-	if err != nil {
-		b.Fatal(err)
-	}
-	cfg := Config{Alerts: alerts}
+	cfg := Config{Alerts: scaleAlerts(b, n)}
+	var err error
 	if durable {
 		if cfg.Persistence, err = OpenState(filepath.Join(b.TempDir(), "state.db")); err != nil {
 			b.Fatal(err)

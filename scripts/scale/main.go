@@ -97,6 +97,10 @@ func run(args []string, out io.Writer) error {
 		return err
 	}
 	rows = append(rows, row{"start until /healthz answers", startTime.Seconds(), "s", 5})
+	cpu, err := p.cpu()
+	if err != nil {
+		return err
+	}
 	rss, err := p.rss()
 	if err != nil {
 		return err
@@ -176,6 +180,7 @@ func run(args []string, out io.Writer) error {
 		}
 		fmt.Fprintf(out, "| %s | %.3g %s | ≤ %g %s | %s |\n", r.measure, r.got, r.unit, r.goal, r.unit, ok)
 	}
+	fmt.Fprintf(out, "\nThe start used %.1f s of CPU (user+system; the wall time depends on what else runs on the cores).\n", cpu.Seconds())
 	if failed > 0 {
 		return fmt.Errorf("%d goals missed", failed)
 	}
@@ -247,6 +252,21 @@ func (p *proc) rss() (float64, error) {
 		}
 	}
 	return 0, errors.New("no VmRSS")
+}
+
+// cpu is the user and system time the process has used.
+func (p *proc) cpu() (time.Duration, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", p.cmd.Process.Pid))
+	if err != nil {
+		return 0, err
+	}
+	f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+2:]))
+	utime, err1 := strconv.ParseFloat(f[11], 64)
+	stime, err2 := strconv.ParseFloat(f[12], 64)
+	if err := errors.Join(err1, err2); err != nil {
+		return 0, err
+	}
+	return time.Duration((utime + stime) / 100 * float64(time.Second)), nil // USER_HZ is 100 on Linux
 }
 
 func (p *proc) stop() {
