@@ -226,4 +226,3 @@ func (d *converter) details(x any) map[string]string {
 	}
 	return out
 }
-
