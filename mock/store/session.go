@@ -91,43 +91,30 @@ func (ss *session) Scan(keys []odata.OrderKey, eqs []odata.Equality, yield func(
 		}
 		return
 	}
-	list := best
+	var extra []int32
 	if bestEq.Property == "status" && len(ss.over) > 0 {
 		// Changed alerts that now have the status and did not have it in
 		// the base; those that lost it are passed and filtered by the query.
-		var extra []int32
 		for p, v := range ss.over {
 			if string(v.a.Status) == bestEq.Value && string(ss.base.alerts[p].Status) != bestEq.Value {
 				extra = append(extra, p)
 			}
 		}
-		if len(extra) > 0 {
-			slices.Sort(extra)
-			list = mergeSorted(best, extra)
-		}
+		slices.Sort(extra)
 	}
-	for _, p := range list {
+	// Both lists ascend and share no position: merge them as they are read.
+	i, j := 0, 0
+	for i < len(best) || j < len(extra) {
+		var p int32
+		if j == len(extra) || (i < len(best) && best[i] < extra[j]) {
+			p, i = best[i], i+1
+		} else {
+			p, j = extra[j], j+1
+		}
 		if !yield(ss.at(p)) {
 			return
 		}
 	}
-}
-
-// mergeSorted merges two ascending lists without common members.
-func mergeSorted(a, b []int32) []int32 {
-	out := make([]int32, 0, len(a)+len(b))
-	i, j := 0, 0
-	for i < len(a) && j < len(b) {
-		if a[i] < b[j] {
-			out = append(out, a[i])
-			i++
-		} else {
-			out = append(out, b[j])
-			j++
-		}
-	}
-	out = append(out, a[i:]...)
-	return append(out, b[j:]...)
 }
 
 // change applies p to the alert at position pos as actor at now, without

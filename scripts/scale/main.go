@@ -180,6 +180,9 @@ func run(args []string, out io.Writer) error {
 		}
 		fmt.Fprintf(out, "| %s | %.3g %s | ≤ %g %s | %s |\n", r.measure, r.got, r.unit, r.goal, r.unit, ok)
 	}
+	if d, err := fsyncP99(dir); err == nil {
+		fmt.Fprintf(out, "\nThe disk's own floor: writing 4 KiB and fdatasync, p99 of 100: %.3g ms (a -state PATCH needs two).\n", ms(d))
+	}
 	fmt.Fprintf(out, "\nThe start used %.1f s of CPU (user+system; the wall time depends on what else runs on the cores).\n", cpu.Seconds())
 	if failed > 0 {
 		return fmt.Errorf("%d goals missed", failed)
@@ -323,6 +326,23 @@ func p99(d []time.Duration) time.Duration {
 	s := slices.Clone(d)
 	slices.Sort(s)
 	return s[(len(s)*99+99)/100-1]
+}
+
+// fsyncP99 measures the disk: 4 KiB written and synced, p99 of 100.
+func fsyncP99(dir string) (time.Duration, error) {
+	f, err := os.Create(filepath.Join(dir, "fsync"))
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	buf := make([]byte, 4096)
+	d := latencies(100, func(i int) error {
+		if _, err := f.WriteAt(buf, int64(i%16)*4096); err != nil {
+			return err
+		}
+		return syscall.Fdatasync(int(f.Fd()))
+	})
+	return p99(d), nil
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
