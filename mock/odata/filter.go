@@ -187,7 +187,7 @@ func ParseFilter(src string) (*Filter, error) {
 	if p.i < len(p.toks) {
 		return nil, filterErr("unexpected '%s' at position %d.", p.toks[p.i].text, p.toks[p.i].pos)
 	}
-	return &Filter{match: f, eqs: eqs, exact: !p.other && len(eqs) > 0 && p.exact == p.leaves && p.leaves == len(eqs)}, nil
+	return &Filter{match: f, eqs: eqs, exact: !p.other && p.exact == p.leaves && p.leaves == len(eqs)}, nil
 }
 
 func (p *filterParser) peek() (ftok, bool) {

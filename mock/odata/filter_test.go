@@ -72,6 +72,22 @@ func TestFilterMatch(t *testing.T) {
 			}
 		})
 	}
+	// Null properties: an equality with a value never matches them.
+	var empty alert.Alert
+	for _, f := range []string{"resolvedReason eq 'fraud'", "isTest eq true", "isTest eq false", "firstObservedDateTime eq 2024-01-01T00:00:00Z"} {
+		q, err := ParseFilter(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if q.Match(&empty) {
+			t.Errorf("%q matches an alert where the property is null", f)
+		}
+	}
+	for _, f := range []string{"resolvedReason ne 'fraud'", "resolvedReason eq null", "isTest eq null"} {
+		if q, _ := ParseFilter(f); !q.Match(&empty) {
+			t.Errorf("%q does not match an alert where the property is null", f)
+		}
+	}
 	q, _ := ParseFilter("customerTenantId eq 'it''s'")
 	b := *a
 	b.CustomerTenantID = "it's"
@@ -133,6 +149,8 @@ func TestFilterErrors(t *testing.T) {
 		{"status eq", "ends where a value was expected"},
 		{"status", "ends where an operator was expected"},
 		{"status eq 'active' and", "ends where a property name was expected"},
+		{"bogus", "could not find a property named 'bogus'"},
+		{"displayName", "filtering on property 'displayName' is not supported"},
 		{strings.Repeat("(", MaxFilterDepth) + "status eq 'active'" + strings.Repeat(")", MaxFilterDepth), "more than 99 levels"},
 		{strings.Repeat("not ", MaxFilterDepth) + "status eq 'active'", "more than 99 levels"},
 	}
@@ -147,6 +165,15 @@ func TestFilterErrors(t *testing.T) {
 				t.Errorf("message %q; want it to contain %q", e.Message, tt.contains)
 			}
 		})
+	}
+	// The depth counts open levels, not levels seen: many groups side by side are fine.
+	siblings := strings.TrimSuffix(strings.Repeat("(status eq 'active') and ", 3*MaxFilterDepth), " and ")
+	if _, err := ParseFilter(siblings); err != nil {
+		t.Errorf("%d parenthesised groups side by side: %v", 3*MaxFilterDepth, err)
+	}
+	nots := strings.TrimSuffix(strings.Repeat("not status eq 'active' and ", 3*MaxFilterDepth), " and ")
+	if _, err := ParseFilter(nots); err != nil {
+		t.Errorf("%d nots side by side: %v", 3*MaxFilterDepth, err)
 	}
 	depth := strings.Repeat("(", MaxFilterDepth-1) + "status eq 'active'" + strings.Repeat(")", MaxFilterDepth-1)
 	if _, err := ParseFilter(depth); err != nil {

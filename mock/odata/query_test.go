@@ -20,6 +20,8 @@ func TestParse(t *testing.T) {
 	}{
 		{"", Query{}},
 		{"$top=5&$skip=3", Query{Top: 5, Skip: 3, SkipName: "$skip"}},
+		{"$top=1&$skip=0", Query{Top: 1, Skip: 0, SkipName: "$skip"}},
+		{"$top=999", Query{Top: 999}},
 		{"top=5&skip=3", Query{Top: 5, Skip: 3, SkipName: "skip"}},
 		{"$count=true", Query{Count: true}},
 		{"$count=false", Query{Count: false}},
