@@ -382,3 +382,80 @@ func TestCommitFailureChangesNothing(t *testing.T) {
 		t.Errorf("after failed commits: status %s; want the acknowledged %s", after.Status, before.Status)
 	}
 }
+
+// TestDurableReplaceAndPut: a replaced session is saved whole and read back
+// as its own set after a restart, changes on it included.
+func TestDurableReplaceAndPut(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state.db")
+	db := openTestDB(t, path)
+	now := clock()
+	st := New(dataset(40), Options{Now: now, DB: db})
+	if err := st.Replace("r", dataset(5)); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Replace("r", dataset(6)); err != nil { // replacing a saved session
+		t.Fatal(err)
+	}
+	extra := dataset(8)[7]
+	if err := st.Put("r", extra); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Update("r", gen.ID(0), patch(alert.StatusResolved), "u"); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Replace("empty", nil); err != nil {
+		t.Fatal(err)
+	}
+	want, _ := st.All("r")
+	db.Close()
+
+	st2 := New(dataset(40), Options{Now: clock(), DB: openTestDB(t, path)})
+	got, _ := st2.All("r")
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("replaced session after restart: %d alerts; want the %d saved", len(got), len(want))
+	}
+	if all, _ := st2.All("empty"); len(all) != 0 {
+		t.Errorf("session replaced with no alerts: %d after restart; want 0", len(all))
+	}
+	infos, _ := st2.Sessions()
+	if len(infos) != 2 || infos[1].Name != "r" || infos[1].Alerts != 7 || infos[0].Alerts != 0 {
+		t.Errorf("Sessions() after restart = %+v; want empty (0 alerts) and r (7)", infos)
+	}
+}
+
+// TestStatusIndexMergesChanges: alerts that gained a status in a session are
+// found by a filter on it wherever they sit among the base's positions.
+func TestStatusIndexMergesChanges(t *testing.T) {
+	st := New(dataset(60), Options{Now: clock()})
+	// The first and the last positions become investigating.
+	for _, i := range []int{0, 59, 3} {
+		if _, err := st.Update("s", gen.ID(i), patch(alert.StatusInvestigating), "u"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f, _ := odata.ParseFilter("status eq 'investigating'")
+	q := odata.Query{Filter: f, Top: 999, Count: true}
+	got, _ := st.Query("s", &q, 100)
+	all, _ := st.All("s")
+	want := q.Run(odata.Slice(all), 100)
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("filter on a changed status: %d alerts (count %d); want %d (count %d)", len(got.Page), got.Count, len(want.Page), want.Count)
+	}
+	if last := got.Page[len(got.Page)-1]; last.ID != gen.ID(59) {
+		t.Errorf("last match %s; want %s (changed, after every base match)", last.ID, gen.ID(59))
+	}
+}
+
+// TestClockIsUsed: the store's times come from Options.Now.
+func TestClockIsUsed(t *testing.T) {
+	at := time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
+	st := New(dataset(10), Options{Now: func() time.Time { return at }})
+	a, err := st.Update("s", gen.ID(0), patch(alert.StatusInvestigating), "u")
+	if err != nil {
+		t.Fatal(err)
+	}
+	infos, _ := st.Sessions()
+	if got := a.ActivityLogs[len(a.ActivityLogs)-1].UpdatedDateTime; !got.Equal(at) || !infos[0].Updated.Equal(at) || !infos[0].Created.Equal(at) {
+		t.Errorf("log time %v, session created %v updated %v; want %v from Options.Now", got, infos[0].Created, infos[0].Updated, at)
+	}
+}
