@@ -7,4 +7,4 @@ cd "$(dirname "$0")/.."
 echo "== scale benchmarks (-short: 1k and 10k alerts, 1 iteration)"
 go test ./mock -run '^$' -bench 'Scale' -benchtime 1x -short
 echo "== scale script on 2,000 alerts"
-go run ./scripts/scale -n 2000 -samples 20 || echo "(goals are for 100,000 alerts on an idle machine; the script ran)"
+go run ./scripts/scale -n 2000 -samples 20 -check=false

@@ -53,6 +53,7 @@ func run(args []string, out io.Writer) error {
 	n := fs.Int("n", 100_000, "alerts in the generated dataset")
 	bin := fs.String("bin", "", "alertmock binary (default: go build ./cmd/alertmock)")
 	samples := fs.Int("samples", 200, "requests per latency measure (the new-session measure takes 50)")
+	check := fs.Bool("check", true, "exit non-zero when a goal is missed (the goals are for 100,000 alerts)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -184,7 +185,7 @@ func run(args []string, out io.Writer) error {
 		fmt.Fprintf(out, "\nThe disk's own floor: writing 4 KiB and fdatasync, p99 of 100: %.3g ms (a -state PATCH needs two).\n", ms(d))
 	}
 	fmt.Fprintf(out, "\nThe start used %.1f s of CPU (user+system; the wall time depends on what else runs on the cores).\n", cpu.Seconds())
-	if failed > 0 {
+	if failed > 0 && *check {
 		return fmt.Errorf("%d goals missed", failed)
 	}
 	return nil
