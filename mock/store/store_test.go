@@ -73,6 +73,9 @@ func TestUpdateChangesOnlyItsSession(t *testing.T) {
 	if _, err := st.Update("a", "nope", patch(alert.StatusActive), ""); !errors.Is(err, ErrNotFound) {
 		t.Errorf("Update(unknown id) = %v; want ErrNotFound", err)
 	}
+	if a, err := st.Get("a", "nope"); !errors.Is(err, ErrNotFound) || a != nil {
+		t.Errorf("Get(unknown id) = %v, %v; want nil, ErrNotFound", a, err)
+	}
 	infos, _ := st.Sessions()
 	for _, in := range infos {
 		switch {
