@@ -81,10 +81,11 @@ type Config struct {
 	// Throttle limits the request rate of each session from the start; the
 	// zero value sets no limit.
 	Throttle ThrottleConfig
-	// MaxSessions is how many sessions the mock keeps (in the store and in the
-	// journal); when a new session would exceed it, the least recently used
-	// one is forgotten (it starts from the seed again on next use, also in
-	// Persistence). 0 means DefaultMaxSessions.
+	// MaxSessions is how many sessions the mock keeps in memory (in the store
+	// and in the journal); when a new session would exceed it, the least
+	// recently used one is forgotten: it starts from the seed again on next
+	// use, unless Persistence holds it, which then reads it back (a memory cap
+	// never deletes durable state). 0 means DefaultMaxSessions.
 	MaxSessions int
 	// AdminToken, when set, is required on every control API call as
 	// "Authorization: Bearer <AdminToken>", from any address. When empty, the
