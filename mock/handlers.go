@@ -10,7 +10,6 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -34,11 +33,14 @@ func notFound(id string) *Error {
 // handleGet serves GET /security/partner/securityAlerts/{id}.
 func (s *Server) handleGet(w http.ResponseWriter, r *http.Request, c *call) error {
 	id := c.params["partnerSecurityAlertId"]
-	a, err := s.store.get(c.session, id)
-	if err != nil {
+	a, err := s.store.Get(c.session, id)
+	if errors.Is(storeError(err), ErrAlertNotFound) {
 		return notFound(id)
 	}
-	return s.writeEntity(w, r, a, c.query.selected)
+	if err != nil {
+		return err
+	}
+	return s.writeEntity(w, r, a, c.query.Select)
 }
 
 // handleUpdate serves PATCH /security/partner/securityAlerts/{id}.
@@ -68,8 +70,8 @@ func (s *Server) handleUpdate(w http.ResponseWriter, r *http.Request, c *call) e
 		return err
 	}
 	id := c.params["partnerSecurityAlertId"]
-	a, err := s.store.update(c.session, id, p, c.who.Actor)
-	if errors.Is(err, ErrAlertNotFound) {
+	a, err := s.store.Update(c.session, id, p, c.who.Actor)
+	if errors.Is(storeError(err), ErrAlertNotFound) {
 		return notFound(id)
 	}
 	if err != nil {
@@ -104,63 +106,27 @@ func checkJSONContentType(r *http.Request) error {
 // handleList serves GET /security/partner/securityAlerts.
 func (s *Server) handleList(w http.ResponseWriter, r *http.Request, c *call) error {
 	q := c.query
-	all := s.store.list(c.session)
-	matches := all
-	if q.filter != nil {
-		matches = make([]*alert.Alert, 0, len(all))
-		for _, a := range all {
-			if q.filter(a) {
-				matches = append(matches, a)
-			}
-		}
+	res, err := s.store.Query(c.session, &q, s.pageSize)
+	if err != nil {
+		return err
 	}
-	if len(q.orderby) > 0 {
-		if q.filter == nil {
-			matches = slices.Clone(all)
-		}
-		slices.SortStableFunc(matches, func(a, b *alert.Alert) int {
-			for _, k := range q.orderby {
-				var c int
-				if k.property == "severity" {
-					c = a.Severity.Rank() - b.Severity.Rank()
-				} else {
-					c = a.DetectedDateTime.Compare(b.DetectedDateTime)
-				}
-				if k.desc {
-					c = -c
-				}
-				if c != 0 {
-					return c
-				}
-			}
-			return strings.Compare(a.ID, b.ID)
-		})
-	}
-	size := s.pageSize
-	if q.top > 0 {
-		size = q.top
-	}
-	start := min(q.skip, len(matches))
-	end := min(start+size, len(matches))
-	page := matches[start:end]
-
 	var buf bytes.Buffer
 	buf.WriteString(`{"@odata.context":`)
-	writeJSONString(&buf, s.context(r, q.selected, false))
-	if q.count {
+	writeJSONString(&buf, s.context(r, q.Select, false))
+	if q.Count {
 		buf.WriteString(`,"@odata.count":`)
-		buf.WriteString(strconv.Itoa(len(matches)))
+		buf.WriteString(strconv.Itoa(res.Count))
 	}
-	if end < len(matches) {
+	if res.More {
 		buf.WriteString(`,"@odata.nextLink":`)
-		writeJSONString(&buf, nextLink(r, q, end))
+		writeJSONString(&buf, nextLink(r, q, res.Next))
 	}
 	buf.WriteString(`,"value":[`)
-	for i, a := range page {
+	for i, a := range res.Page {
 		if i > 0 {
 			buf.WriteByte(',')
 		}
-		if err := encodeAlert(&buf, a, q.selected); err != nil {
+		if err := encodeAlert(&buf, a, q.Select); err != nil {
 			return err
 		}
 	}
@@ -172,9 +138,9 @@ func (s *Server) handleList(w http.ResponseWriter, r *http.Request, c *call) err
 // nextLink is the absolute URL of the page starting at skip: the request's
 // scheme, host and path with every original query option kept and $skip set.
 func nextLink(r *http.Request, q queryOptions, skip int) string {
-	params := make([]string, 0, len(q.rawParams)+1)
+	params := make([]string, 0, len(q.RawParams)+1)
 	replaced := false
-	for _, p := range q.rawParams {
+	for _, p := range q.RawParams {
 		k, _, _ := strings.Cut(p, "=")
 		if key, err := url.QueryUnescape(k); err == nil && (key == "$skip" || key == "skip") {
 			params = append(params, k+"="+strconv.Itoa(skip))

@@ -18,6 +18,7 @@ import (
 
 	"github.com/partner-security/alertmock/mock/alert"
 	"github.com/partner-security/alertmock/mock/auth"
+	"github.com/partner-security/alertmock/mock/store"
 	"github.com/partner-security/alertmock/openapi"
 )
 
@@ -80,10 +81,11 @@ type Config struct {
 	// Throttle limits the request rate of each session from the start; the
 	// zero value sets no limit.
 	Throttle ThrottleConfig
-	// MaxSessions is how many sessions the mock keeps (in the store and in the
-	// journal); when a new session would exceed it, the least recently used
-	// one is forgotten (it starts from the seed again on next use, also in
-	// Persistence). 0 means DefaultMaxSessions.
+	// MaxSessions is how many sessions the mock keeps in memory (in the store
+	// and in the journal); when a new session would exceed it, the least
+	// recently used one is forgotten: it starts from the seed again on next
+	// use, unless Persistence holds it, which then reads it back (a memory cap
+	// never deletes durable state). 0 means DefaultMaxSessions.
 	MaxSessions int
 	// AdminToken, when set, is required on every control API call as
 	// "Authorization: Bearer <AdminToken>", from any address. When empty, the
@@ -108,7 +110,7 @@ type Server struct {
 	literals [][]string            // literal path segments by place (graph.go canonicalCase)
 	schemas  contractSchemas
 
-	store    *store
+	store    *store.Store
 	tokens   *auth.Verifier // parsed bearer tokens (package auth)
 	matched  routeCache     // matched request paths (graph.go)
 	verdicts patchVerdicts  // schema verdicts on decoded PATCH bodies (validate.go)
@@ -158,6 +160,7 @@ func New(cfg Config) (*Server, error) {
 	if s.store, err = newStore(seed, cfg.Persistence, s.now, cfg.MaxSessions); err != nil {
 		return nil, err
 	}
+	s.cfg.Alerts = nil // the store keeps its own copy
 	if err := s.initControls(cfg); err != nil {
 		return nil, err
 	}
@@ -207,7 +210,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // Close releases what the Server holds (the durable store, if any). The Server
 // must not serve requests after Close.
 func (s *Server) Close() error {
-	if p := s.cfg.Persistence; p != nil && p.Close != nil {
+	if p := s.cfg.Persistence; p != nil {
 		return p.Close()
 	}
 	return nil

@@ -1,12 +1,14 @@
 package mock
 
 import (
+	"fmt"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -119,18 +121,18 @@ func TestStateSurvivesRestart(t *testing.T) {
 // envelope and the change is not visible, in memory or after a restart.
 func TestStateCommitFailureRollsBack(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "state.db")
-	st, err := openBoltState(path)
+	p, err := OpenState(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ts := newTestServer(t, Config{Persistence: &Persistence{Load: st.load, Save: st.save, Close: st.close}})
+	ts := newTestServer(t, Config{Persistence: p})
 	id := alert.DocumentedID
 	if got := ts.do(t, req{Method: "PATCH", Path: alertPath(id), Body: `{"status":"investigating"}`}); got.Status != 200 {
 		t.Fatalf("first PATCH: Status = %d; want 200\n%s", got.Status, got.Body)
 	}
 
 	// Break the file under the server: a closed bbolt DB refuses every commit.
-	if err := st.db.Close(); err != nil {
+	if err := p.Close(); err != nil {
 		t.Fatal(err)
 	}
 	got := ts.do(t, req{Method: "PATCH", Path: alertPath(id), Body: `{"status":"resolved","resolvedReason":"fraud"}`})
@@ -163,11 +165,11 @@ func TestOpenStateErrors(t *testing.T) {
 			t.Fatal(err)
 		}
 		err = db.Update(func(tx *bolt.Tx) error {
-			b, err := tx.CreateBucket([]byte(bucketMeta))
+			b, err := tx.CreateBucket([]byte("meta"))
 			if err != nil {
 				return err
 			}
-			return b.Put([]byte(keyFormat), []byte("99"))
+			return b.Put([]byte("format"), []byte("99"))
 		})
 		db.Close()
 		if err != nil {
@@ -240,6 +242,49 @@ func BenchmarkPatchState(b *testing.B) {
 				s.ServeHTTP(w, r)
 				if w.Code != 200 {
 					b.Fatalf("Status = %d\n%s", w.Code, w.Body)
+				}
+			}
+		})
+	}
+}
+
+// TestSessionInfoTimes: a session's Updated is zero until it changes, then
+// the time of its last change; Created stays (a mutant never setting Updated
+// survived every test).
+func TestSessionInfoTimes(t *testing.T) {
+	clock := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
+	var mu sync.Mutex
+	now := func() time.Time { mu.Lock(); defer mu.Unlock(); clock = clock.Add(time.Second); return clock }
+	for _, durable := range []bool{false, true} {
+		t.Run(fmt.Sprint("durable=", durable), func(t *testing.T) {
+			var ts *testServer
+			if durable {
+				ts = openStateServer(t, filepath.Join(t.TempDir(), "state.db"), now)
+			} else {
+				ts = newTestServer(t, Config{Now: now})
+			}
+			info := func() SessionInfo {
+				for _, si := range ts.Sessions() {
+					if si.Name == "s" {
+						return si
+					}
+				}
+				t.Fatal("session s not listed")
+				return SessionInfo{}
+			}
+			ts.do(t, req{Path: alertPath(alert.DocumentedID), Session: "s"})
+			first := info()
+			if first.Created.IsZero() || !first.Updated.IsZero() {
+				t.Fatalf("after a read: created %v, updated %v; want a time and zero", first.Created, first.Updated)
+			}
+			for _, body := range []string{`{"status":"investigating"}`, `{"status":"active"}`} {
+				if got := ts.do(t, req{Method: "PATCH", Path: alertPath(alert.DocumentedID), Body: body, Session: "s"}); got.Status != 200 {
+					t.Fatalf("PATCH: %d %s", got.Status, got.Body)
+				}
+				a := mustAlert(t, ts.Server, "s", alert.DocumentedID)
+				last := a.ActivityLogs[len(a.ActivityLogs)-1].UpdatedDateTime
+				if got := info(); !got.Updated.Equal(last) || !got.Created.Equal(first.Created) {
+					t.Errorf("after PATCH %s: created %v, updated %v; want %v, %v (the change's time)", body, got.Created, got.Updated, first.Created, last)
 				}
 			}
 		})

@@ -224,3 +224,17 @@ func TestQueryRejected(t *testing.T) {
 		})
 	}
 }
+
+// TestCountFalse: $count=false answers without @odata.count, as no $count
+// does (a mutant treating false as true survived every test).
+func TestCountFalse(t *testing.T) {
+	ts := newTestServer(t, Config{})
+	for _, q := range []string{"?$count=false", "?$count=false&$top=2", ""} {
+		if m := list(t, ts, q); m["@odata.count"] != nil {
+			t.Errorf("list%s: @odata.count = %v; want none", q, m["@odata.count"])
+		}
+	}
+	if m := list(t, ts, "?$count=true&$top=2"); m["@odata.count"] != float64(len(alert.Seed(0))) {
+		t.Errorf("list?$count=true: @odata.count = %v; want %d", m["@odata.count"], len(alert.Seed(0)))
+	}
+}

@@ -550,34 +550,6 @@ func TestControlBodyReadError(t *testing.T) {
 	}
 }
 
-// TestEvictionDeletesPersistedSession: a session forgotten past MaxSessions is
-// deleted from durable state too, so a restart does not bring back a session
-// the running server already started again from the seed.
-func TestEvictionDeletesPersistedSession(t *testing.T) {
-	var mu sync.Mutex
-	saved := map[string]int{} // session → alerts in the last Save; -1 deleted
-	p := &Persistence{Save: func(session string, alerts []alert.Alert) error {
-		mu.Lock()
-		defer mu.Unlock()
-		saved[session] = len(alerts)
-		if alerts == nil {
-			saved[session] = -1
-		}
-		return nil
-	}}
-	ts := newTestServer(t, Config{MaxSessions: 1, Persistence: p})
-	got := ts.do(t, req{Method: "PATCH", Path: alertPath(alert.DocumentedID), Body: `{"status":"resolved"}`, Session: "first"})
-	if got.Status != 200 {
-		t.Fatalf("PATCH: %d %s", got.Status, got.Body)
-	}
-	ts.do(t, req{Path: listPath + "?$top=1", Session: "second"})
-	mu.Lock()
-	defer mu.Unlock()
-	if saved["first"] != -1 {
-		t.Errorf("durable state of the evicted session = %d alerts; want deleted (-1)", saved["first"])
-	}
-}
-
 // TestFilterNestingLimit reproduces a $filter of 100,000 nested parentheses
 // (or "not"s): the recursive-descent parser recursed three frames per level,
 // so the goroutine's stack grew with the depth for every such request (and

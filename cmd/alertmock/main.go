@@ -96,7 +96,7 @@ func parseFlags(args []string, stderr io.Writer, getenv func(string) string) (*o
 	fs.Int64Var(&o.maxBody, "max-body", mock.DefaultMaxBodyBytes, "largest accepted request body in bytes (larger: 413)")
 	fs.IntVar(&o.pageSize, "page-size", mock.DefaultPageSize, "default list page size")
 	fs.DurationVar(&o.drainPeriod, "drain", 10*time.Second, "how long to wait for in-flight requests at shutdown")
-	fs.IntVar(&o.maxSessions, "max-sessions", mock.DefaultMaxSessions, "sessions kept (store and journal); past it the least recently used one is forgotten and starts from the seed again")
+	fs.IntVar(&o.maxSessions, "max-sessions", mock.DefaultMaxSessions, "sessions kept in memory (store and journal); past it the least recently used one is forgotten and starts from the seed again (with -state, a changed session is read back from the file instead)")
 	fs.IntVar(&o.journalSize, "journal-size", mock.DefaultJournalSize, "requests kept per session in the request journal (0 turns it off)")
 	fs.StringVar(&o.faultsFile, "faults", "", "JSON file of fault rules in force from the start (one rule or {\"value\":[…]}, as POST /_mock/faults)")
 	fs.StringVar(&o.adminToken, "admin-token", "", "require 'Authorization: Bearer <token>' on the control API /_mock/ and accept it from any address (default: loopback clients only); prefer -admin-token-file or "+envAdminToken)

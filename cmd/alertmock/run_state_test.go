@@ -2,8 +2,13 @@ package main
 
 import (
 	"bufio"
+	"bytes"
+	"context"
+	"errors"
 	"fmt"
+	"io"
 	"net/http"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"reflect"
@@ -12,6 +17,9 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/partner-security/alertmock/mock"
+	"github.com/partner-security/alertmock/mock/alert"
 )
 
 // buildBinary builds the alertmock command into a temporary directory.
@@ -221,4 +229,142 @@ func TestStateSurvivesSIGKILL(t *testing.T) {
 	if status != 200 || !reflect.DeepEqual(m, seeded[ids[0]]) {
 		t.Errorf("untouched session after restart: Status %d, alert %v; want 200 and the seeded alert %v", status, m, seeded[ids[0]])
 	}
+}
+
+// damagedStateFiles writes a state file with acknowledged changes, then
+// copies of it cut short and overwritten.
+func damagedStateFiles(t *testing.T) map[string]string {
+	t.Helper()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "good.db")
+	root := startRun(t, "-state", path)
+	client := &http.Client{Timeout: 10 * time.Second}
+	for i := range 5 {
+		status, m := call(t, client, "PATCH", root+"/beta/security/partner/securityAlerts/"+alert.DocumentedID, "x", fmt.Sprint("s", i), `{"status":"investigating"}`)
+		if status != 200 {
+			t.Fatalf("PATCH: %d %v", status, m)
+		}
+	}
+	// startRun's cleanup stops the server at the end of the test; read the
+	// committed file now (bbolt's file is whole after each commit).
+	good, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]string{}
+	write := func(name string, b []byte) {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		out[name] = p
+	}
+	write("truncated.db", good[:len(good)/2])
+	write("truncated-16k.db", good[:16<<10])
+	corrupt := bytes.Clone(good)
+	for i := 8 << 10; i < len(corrupt); i++ {
+		corrupt[i] = byte(i*31 + 7)
+	}
+	write("corrupted.db", corrupt)
+	return out
+}
+
+// TestRunDamagedState reproduces issue #10: a state file cut short crashed
+// the start (SIGSEGV inside bbolt), other damage panicked with a goroutine
+// dump. run now returns one line naming the file and the damage.
+func TestRunDamagedState(t *testing.T) {
+	for name, path := range damagedStateFiles(t) {
+		t.Run(name, func(t *testing.T) {
+			var stderr strings.Builder
+			err := run(context.Background(), []string{"-addr", "127.0.0.1:0", "-state", path}, io.Discard, &stderr)
+			if err == nil {
+				t.Fatal("run with a damaged state file = nil error")
+			}
+			if !errors.Is(err, mock.ErrStateDamaged) {
+				t.Errorf("run = %v; want an error matching mock.ErrStateDamaged", err)
+			}
+			if msg := err.Error(); strings.Contains(msg, "\n") || !strings.HasPrefix(msg, "-state: ") || !strings.Contains(msg, path) || !strings.Contains(msg, "damaged") {
+				t.Errorf("run = %q; want one line: -state: …%s… damaged …", msg, path)
+			}
+		})
+	}
+}
+
+// TestBinaryDamagedState: the binary exits non-zero with one line on stderr,
+// no goroutine dump.
+func TestBinaryDamagedState(t *testing.T) {
+	bin := buildBinary(t)
+	for name, path := range damagedStateFiles(t) {
+		t.Run(name, func(t *testing.T) {
+			cmd := exec.Command(bin, "-addr", "127.0.0.1:0", "-state", path)
+			var stdout, stderr bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &stdout, &stderr
+			err := cmd.Run()
+			var exit *exec.ExitError
+			if !errors.As(err, &exit) || exit.ExitCode() != 2 {
+				t.Fatalf("alertmock -state %s: %v; want exit status 2\n%s", name, err, stderr.String())
+			}
+			lines := strings.Split(strings.TrimSpace(stderr.String()), "\n")
+			if len(lines) != 1 || !strings.HasPrefix(lines[0], "alertmock: -state: ") || !strings.Contains(lines[0], "damaged") {
+				t.Errorf("stderr = %q; want one line 'alertmock: -state: … damaged …'", stderr.String())
+			}
+		})
+	}
+}
+
+// TestStateSurvivesEvictionAndLowerCap reproduces issue #10: with -state and
+// -max-sessions 3, a session whose PATCH was acknowledged was gone after
+// three other sessions were read and the server restarted; restarting with a
+// lower -max-sessions deleted every session on the next new one.
+func TestStateSurvivesEvictionAndLowerCap(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state.db")
+	client := &http.Client{Timeout: 10 * time.Second}
+	alertURL := func(root string) string { return root + "/beta/security/partner/securityAlerts/" + alert.DocumentedID }
+	serve := func(maxSessions string) (string, context.CancelFunc, chan error) {
+		ctx, cancel := context.WithCancel(context.Background())
+		pr, pw := io.Pipe()
+		done := make(chan error, 1)
+		go func() {
+			done <- run(ctx, []string{"-addr", "127.0.0.1:0", "-log-level", "error", "-state", path, "-max-sessions", maxSessions}, pw, io.Discard)
+			pw.Close()
+		}()
+		line, err := bufio.NewReader(pr).ReadString('\n')
+		go func() { _, _ = io.Copy(io.Discard, pr) }()
+		if err != nil {
+			cancel()
+			t.Fatalf("start: %v (%v)", err, <-done)
+		}
+		return strings.TrimSuffix(strings.TrimSpace(line[strings.Index(line, "http://"):]), "/beta"), cancel, done
+	}
+	stop := func(cancel context.CancelFunc, done chan error) {
+		cancel()
+		if err := <-done; err != nil {
+			t.Fatalf("run = %v", err)
+		}
+	}
+
+	root, cancel, done := serve("3")
+	for _, s := range []string{"d1", "d2", "d3"} {
+		if status, m := call(t, client, "PATCH", alertURL(root), "x", s, `{"status":"resolved","resolvedReason":"fraud"}`); status != 200 {
+			t.Fatalf("PATCH in %s: %d %v", s, status, m)
+		}
+	}
+	for _, s := range []string{"r1", "r2", "r3"} { // evicts d1…d3 from memory
+		call(t, client, "GET", alertURL(root), "x", s, "")
+	}
+	if status, m := call(t, client, "GET", alertURL(root), "x", "d1", ""); status != 200 || m["status"] != "resolved" {
+		t.Errorf("d1 after eviction: %d status %v; want 200 resolved (read back from the file)", status, m["status"])
+	}
+	stop(cancel, done)
+
+	root, cancel, done = serve("1")
+	for _, s := range []string{"n1", "n2"} {
+		call(t, client, "GET", alertURL(root), "x", s, "")
+	}
+	for _, s := range []string{"d1", "d2", "d3"} {
+		if status, m := call(t, client, "GET", alertURL(root), "x", s, ""); status != 200 || m["status"] != "resolved" {
+			t.Errorf("%s after restart with -max-sessions 1: %d status %v; want 200 resolved", s, status, m["status"])
+		}
+	}
+	stop(cancel, done)
 }

@@ -1,16 +1,48 @@
-package mock
+package odata
 
 import (
-	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/partner-security/alertmock/mock/alert"
 )
 
-// filterExpr is a compiled `$filter`: it reports whether an alert matches.
+// filterExpr reports whether an alert matches (a compiled part of a $filter).
 type filterExpr func(*alert.Alert) bool
+
+// Filter is a compiled `$filter`.
+type Filter struct {
+	match filterExpr
+	eqs   []Equality
+	exact bool // the filter is the conjunction of eqs and nothing else
+}
+
+// Match reports whether a matches the filter.
+func (f *Filter) Match(a *alert.Alert) bool { return f.match(a) }
+
+// Equalities are comparisons "property eq 'value'" on an indexed property
+// (status, severity, confidenceLevel) that every match satisfies: the
+// filter's top-level conjunction. A source may start from the alerts with
+// one of these values instead of all of them; Match still decides.
+func (f *Filter) Equalities() []Equality { return f.eqs }
+
+// Exact reports whether the filter is nothing but its Equalities joined by
+// "and": an alert matches exactly when it satisfies every one of them.
+func (f *Filter) Exact() bool { return f.exact }
+
+// Equality is one "property eq 'value'" comparison a Filter implies.
+type Equality struct {
+	Property string // status, severity or confidenceLevel
+	Value    string
+}
+
+// Indexed reports whether a source may keep an index for property: the enum
+// properties a filter can compare for equality.
+func Indexed(property string) bool {
+	return property == "status" || property == "severity" || property == "confidenceLevel"
+}
 
 // filterKind is how a property may be compared in `$filter`.
 type filterKind int
@@ -25,16 +57,16 @@ const (
 type filterProp struct {
 	kind     filterKind
 	nullable bool
-	members  []string // enum members
-	str      func(*alert.Alert) *string
+	members  []string                          // enum members
+	str      func(*alert.Alert) (string, bool) // false: null (no allocation per alert)
 	tm       func(*alert.Alert) *time.Time
 }
 
 // filterProps returns the properties `$filter` supports, as the description's
 // $filter parameter lists them.
 func filterProps() map[string]filterProp {
-	sp := func(f func(*alert.Alert) string) func(*alert.Alert) *string {
-		return func(a *alert.Alert) *string { s := f(a); return &s }
+	sp := func(f func(*alert.Alert) string) func(*alert.Alert) (string, bool) {
+		return func(a *alert.Alert) (string, bool) { return f(a), true }
 	}
 	return map[string]filterProp{
 		"status":           {kind: kindEnum, members: alert.StatusValues(), str: sp(func(a *alert.Alert) string { return string(a.Status) })},
@@ -43,19 +75,17 @@ func filterProps() map[string]filterProp {
 		"alertType":        {kind: kindString, str: sp(func(a *alert.Alert) string { return a.AlertType })},
 		"customerTenantId": {kind: kindString, str: sp(func(a *alert.Alert) string { return a.CustomerTenantID })},
 		"subscriptionId":   {kind: kindString, str: sp(func(a *alert.Alert) string { return a.SubscriptionID })},
-		"resolvedReason": {kind: kindEnum, nullable: true, members: alert.ResolvedReasonValues(), str: func(a *alert.Alert) *string {
+		"resolvedReason": {kind: kindEnum, nullable: true, members: alert.ResolvedReasonValues(), str: func(a *alert.Alert) (string, bool) {
 			if a.ResolvedReason == nil {
-				return nil
+				return "", false
 			}
-			s := string(*a.ResolvedReason)
-			return &s
+			return string(*a.ResolvedReason), true
 		}},
-		"isTest": {kind: kindBool, nullable: true, str: func(a *alert.Alert) *string {
+		"isTest": {kind: kindBool, nullable: true, str: func(a *alert.Alert) (string, bool) {
 			if a.IsTest == nil {
-				return nil
+				return "", false
 			}
-			s := fmt.Sprint(*a.IsTest)
-			return &s
+			return strconv.FormatBool(*a.IsTest), true
 		}},
 		"detectedDateTime":      {kind: kindTime, tm: func(a *alert.Alert) *time.Time { return &a.DetectedDateTime }},
 		"firstObservedDateTime": {kind: kindTime, nullable: true, tm: func(a *alert.Alert) *time.Time { return a.FirstObservedDateTime }},
@@ -64,9 +94,9 @@ func filterProps() map[string]filterProp {
 	}
 }
 
-// filterErr is a 400 about `$filter`.
+// filterErr is an error about `$filter`.
 func filterErr(format string, args ...any) *Error {
-	return queryErr("$filter", "Invalid value for query option '$filter': "+format, args...)
+	return errorf("$filter", "Invalid value for query option '$filter': "+format, args...)
 }
 
 // token kinds of the filter lexer.
@@ -128,15 +158,20 @@ type filterParser struct {
 	i     int
 	props map[string]filterProp
 	depth int // "(" and "not" levels open at the current token
+	// leaves counts the comparisons, exact those that are indexed
+	// equalities; with no "or" or "not" either, a filter whose counts equal
+	// its equalities is exactly their conjunction.
+	leaves, exact int
+	other         bool // an "or" or a "not" was seen
 }
 
-// maxFilterDepth bounds the nesting of parentheses and "not" in a `$filter`:
+// MaxFilterDepth bounds the nesting of parentheses and "not" in a `$filter`:
 // the parser recurses per level, so an unbounded depth let one request grow
 // a goroutine stack as far as its URL allows (1 MB of headers).
-const maxFilterDepth = 100
+const MaxFilterDepth = 100
 
-// parseFilter compiles a `$filter` value.
-func parseFilter(src string) (filterExpr, error) {
+// ParseFilter compiles a `$filter` value; the error is an *Error.
+func ParseFilter(src string) (*Filter, error) {
 	if strings.TrimSpace(src) == "" {
 		return nil, filterErr("the expression is empty.")
 	}
@@ -145,14 +180,14 @@ func parseFilter(src string) (filterExpr, error) {
 		return nil, err
 	}
 	p := &filterParser{toks: toks, props: filterProps()}
-	f, err := p.or()
+	f, eqs, err := p.or()
 	if err != nil {
 		return nil, err
 	}
 	if p.i < len(p.toks) {
 		return nil, filterErr("unexpected '%s' at position %d.", p.toks[p.i].text, p.toks[p.i].pos)
 	}
-	return f, nil
+	return &Filter{match: f, eqs: eqs, exact: !p.other && p.exact == p.leaves && p.leaves == len(eqs)}, nil
 }
 
 func (p *filterParser) peek() (ftok, bool) {
@@ -179,86 +214,98 @@ func (p *filterParser) keyword(kw string) bool {
 	return false
 }
 
-func (p *filterParser) or() (filterExpr, error) {
-	left, err := p.and()
+// or, and, unary and comparison return the compiled expression and the
+// equalities every match of it satisfies.
+func (p *filterParser) or() (filterExpr, []Equality, error) {
+	left, eqs, err := p.and()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	for p.keyword("or") {
-		right, err := p.and()
+		right, _, err := p.and()
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
+		eqs = nil // either side may match: neither side's equalities hold
+		p.other = true
 		l := left
 		left = func(a *alert.Alert) bool { return l(a) || right(a) }
 	}
-	return left, nil
+	return left, eqs, nil
 }
 
-func (p *filterParser) and() (filterExpr, error) {
-	left, err := p.unary()
+func (p *filterParser) and() (filterExpr, []Equality, error) {
+	left, eqs, err := p.unary()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	for p.keyword("and") {
-		right, err := p.unary()
+		right, reqs, err := p.unary()
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
+		eqs = append(eqs, reqs...)
 		l := left
 		left = func(a *alert.Alert) bool { return l(a) && right(a) }
 	}
-	return left, nil
+	return left, eqs, nil
 }
 
-func (p *filterParser) unary() (filterExpr, error) {
+func (p *filterParser) unary() (filterExpr, []Equality, error) {
 	if t, ok := p.peek(); ok && !t.quoted && (t.text == "not" || t.text == "(") {
-		if p.depth++; p.depth >= maxFilterDepth {
-			return nil, filterErr("the expression nests parentheses and 'not' more than %d levels deep (at position %d).", maxFilterDepth-1, t.pos)
+		if p.depth++; p.depth >= MaxFilterDepth {
+			return nil, nil, filterErr("the expression nests parentheses and 'not' more than %d levels deep (at position %d).", MaxFilterDepth-1, t.pos)
 		}
 		defer func() { p.depth-- }()
 	}
 	if p.keyword("not") {
-		f, err := p.unary()
+		p.other = true
+		f, _, err := p.unary()
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		return func(a *alert.Alert) bool { return !f(a) }, nil
+		return func(a *alert.Alert) bool { return !f(a) }, nil, nil
 	}
 	if p.keyword("(") {
-		f, err := p.or()
+		f, eqs, err := p.or()
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if !p.keyword(")") {
-			return nil, filterErr("a ')' is missing.")
+			return nil, nil, filterErr("a ')' is missing.")
 		}
-		return f, nil
+		return f, eqs, nil
 	}
-	return p.comparison()
+	f, eq, err := p.comparison()
+	p.leaves++
+	if err != nil || eq == nil {
+		return f, nil, err
+	}
+	p.exact++
+	return f, []Equality{*eq}, nil
 }
 
-func (p *filterParser) comparison() (filterExpr, error) {
+func (p *filterParser) comparison() (filterExpr, *Equality, error) {
 	pt, err := p.next("a property name")
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if pt.quoted {
-		return nil, filterErr("expected a property name at position %d, found the string '%s'.", pt.pos, pt.text)
+		return nil, nil, filterErr("expected a property name at position %d, found the string '%s'.", pt.pos, pt.text)
 	}
 	prop, ok := p.props[pt.text]
 	if !ok {
 		if strings.Contains(pt.text, "(") || (p.i < len(p.toks) && p.toks[p.i].text == "(") {
-			return nil, filterErr("the function '%s' is not supported.", pt.text)
+			return nil, nil, filterErr("the function '%s' is not supported.", pt.text)
 		}
 		if alert.IsProperty(pt.text) {
-			return nil, filterErr("filtering on property '%s' is not supported.", pt.text)
+			return nil, nil, filterErr("filtering on property '%s' is not supported.", pt.text)
 		}
-		return nil, filterErr("could not find a property named '%s' on type '%s'.", pt.text, alert.TypeName)
+		return nil, nil, filterErr("could not find a property named '%s' on type '%s'.", pt.text, alert.TypeName)
 	}
 	ot, err := p.next("an operator")
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	op := ot.text
 	ops := []string{"eq", "ne"}
@@ -266,15 +313,15 @@ func (p *filterParser) comparison() (filterExpr, error) {
 		ops = []string{"eq", "ne", "gt", "ge", "lt", "le"}
 	}
 	if ot.quoted || !slices.Contains(ops, op) {
-		return nil, filterErr("operator '%s' is not supported for property '%s'; use one of: %s.", op, pt.text, strings.Join(ops, ", "))
+		return nil, nil, filterErr("operator '%s' is not supported for property '%s'; use one of: %s.", op, pt.text, strings.Join(ops, ", "))
 	}
 	lt, err := p.next("a value")
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	isNull := !lt.quoted && lt.text == "null"
 	if isNull && (!prop.nullable || (op != "eq" && op != "ne")) {
-		return nil, filterErr("property '%s' cannot be compared with null using '%s'.", pt.text, op)
+		return nil, nil, filterErr("property '%s' cannot be compared with null using '%s'.", pt.text, op)
 	}
 	neg := op == "ne"
 	switch prop.kind {
@@ -283,24 +330,28 @@ func (p *filterParser) comparison() (filterExpr, error) {
 		if !isNull {
 			v, err := literal(pt.text, prop, lt)
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			want = &v
 		}
 		get := prop.str
+		var eqn *Equality
+		if op == "eq" && want != nil && Indexed(pt.text) {
+			eqn = &Equality{Property: pt.text, Value: *want}
+		}
 		return func(a *alert.Alert) bool {
-			got := get(a)
-			eq := (got == nil && want == nil) || (got != nil && want != nil && *got == *want)
+			got, ok := get(a)
+			eq := (!ok && want == nil) || (ok && want != nil && got == *want)
 			return eq != neg
-		}, nil
+		}, eqn, nil
 	default:
 		get := prop.tm
 		if isNull {
-			return func(a *alert.Alert) bool { return (get(a) == nil) != neg }, nil
+			return func(a *alert.Alert) bool { return (get(a) == nil) != neg }, nil, nil
 		}
 		want, err := time.Parse(time.RFC3339Nano, lt.text)
 		if err != nil {
-			return nil, filterErr("invalid date-time '%s' for property '%s'; expected RFC 3339, e.g. 2024-01-23T16:03:33Z.", lt.text, pt.text)
+			return nil, nil, filterErr("invalid date-time '%s' for property '%s'; expected RFC 3339, e.g. 2024-01-23T16:03:33Z.", lt.text, pt.text)
 		}
 		return func(a *alert.Alert) bool {
 			got := get(a)
@@ -321,7 +372,7 @@ func (p *filterParser) comparison() (filterExpr, error) {
 				return c < 0
 			}
 			return c <= 0
-		}, nil
+		}, nil, nil
 	}
 }
 
