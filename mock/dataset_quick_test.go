@@ -1,11 +1,14 @@
 package mock
 
 import (
+	"context"
 	"encoding/json"
+	"slices"
 	"testing"
 
 	"github.com/partner-security/alertmock/internal/gen"
 	"github.com/partner-security/alertmock/mock/alert"
+	"github.com/partner-security/alertmock/openapi"
 )
 
 // TestQuickValidImpliesSchema: quickValid never accepts what the contract's
@@ -95,4 +98,27 @@ func clone(m map[string]any) map[string]any {
 func jsonString(x any) string {
 	b, _ := json.Marshal(x)
 	return string(b)
+}
+
+// TestQuickValidAnnotationsMatchContract: the annotations quickValid lets
+// through are exactly those the contract's partnerSecurityAlertAnnotations
+// names, so a new annotation in the description fails here, not silently.
+func TestQuickValidAnnotationsMatchContract(t *testing.T) {
+	doc, err := openapi.Load(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref, ok := doc.Components.Schemas[openapi.SchemaAlertAnnotations]
+	if !ok || ref.Value == nil {
+		t.Fatalf("no schema %s in the description", openapi.SchemaAlertAnnotations)
+	}
+	var names []string
+	for n := range ref.Value.Properties {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	want := slices.Sorted(slices.Values(annotations))
+	if !slices.Equal(names, want) {
+		t.Errorf("contract annotations = %v; quickValid knows %v", names, want)
+	}
 }
