@@ -305,6 +305,9 @@ func (st *scenario) otherAlertUnchanged(ctx context.Context) error {
 
 // showIDs lists ids for a message, at most ten.
 func showIDs(ids []string) string {
+	if len(ids) == 0 {
+		return "none"
+	}
 	if len(ids) > 10 {
 		return fmt.Sprintf("%s and %d more", show(ids[:10]), len(ids)-10)
 	}

@@ -155,6 +155,13 @@ Feature: List, filter and page through alerts
 
   @documented
   Scenario: The "$" prefix of a query option is optional
+    Given there are at least 1 alerts
+    When I list the alerts with "select=id,status"
+    Then the request succeeds with status 200
+    And every listed alert has only the properties "id,status"
+
+  @assumption
+  Scenario: The "$" prefix of the page size is optional
     Given there are at least 2 alerts
     When I list the alerts with "top=1"
     Then the request succeeds with status 200
