@@ -54,7 +54,7 @@ Feature: List, filter and page through alerts
     Then the request succeeds with status 200
     And the listed alerts are exactly the alerts of the whole list where "status" is not "resolved"
 
-  @assumption
+  @documented
   Scenario: Alerts that meet either of two conditions
     When I list the alerts with "$filter=(severity eq 'high' or severity eq 'low') and status ne 'resolved'"
     Then the request succeeds with status 200
