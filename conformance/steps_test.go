@@ -165,6 +165,31 @@ func TestStepChecks(t *testing.T) {
 		{name: "error date is the request time", last: ex(404, ids, envelope), step: func(st *scenario) error { return st.errorFieldIsRequestTime("innerError.date") }},
 		{name: "error date an hour off", last: ex(404, ids, strings.Replace(envelope, "03:04:05", "04:04:05", 1)), step: func(st *scenario) error { return st.errorFieldIsRequestTime("innerError.date") }, want: "want a time between"},
 		{name: "error date with a zone", last: ex(404, ids, strings.Replace(envelope, "03:04:05", "03:04:05Z", 1)), step: func(st *scenario) error { return st.errorFieldIsRequestTime("innerError.date") }, want: "want UTC without a zone"},
+
+		// Lists and pages: a check of "every" alert fails when there is none.
+		{name: "every listed alert has", last: ex(200, nil, `{"value":[{"id":"a","status":"active"}]}`), step: func(st *scenario) error { return st.everyListedHas("status", "active") }},
+		{name: "a listed alert has not", last: ex(200, nil, `{"value":[{"id":"a","status":"active"},{"id":"b","status":"resolved"}]}`), step: func(st *scenario) error { return st.everyListedHas("status", "active") }, want: `value[1] (id "b") has "status" = "resolved"; want "active"`},
+		{name: "every listed alert of none", last: ex(200, nil, `{"value":[]}`), step: func(st *scenario) error { return st.everyListedHas("status", "active") }, want: "no alerts are listed; want some to check"},
+		{name: "no listed alert of none", last: ex(200, nil, `{"value":[]}`), step: func(st *scenario) error { return st.noListedHas("status", "resolved") }, want: "no alerts are listed"},
+		{name: "one of, of none", last: ex(200, nil, `{"value":[]}`), step: func(st *scenario) error { return st.everyListedOneOf("status", "active") }, want: "no alerts are listed"},
+		{name: "on or after, of none", last: ex(200, nil, `{"value":[]}`), step: func(st *scenario) error { return st.everyListedOnOrAfter("detectedDateTime", "2024-01-01T00:00:00Z") }, want: "no alerts are listed"},
+		{name: "only the properties, of none", last: ex(200, nil, `{"value":[]}`), step: func(st *scenario) error { return st.everyListedHasOnly("id") }, want: "no alerts are listed"},
+		{name: "ordered, of one", last: ex(200, nil, `{"value":[{"detectedDateTime":"2024-01-01T00:00:00Z"}]}`), step: func(st *scenario) error { return st.listedOrdered("detectedDateTime", "ascending") }, want: "want at least 2 to check their order"},
+		{name: "ordered", last: ex(200, nil, `{"value":[{"detectedDateTime":"2024-01-01T00:00:00Z"},{"detectedDateTime":"2024-01-02T00:00:00Z"}]}`), step: func(st *scenario) error { return st.listedOrdered("detectedDateTime", "ascending") }},
+		{name: "not ordered", last: ex(200, nil, `{"value":[{"detectedDateTime":"2024-01-02T00:00:00Z"},{"detectedDateTime":"2024-01-01T00:00:00Z"}]}`), step: func(st *scenario) error { return st.listedOrdered("detectedDateTime", "ascending") }, want: "want ascending order"},
+		{name: "ordered as the enum, of none", last: ex(200, nil, `{"value":[]}`), step: func(st *scenario) error { return st.listedOrderedAs("severity", "high,low") }, want: "no alerts are listed"},
+		{name: "every alert read has only, on empty pages", prep: pages(`{"value":[]}`, `{"value":[]}`), step: func(st *scenario) error { return st.everyAlertReadHasOnly("id") }, want: "no alerts were read on 2 pages"},
+		{name: "every alert read has only", prep: pages(`{"value":[{"id":"a"}]}`, `{"value":[{"id":"b"}]}`), step: func(st *scenario) error { return st.everyAlertReadHasOnly("id") }},
+		{name: "an alert read has more", prep: pages(`{"value":[{"id":"a"}]}`, `{"value":[{"id":"b","status":"active"}]}`), step: func(st *scenario) error { return st.everyAlertReadHasOnly("id") }, want: "page 2 value[0] has the properties id,status"},
+		{name: "alerts read ordered, of one", prep: pages(`{"value":[{"detectedDateTime":"2024-01-01T00:00:00Z"}]}`, `{"value":[]}`), step: func(st *scenario) error { return st.alertsReadOrdered("detectedDateTime", "descending") }, want: "want at least 2 to check their order"},
+		{name: "alerts read out of order across pages", prep: pages(`{"value":[{"detectedDateTime":"2024-01-01T00:00:00Z"}]}`, `{"value":[{"detectedDateTime":"2024-01-02T00:00:00Z"}]}`), step: func(st *scenario) error { return st.alertsReadOrdered("detectedDateTime", "descending") }, want: "across the 2 pages read"},
+		{name: "no alert read has, on empty pages", prep: pages(`{"value":[]}`), step: func(st *scenario) error { return st.noAlertReadHas("status", "resolved") }, want: "no alerts were read"},
+		{name: "no alert read has", prep: pages(`{"value":[{"id":"a","status":"active"}]}`), step: func(st *scenario) error { return st.noAlertReadHas("status", "resolved") }},
+		{name: "an alert read has", prep: pages(`{"value":[{"id":"a","status":"resolved"}]}`), step: func(st *scenario) error { return st.noAlertReadHas("status", "resolved") }, want: `want no such alert`},
+		{name: "no page empty", prep: pages(`{"value":[{"id":"a"}]}`, `{"value":[]}`), step: (*scenario).noPageEmpty, want: "page 2 of 2"},
+		{name: "count as read", prep: pages(`{"@odata.count":2,"value":[{"id":"a"}]}`, `{"value":[{"id":"b"}]}`), step: (*scenario).pagesMatchCount},
+		{name: "count not as read", prep: pages(`{"@odata.count":3,"value":[{"id":"a"}]}`, `{"value":[{"id":"b"}]}`), step: (*scenario).pagesMatchCount, want: `want the "@odata.count" of 3`},
+		{name: "an alert read twice", prep: pages(`{"@odata.count":2,"value":[{"id":"a"}]}`, `{"value":[{"id":"a"}]}`), step: (*scenario).pagesMatchCount, want: `alert "a" is on page 1 and again on page 2`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -188,6 +213,15 @@ func TestStepChecks(t *testing.T) {
 // updated notes an update sent and answered at t.
 func updated(t time.Time) func(*scenario) {
 	return func(st *scenario) { st.update = &exchange{sentAt: t, receivedAt: t} }
+}
+
+// pages notes the pages of "I read every page".
+func pages(bodies ...string) func(*scenario) {
+	return func(st *scenario) {
+		for _, b := range bodies {
+			st.pages = append(st.pages, ex(200, nil, b))
+		}
+	}
 }
 
 func remember(alert string) func(*scenario) {
