@@ -381,7 +381,7 @@ func (s *Server) patchChecked(session, id, actor string, raw []byte) (int, any, 
 	if s.flaw == LostUpdate {
 		// Read, let the other requests in, then write back what was read.
 		s.mu.Unlock()
-		time.Sleep(20 * time.Millisecond)
+		time.Sleep(50 * time.Millisecond)
 		s.mu.Lock()
 	}
 	t := s.now()
