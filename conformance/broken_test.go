@@ -110,6 +110,10 @@ var brokenServers = []struct {
 	{refserver.EqNullMatchesNothing, liveDocumented, []string{`0 alerts are listed; want the 9 of the whole list where "resolvedReason" is null`}},
 	{refserver.CountIgnoresFilter, liveDocumented, []string{`"@odata.count" = 12; want 5, the number of alerts of the whole list where "status" is "active"`}},
 	{refserver.UnknownIDIs400, liveDocumented, []string{"Reading an alert that does not exist is a 404", "status = 400; want 404"}},
+	{refserver.PatchAnswersOld, liveDocumented, []string{`the alert's "status" = "active"; want "resolved"`}},
+	{refserver.SelectIgnoredOnGet, liveDocumented, []string{"Read only some properties of an alert", "want exactly id,status"}},
+	{refserver.ActorFixed, liveDocumented, []string{`updatedBy = "admin@contoso.com"; want "conformance@contoso.com"`}},
+	{refserver.FixedRequestID, liveDocumented, []string{"Every request gets its own request-id", `header request-id = "0dd686c8-6380-42ef-b98e-45b8cbf494b2" again; want a new value`}},
 	{refserver.Bare401, liveDocumented, []string{"Reading without signing in", `Content-Type = "text/plain; charset=utf-8"; want application/json`}},
 
 	// Documented behaviour that only the mock's tools (minted tokens, faults) reach.

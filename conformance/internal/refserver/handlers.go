@@ -121,7 +121,7 @@ func (s *Server) get(r *http.Request, session, id string) (int, any, *apiError) 
 			continue
 		}
 		m := s.view(a)
-		if sel, ok := q["$select"]; ok {
+		if sel, ok := q["$select"]; ok && s.flaw != SelectIgnoredOnGet {
 			names, e := parseSelect(sel)
 			if e != nil {
 				return 0, nil, e
@@ -378,6 +378,7 @@ func (s *Server) patchChecked(session, id, actor string, raw []byte) (int, any, 
 		return 0, nil, s.notFound(id)
 	}
 	a := alerts[i].clone()
+	before := a.clone()
 	if s.flaw == LostUpdate {
 		// Read, let the other requests in, then write back what was read.
 		s.mu.Unlock()
@@ -457,6 +458,9 @@ func (s *Server) patchChecked(session, id, actor string, raw []byte) (int, any, 
 	}
 	if s.flaw == PatchNoContent {
 		return http.StatusNoContent, nil, nil
+	}
+	if s.flaw == PatchAnswersOld {
+		return 200, s.view(before), nil
 	}
 	return 200, s.view(a), nil
 }

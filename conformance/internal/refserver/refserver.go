@@ -100,6 +100,10 @@ const (
 	InnerRequestIDDiffers     Flaw = "innerError.request-id is not the request-id header"
 	Bare401                   Flaw = "a 401 is plain text, not the error envelope"
 	ClaimsChallenge           Flaw = "a 401 asks for a claims challenge"
+	PatchAnswersOld           Flaw = "PATCH answers with the alert as it was before the change"
+	SelectIgnoredOnGet        Flaw = "$select is ignored when reading one alert"
+	ActorFixed                Flaw = "changes are recorded as a fixed user, not the caller"
+	FixedRequestID            Flaw = "every answer has the same request-id"
 )
 
 // Server is the reference server; it implements http.Handler.
@@ -152,6 +156,9 @@ func errorf(status int, code, format string, args ...any) *apiError {
 // ServeHTTP answers one request.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	reqID := newUUID()
+	if s.flaw == FixedRequestID {
+		reqID = "0dd686c8-6380-42ef-b98e-45b8cbf494b2"
+	}
 	clientID := r.Header.Get("client-request-id")
 	if clientID == "" || s.flaw == ClientRequestIDIgnored {
 		clientID = reqID
@@ -257,6 +264,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) (int, any, *apiEr
 	actor, canWrite, apiErr := s.authenticate(r)
 	if apiErr != nil {
 		return 0, nil, apiErr
+	}
+	if s.flaw == ActorFixed {
+		actor = "admin@contoso.com"
 	}
 	switch {
 	case id == "":
