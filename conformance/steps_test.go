@@ -96,6 +96,9 @@ func TestStepChecks(t *testing.T) {
 		{name: "no claims challenge", last: ex(401, map[string]string{"WWW-Authenticate": `Bearer realm=""`}, envelope), step: (*scenario).noClaimsChallenge},
 		{name: "claims challenge", last: ex(401, map[string]string{"WWW-Authenticate": `Bearer error="insufficient_claims", claims="e30="`}, envelope), step: (*scenario).noClaimsChallenge, want: "want no claims challenge"},
 
+		{name: "annotation ends with", last: ex(200, nil, `{"@odata.context":"http://h/beta/$metadata#security/partner/securityAlerts/$entity"}`), step: func(st *scenario) error { return st.annotationEndsWith("@odata.context", "securityAlerts/$entity") }},
+		{name: "annotation ends otherwise", last: ex(200, nil, `{"@odata.context":"http://h/beta/$metadata#security/partner/securityAlerts"}`), step: func(st *scenario) error { return st.annotationEndsWith("@odata.context", "securityAlerts/$entity") }, want: `want it to end with "securityAlerts/$entity"`},
+		{name: "annotation of no object", last: ex(200, nil, `[]`), step: func(st *scenario) error { return st.annotationEndsWith("@odata.context", "x") }, want: "is not a JSON object"},
 		{name: "property as wanted", last: ex(200, nil, alert), step: func(st *scenario) error { return st.alertPropertyIs("status", `"resolved"`) }},
 		{name: "property not as wanted", last: ex(200, nil, alert), step: func(st *scenario) error { return st.alertPropertyIs("status", `"active"`) }, want: `the alert's "status" = "resolved"; want "active"`},
 		{name: "property absent", last: ex(200, nil, alert), step: func(st *scenario) error { return st.alertPropertyIs("resolvedBy", `null`) }, want: `the alert has no "resolvedBy"`},
@@ -139,7 +142,7 @@ func TestStepChecks(t *testing.T) {
 		{name: "change logged twice", last: ex(200, nil, `{"status":"resolved","activityLogs":[{"statusFrom":"active","statusTo":"resolved"},{"statusFrom":"active","statusTo":"resolved"}]}`), prep: baseline(`{"status":"active","activityLogs":[]}`), step: (*scenario).activityLogChain, want: "new activity log entry 2"},
 		{name: "earlier entries lost", last: ex(200, nil, `{"status":"resolved","activityLogs":[]}`), prep: baseline(`{"status":"resolved","activityLogs":[{"statusFrom":"active","statusTo":"resolved"}]}`), step: (*scenario).activityLogChain, want: "the earlier activity log entries changed"},
 		{name: "entries in time order", last: ex(200, nil, `{"activityLogs":[{"updatedDateTime":"2026-01-02T03:04:05Z"},{"updatedDateTime":"2026-01-02T03:04:05Z"},{"updatedDateTime":"2026-01-02T03:04:06.5Z"}]}`), step: (*scenario).activityLogInTimeOrder},
-		{name: "entries out of time order", last: ex(200, nil, `{"activityLogs":[{"updatedDateTime":"2026-01-02T03:04:06Z"},{"updatedDateTime":"2026-01-02T03:04:05Z"}]}`), step: (*scenario).activityLogInTimeOrder, want: "want the entries in time order"},
+		{name: "entries out of time order", last: ex(200, nil, `{"activityLogs":[{"updatedDateTime":"2026-01-02T03:04:06Z"},{"updatedDateTime":"2026-01-02T03:04:05Z"}]}`), step: (*scenario).activityLogInTimeOrder, want: "activity log entry 2 has updatedDateTime 2026-01-02T03:04:05Z, before entry 1's"},
 		{name: "one entry has no order", last: ex(200, nil, alert), step: (*scenario).activityLogInTimeOrder, want: "want at least 2"},
 		{name: "UTC times", last: ex(200, nil, alert), step: (*scenario).alertTimesUTC},
 		{name: "a time with an offset", last: ex(200, nil, `{"activityLogs":[{"updatedDateTime":"2026-01-02T05:04:05+02:00"}]}`), step: (*scenario).alertTimesUTC, want: `the alert.activityLogs[0].updatedDateTime = "2026-01-02T05:04:05+02:00"; want UTC`},
@@ -163,6 +166,8 @@ func TestStepChecks(t *testing.T) {
 		{name: "error field is not the header", last: ex(404, map[string]string{"request-id": "0dd686c8-6380-42ef-b98e-45b8cbf494b3"}, envelope), step: func(st *scenario) error { return st.errorFieldIsHeader("innerError.request-id", "request-id") }, want: `the error's "innerError.request-id" = "` + rid + `"; want "0dd686c8-6380-42ef-b98e-45b8cbf494b3"`},
 		{name: "error field missing", last: ex(404, ids, `{"error":{}}`), step: func(st *scenario) error { return st.errorFieldIs("innerError.request-id", rid) }, want: `the error has no "innerError.request-id"`},
 		{name: "error date is the request time", last: ex(404, ids, envelope), step: func(st *scenario) error { return st.errorFieldIsRequestTime("innerError.date") }},
+		{name: "error date in the second the request started", last: ex(404, ids, envelope), prep: func(st *scenario) { st.last.sentAt = t0.Add(time.Minute + 500*time.Millisecond) }, step: func(st *scenario) error { return st.errorFieldIsRequestTime("innerError.date") }},
+		{name: "error date a second before the request", last: ex(404, ids, envelope), prep: func(st *scenario) { st.last.sentAt = t0.Add(time.Minute + 1000*time.Millisecond) }, step: func(st *scenario) error { return st.errorFieldIsRequestTime("innerError.date") }, want: "want a time between"},
 		{name: "error date an hour off", last: ex(404, ids, strings.Replace(envelope, "03:04:05", "04:04:05", 1)), step: func(st *scenario) error { return st.errorFieldIsRequestTime("innerError.date") }, want: "want a time between"},
 		{name: "error date with a zone", last: ex(404, ids, strings.Replace(envelope, "03:04:05", "03:04:05Z", 1)), step: func(st *scenario) error { return st.errorFieldIsRequestTime("innerError.date") }, want: "want UTC without a zone"},
 
