@@ -37,6 +37,9 @@ type Contract struct {
 	named map[string]*jsonschema.Schema
 	// anyError is the error envelope schema, used for paths the description lacks.
 	anyError *jsonschema.Schema
+	// model is the alert as the description declares it, for the refusals
+	// derived from it (contract_refusals.go).
+	model *alertModel
 }
 
 // responseKey names one declared response: the operation's method and path
@@ -85,6 +88,9 @@ func NewContract(ctx context.Context) (*Contract, error) {
 			return nil, err
 		}
 		c.named[name] = sch
+	}
+	if c.model, err = modelFromDescription(doc); err != nil {
+		return nil, err
 	}
 	c.anyError = c.named[openapi.SchemaODataError]
 	if c.anyError == nil {

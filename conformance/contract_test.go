@@ -6,6 +6,10 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/partner-security/alertmock/openapi"
 )
 
 // TestContractCheck feeds Contract.Check one response at a time and checks what
@@ -127,4 +131,129 @@ func TestMintedTokenRoundTrip(t *testing.T) {
 	if _, err := readClaims("opaque"); err == nil {
 		t.Error("readClaims(opaque) = nil error; want one")
 	}
+}
+
+// probeNames lists the "what" of each probe.
+func probeNames(ps []probe) []string {
+	var out []string
+	for _, p := range ps {
+		out = append(out, p.what)
+	}
+	return out
+}
+
+func hasProbe(tb testing.TB, ps []probe, prefix string) {
+	tb.Helper()
+	for _, p := range ps {
+		if strings.HasPrefix(p.what, prefix) {
+			return
+		}
+	}
+	tb.Errorf("no probe starts with %q; probes:\n%s", prefix, strings.Join(probeNames(ps), "\n"))
+}
+
+// currentAlert is the documented alert as the harness reads it.
+var currentAlert = map[string]any{
+	"id": "d8b202fc-a216-3404-69ef-bdffa445eff6", "status": "active", "severity": "high", "confidenceLevel": "medium",
+	"displayName": "d", "alertType": "t", "customerTenantId": "c", "subscriptionId": "s", "detectedDateTime": "2024-01-23T16:03:33.05Z",
+	"isTest": false, "activityLogs": []any{}, "additionalDetails": map[string]any{"ConnectionCount": "5"}, "resolvedReason": nil,
+}
+
+// TestRefusalsFromDescription checks the refusals derived from the embedded
+// description: every forbidden kind of value of status and resolvedReason,
+// and a change of every read-only property.
+func TestRefusalsFromDescription(t *testing.T) {
+	c, err := NewContract(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	forbidden := c.model.forbiddenValues(currentAlert)
+	for _, want := range []string{
+		`status = "conformanceNotAMember" (not a member of the enum active, resolved, investigating, unknownFutureValue)`,
+		`status = "Active" (the member "active" in another letter case)`,
+		`status = 1 (a number`, `status = true (a boolean`, `status = {} (a object`, `status = [] (a array`,
+		`status = null (null, though the property is not nullable)`,
+		`resolvedReason = "conformanceNotAMember"`, `resolvedReason = "Legitimate"`, `resolvedReason = 1 (a number`,
+	} {
+		hasProbe(t, forbidden, want)
+	}
+	for _, p := range forbidden {
+		if strings.HasPrefix(p.what, "resolvedReason = null") || strings.HasPrefix(p.what, "@odata.type") {
+			t.Errorf("probe %q: null is allowed for resolvedReason, and annotations are not properties", p.what)
+		}
+		if p.body["status"] == nil && !strings.HasPrefix(p.what, "status = null") {
+			t.Errorf("probe %q has no valid status: %v", p.what, p.body)
+		}
+	}
+	if got, want := c.model.baseUpdate(currentAlert)["status"], "resolved"; got != want {
+		t.Errorf("base update status = %v; want %q, a member other than the current one", got, want)
+	}
+	readOnly := c.model.readOnlyChanges(currentAlert)
+	for _, name := range []string{"id", "activityLogs", "additionalDetails", "affectedResources", "alertType", "catalogOfferId", "confidenceLevel",
+		"customerTenantId", "description", "detectedDateTime", "displayName", "firstObservedDateTime", "isTest", "lastObservedDateTime",
+		"resolvedBy", "resolvedOnDateTime", "severity", "subscriptionId", "valueAddedResellerTenantId"} {
+		hasProbe(t, readOnly, "the read-only "+name+" = ")
+	}
+	for _, p := range readOnly {
+		if strings.Contains(p.what, "read-only status") || strings.Contains(p.what, "read-only resolvedReason") {
+			t.Errorf("probe %q: a writable property is not read-only", p.what)
+		}
+	}
+	hasProbe(t, readOnly, `the read-only confidenceLevel = "low"`)
+	hasProbe(t, readOnly, `the read-only isTest = true`)
+	hasProbe(t, readOnly, `the read-only activityLogs = [{"statusFrom":"active"`)
+	if u := c.model.undeclared(currentAlert); !strings.HasPrefix(u.what, "conformanceUndeclaredProperty") {
+		t.Errorf("undeclared probe = %q", u.what)
+	}
+}
+
+// TestRefusalsFollowTheDescription edits the description as a new revision
+// might (a new status member, a new writable and a new read-only property,
+// the body schema behind another wrapper) and checks that the probes follow
+// without a change to any feature.
+func TestRefusalsFollowTheDescription(t *testing.T) {
+	y := string(openapi.YAML())
+	edits := []struct{ old, new string }{
+		{"enum: [active, resolved, investigating, unknownFutureValue]", "enum: [active, resolved, investigating, dismissed, unknownFutureValue]"},
+		{`        resolvedReason:
+          anyOf:
+            - $ref: '#/components/schemas/microsoft.graph.partner.security.securityAlertResolvedReason'
+            - type: 'null'
+      additionalProperties: false`, `        resolvedReason:
+          anyOf:
+            - $ref: '#/components/schemas/microsoft.graph.partner.security.securityAlertResolvedReason'
+            - type: 'null'
+        comment:
+          type: string
+      additionalProperties: false`},
+		{`        valueAddedResellerTenantId:
+          type: [string, 'null']
+          readOnly: true`, `        valueAddedResellerTenantId:
+          type: [string, 'null']
+          readOnly: true
+        riskScore:
+          type: integer
+          readOnly: true`},
+		{`              $ref: '#/components/schemas/microsoft.graph.partner.security.partnerSecurityAlertUpdate'`, `              allOf:
+                - $ref: '#/components/schemas/microsoft.graph.partner.security.partnerSecurityAlertUpdate'`},
+	}
+	for _, e := range edits {
+		if !strings.Contains(y, e.old) {
+			t.Fatalf("the description no longer has %q; update this test's edit", e.old)
+		}
+		y = strings.Replace(y, e.old, e.new, 1)
+	}
+	doc, err := openapi3.NewLoader().LoadFromData([]byte(y))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := modelFromDescription(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	forbidden := m.forbiddenValues(currentAlert)
+	hasProbe(t, forbidden, `status = "conformanceNotAMember" (not a member of the enum active, resolved, investigating, dismissed, unknownFutureValue)`)
+	hasProbe(t, forbidden, `comment = 1 (a number`)
+	hasProbe(t, forbidden, `comment = null (null, though the property is not nullable)`)
+	hasProbe(t, m.readOnlyChanges(currentAlert), `the read-only riskScore = 7`)
 }

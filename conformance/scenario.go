@@ -53,6 +53,8 @@ type scenario struct {
 	pages []*exchange
 	// other is an alert besides the alert under test, as noted by "another alert".
 	other map[string]any
+	// burst are the answers of "I send N status changes at once".
+	burst []burstResult
 }
 
 // defaultCredentials are those of the caller who may update alerts: the

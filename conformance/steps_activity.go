@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"time"
 )
 
 // activityLog returns the activityLogs of an alert (null counts as empty).
@@ -103,4 +104,73 @@ func (st *scenario) newestEntryAtUpdate() error {
 		return err
 	}
 	return st.isUpdateTime("the newest activity log entry's updatedDateTime", e["updatedDateTime"])
+}
+
+// chain checks that the entries after the baseline's log lead from the
+// baseline's status to the alert's status: each starts where the one before
+// ended. A change logged twice or a change not logged breaks it. (That
+// repeating a status adds no entry is an assumption with steps of its own.)
+func chain(baseline, alert map[string]any) error {
+	before, err := activityLog(baseline)
+	if err != nil {
+		return err
+	}
+	after, err := activityLog(alert)
+	if err != nil {
+		return err
+	}
+	if len(after) < len(before) || (len(before) > 0 && !reflect.DeepEqual(after[:len(before)], before)) {
+		return fmt.Errorf("the earlier activity log entries changed: now %s; were %s", show(after), show(before))
+	}
+	from := baseline["status"]
+	for i, e := range after[len(before):] {
+		if e["statusFrom"] != from {
+			return fmt.Errorf("new activity log entry %d is %s; want statusFrom %s, where the entry before it ended (log %s)", i+1, show(e), show(from), show(after[len(before):]))
+		}
+		from = e["statusTo"]
+	}
+	if from != alert["status"] {
+		return fmt.Errorf("the new activity log entries %s end at status %s; want the alert's status %s", show(after[len(before):]), show(from), show(alert["status"]))
+	}
+	return nil
+}
+
+func (st *scenario) activityLogChain() error {
+	if st.baseline == nil {
+		return errors.New("no alert was noted before (use: the alert is \"…\")")
+	}
+	alert, err := st.lastAlert()
+	if err != nil {
+		return err
+	}
+	return chain(st.baseline, alert)
+}
+
+// activityLogInTimeOrder checks that the alert's activity log entries have
+// date-times that never go back; it needs two entries to compare.
+func (st *scenario) activityLogInTimeOrder() error {
+	alert, err := st.lastAlert()
+	if err != nil {
+		return err
+	}
+	log, err := activityLog(alert)
+	if err != nil {
+		return err
+	}
+	if len(log) < 2 {
+		return fmt.Errorf("the activity log has %d entries; want at least 2 to compare their times", len(log))
+	}
+	var prev time.Time
+	for i, e := range log {
+		s, _ := e["updatedDateTime"].(string)
+		t, err := time.Parse(time.RFC3339Nano, s)
+		if err != nil {
+			return fmt.Errorf("activity log entry %d has updatedDateTime = %s; want an RFC 3339 date-time", i+1, show(e["updatedDateTime"]))
+		}
+		if i > 0 && t.Before(prev) {
+			return fmt.Errorf("activity log entry %d has updatedDateTime %s, before entry %d's %s; want the entries in time order", i+1, s, i, prev.Format(time.RFC3339Nano))
+		}
+		prev = t
+	}
+	return nil
 }

@@ -28,7 +28,7 @@ func (st *scenario) listedAlerts() ([]map[string]any, error) {
 }
 
 func (st *scenario) everyListedHas(name, want string) error {
-	alerts, err := st.listedAlerts()
+	alerts, err := st.listedNonEmpty()
 	if err != nil {
 		return err
 	}
@@ -41,12 +41,9 @@ func (st *scenario) everyListedHas(name, want string) error {
 }
 
 func (st *scenario) everyListedHasOnly(props string) error {
-	alerts, err := st.listedAlerts()
+	alerts, err := st.listedNonEmpty()
 	if err != nil {
 		return err
-	}
-	if len(alerts) == 0 {
-		return errors.New("no alerts are listed; want some to check")
 	}
 	for i, a := range alerts {
 		if err := hasOnly(fmt.Sprintf("value[%d]", i), a, props); err != nil {
@@ -57,7 +54,7 @@ func (st *scenario) everyListedHasOnly(props string) error {
 }
 
 func (st *scenario) noListedHas(name, value string) error {
-	alerts, err := st.listedAlerts()
+	alerts, err := st.listedNonEmpty()
 	if err != nil {
 		return err
 	}
@@ -70,7 +67,7 @@ func (st *scenario) noListedHas(name, value string) error {
 }
 
 func (st *scenario) everyListedOneOf(name, values string) error {
-	alerts, err := st.listedAlerts()
+	alerts, err := st.listedNonEmpty()
 	if err != nil {
 		return err
 	}
@@ -88,7 +85,7 @@ func (st *scenario) everyListedOnOrAfter(name, since string) error {
 	if err != nil {
 		return fmt.Errorf("step value %q is not a date-time: %w", since, err)
 	}
-	alerts, err := st.listedAlerts()
+	alerts, err := st.listedNonEmpty()
 	if err != nil {
 		return err
 	}
@@ -105,7 +102,7 @@ func (st *scenario) everyListedOnOrAfter(name, since string) error {
 // listedOrderedAs checks that the listed alerts are ordered by a property whose
 // values rank in the given order (an enum's member order).
 func (st *scenario) listedOrderedAs(name, order string) error {
-	alerts, err := st.listedAlerts()
+	alerts, err := st.listedNonEmpty()
 	if err != nil {
 		return err
 	}
@@ -293,9 +290,12 @@ func (st *scenario) pagesMatchCount() error {
 }
 
 func (st *scenario) listedOrdered(name, direction string) error {
-	alerts, err := st.listedAlerts()
+	alerts, err := st.listedNonEmpty()
 	if err != nil {
 		return err
+	}
+	if len(alerts) < 2 {
+		return fmt.Errorf("%d alert is listed; want at least 2 to check their order", len(alerts))
 	}
 	return orderedBy(alerts, name, direction)
 }
@@ -324,6 +324,9 @@ func (st *scenario) alertsReadOrdered(name, direction string) error {
 	if err != nil {
 		return err
 	}
+	if len(alerts) < 2 {
+		return fmt.Errorf("%d alerts were read on %d pages; want at least 2 to check their order", len(alerts), len(st.pages))
+	}
 	if err := orderedBy(alerts, name, direction); err != nil {
 		return fmt.Errorf("across the %d pages read: %w", len(st.pages), err)
 	}
@@ -331,6 +334,13 @@ func (st *scenario) alertsReadOrdered(name, direction string) error {
 }
 
 func (st *scenario) everyAlertReadHasOnly(props string) error {
+	alerts, err := st.alertsRead()
+	if err != nil {
+		return err
+	}
+	if len(alerts) == 0 {
+		return fmt.Errorf("no alerts were read on %d pages; want some to check", len(st.pages))
+	}
 	for i, p := range st.pages {
 		obj, _ := p.json.(map[string]any)
 		value, _ := obj["value"].([]any)
@@ -381,8 +391,12 @@ func orderedBy(alerts []map[string]any, name, direction string) error {
 }
 
 func (st *scenario) noAlertReadHas(name, value string) error {
-	if len(st.pages) == 0 {
-		return errors.New("no pages were read")
+	alerts, err := st.alertsRead()
+	if err != nil {
+		return err
+	}
+	if len(alerts) == 0 {
+		return fmt.Errorf("no alerts were read on %d pages; want some to check", len(st.pages))
 	}
 	for i, p := range st.pages {
 		obj, _ := p.json.(map[string]any)

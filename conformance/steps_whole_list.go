@@ -22,12 +22,15 @@ type condition struct {
 	name   string
 	not    bool
 	values []string
-	since  *time.Time
+	since  *time.Time // "is on or after"
+	before *time.Time // "is before"
+	null   bool       // "is null" ("is not null" with not)
 }
 
 var (
 	conditionPattern = regexp.MustCompile(`^"([^"]*)" is (not )?(?:one of )?"([^"]*)"$`)
-	sincePattern     = regexp.MustCompile(`^"([^"]*)" is on or after "([^"]*)"$`)
+	sincePattern     = regexp.MustCompile(`^"([^"]*)" is (on or after|before) "([^"]*)"$`)
+	nullPattern      = regexp.MustCompile(`^"([^"]*)" is (not )?null$`)
 )
 
 // parseConditions reads `"severity" is one of "high,low" and "status" is not "resolved"`.
@@ -39,27 +42,48 @@ func parseConditions(s string) ([]condition, error) {
 	for _, part := range strings.Split(s, " and ") {
 		part = strings.TrimSpace(part)
 		if m := sincePattern.FindStringSubmatch(part); m != nil {
-			t, err := time.Parse(time.RFC3339Nano, m[2])
+			t, err := time.Parse(time.RFC3339Nano, m[3])
 			if err != nil {
-				return nil, fmt.Errorf("step condition %q: %q is not a date-time", part, m[2])
+				return nil, fmt.Errorf("step condition %q: %q is not a date-time", part, m[3])
 			}
-			out = append(out, condition{name: m[1], since: &t})
+			c := condition{name: m[1], since: &t}
+			if m[2] == "before" {
+				c = condition{name: m[1], before: &t}
+			}
+			out = append(out, c)
+			continue
+		}
+		if m := nullPattern.FindStringSubmatch(part); m != nil {
+			out = append(out, condition{name: m[1], not: m[2] != "", null: true})
 			continue
 		}
 		m := conditionPattern.FindStringSubmatch(part)
 		if m == nil {
-			return nil, fmt.Errorf(`step condition %q: want "<property>" is [not] [one of] "<value>[,<value>…]", or "<property>" is on or after "<date-time>"`, part)
+			return nil, fmt.Errorf(`step condition %q: want "<property>" is [not] [one of] "<value>[,<value>…]", "<property>" is [not] null, or "<property>" is (on or after|before) "<date-time>"`, part)
 		}
 		out = append(out, condition{name: m[1], not: m[2] != "", values: strings.Split(m[3], ",")})
 	}
 	return out, nil
 }
 
+// holds applies OData's null semantics: a missing or null value is not equal
+// to any literal (so "ne" holds for it), and every ordering comparison with
+// null is false.
 func (c condition) holds(alert map[string]any) bool {
-	s, ok := alert[c.name].(string)
-	if c.since != nil {
+	v := alert[c.name]
+	if c.null {
+		return (v == nil) != c.not
+	}
+	s, ok := v.(string)
+	if c.since != nil || c.before != nil {
 		t, err := time.Parse(time.RFC3339Nano, s)
-		return ok && err == nil && !t.Before(*c.since)
+		if !ok || err != nil {
+			return false
+		}
+		if c.since != nil {
+			return !t.Before(*c.since)
+		}
+		return t.Before(*c.before)
 	}
 	in := ok && slices.Contains(c.values, s)
 	return in != c.not
@@ -117,10 +141,6 @@ func (st *scenario) listedAll(ctx context.Context) error {
 // listedExactlyWhere checks that the latest list (with its further pages) holds
 // exactly the alerts of the unfiltered list that meet the conditions.
 func (st *scenario) listedExactlyWhere(ctx context.Context, conditions string) error {
-	conds, err := parseConditions(conditions)
-	if err != nil {
-		return err
-	}
 	obj, err := st.lastObject()
 	if err != nil {
 		return err
@@ -128,6 +148,63 @@ func (st *scenario) listedExactlyWhere(ctx context.Context, conditions string) e
 	listed, err := st.allPages(ctx, obj, st.last.url)
 	if err != nil {
 		return err
+	}
+	return st.exactlyWhere(ctx, listed, conditions, "listed")
+}
+
+// alertsReadExactlyWhere checks the alerts of every page read (see "I read every
+// page") against the unfiltered list.
+func (st *scenario) alertsReadExactlyWhere(ctx context.Context, conditions string) error {
+	read, err := st.alertsRead()
+	if err != nil {
+		return err
+	}
+	return st.exactlyWhere(ctx, read, conditions, "read")
+}
+
+// exactlyWhere compares the ids of alerts with the ids of the alerts of the
+// unfiltered list that meet the conditions.
+func (st *scenario) exactlyWhere(ctx context.Context, listed []map[string]any, conditions, verb string) error {
+	want, err := st.wholeListWhere(ctx, conditions)
+	if err != nil {
+		return err
+	}
+	got := map[string]bool{}
+	for _, a := range listed {
+		id, _ := a["id"].(string)
+		if got[id] {
+			return fmt.Errorf("alert %q is %s twice", id, verb)
+		}
+		got[id] = true
+	}
+	var missing, extra []string
+	for _, id := range sortedKeys(want) {
+		if !got[id] {
+			missing = append(missing, id)
+		}
+	}
+	for _, id := range sortedKeys(got) {
+		if !want[id] {
+			extra = append(extra, id)
+		}
+	}
+	if len(missing) > 0 || len(extra) > 0 {
+		where := ""
+		if conditions != "" {
+			where = " where " + conditions
+		}
+		return fmt.Errorf("%d alerts are %s; want the %d of the whole list%s: missing %s, not wanted %s",
+			len(got), verb, len(want), where, showIDs(missing), showIDs(extra))
+	}
+	return nil
+}
+
+// wholeListWhere reads the unfiltered list (every page, only the properties the
+// conditions name) and returns the ids of the alerts that meet the conditions.
+func (st *scenario) wholeListWhere(ctx context.Context, conditions string) (map[string]bool, error) {
+	conds, err := parseConditions(conditions)
+	if err != nil {
+		return nil, err
 	}
 	// Only the properties the conditions name: full alerts would cost a schema
 	// validation each.
@@ -139,51 +216,54 @@ func (st *scenario) listedExactlyWhere(ctx context.Context, conditions string) e
 	}
 	x, err := st.send(ctx, request{method: http.MethodGet, target: "/security/partner/securityAlerts?" + encodeQuery("$select="+strings.Join(sel, ",")), auth: st.auth})
 	if err != nil {
-		return fmt.Errorf("reading the whole list: %w", err)
+		return nil, fmt.Errorf("reading the whole list: %w", err)
 	}
 	whole, ok := x.json.(map[string]any)
 	if !ok || x.status != http.StatusOK {
-		return fmt.Errorf("reading the whole list: GET %s answered %d; want 200 (body %s)", x.url, x.status, excerpt(x.body))
+		return nil, fmt.Errorf("reading the whole list: GET %s answered %d; want 200 (body %s)", x.url, x.status, excerpt(x.body))
 	}
 	all, err := st.allPages(ctx, whole, x.url)
 	if err != nil {
-		return fmt.Errorf("reading the whole list: %w", err)
+		return nil, fmt.Errorf("reading the whole list: %w", err)
 	}
-	got := map[string]bool{}
-	for _, a := range listed {
-		id, _ := a["id"].(string)
-		if got[id] {
-			return fmt.Errorf("alert %q is listed twice", id)
-		}
-		got[id] = true
-	}
-	var missing []string
 	want := map[string]bool{}
 	for _, a := range all {
 		id, _ := a["id"].(string)
 		if !slices.ContainsFunc(conds, func(c condition) bool { return !c.holds(a) }) {
 			want[id] = true
-			if !got[id] {
-				missing = append(missing, id)
-			}
 		}
 	}
-	var extra []string
-	for id := range got {
-		if !want[id] {
-			extra = append(extra, id)
-		}
+	return want, nil
+}
+
+// countIsWholeListWhere checks "@odata.count" of the latest list against the
+// number of alerts of the unfiltered list that meet the conditions: a count
+// that ignores the filter, or counts only the page, differs.
+func (st *scenario) countIsWholeListWhere(ctx context.Context, conditions string) error {
+	obj, err := st.lastObject()
+	if err != nil {
+		return err
 	}
-	slices.Sort(extra)
-	if len(missing) > 0 || len(extra) > 0 {
+	count, ok := obj["@odata.count"].(float64)
+	if !ok {
+		return fmt.Errorf("\"@odata.count\" = %s; want a number", show(obj["@odata.count"]))
+	}
+	want, err := st.wholeListWhere(ctx, conditions)
+	if err != nil {
+		return err
+	}
+	if int(count) != len(want) || count != float64(int(count)) {
 		where := ""
 		if conditions != "" {
 			where = " where " + conditions
 		}
-		return fmt.Errorf("%d alerts are listed; want the %d of the whole list%s: missing %s, not wanted %s",
-			len(got), len(want), where, showIDs(missing), showIDs(extra))
+		return fmt.Errorf("\"@odata.count\" = %s; want %d, the number of alerts of the whole list%s", show(obj["@odata.count"]), len(want), where)
 	}
 	return nil
+}
+
+func (st *scenario) countIsWholeList(ctx context.Context) error {
+	return st.countIsWholeListWhere(ctx, "")
 }
 
 // anotherAlert notes an alert other than the alert under test, as it is now.
@@ -225,6 +305,9 @@ func (st *scenario) otherAlertUnchanged(ctx context.Context) error {
 
 // showIDs lists ids for a message, at most ten.
 func showIDs(ids []string) string {
+	if len(ids) == 0 {
+		return "none"
+	}
 	if len(ids) > 10 {
 		return fmt.Sprintf("%s and %d more", show(ids[:10]), len(ids)-10)
 	}

@@ -33,10 +33,11 @@ func newSuite(tb testing.TB, baseURL string) *conformance.Suite {
 	return s
 }
 
-// runQuietly runs every feature against baseURL without a testing.T, so that a
-// failing run is an outcome to inspect rather than a test failure; it returns
-// godog's exit status and the progress output.
-func runQuietly(tb testing.TB, baseURL string) (int, string) {
+// runQuietly runs the features selected by the tag expression (every feature
+// for "") against baseURL without a testing.T, so that a failing run is an
+// outcome to inspect rather than a test failure; it returns godog's exit
+// status and the progress output.
+func runQuietly(tb testing.TB, baseURL, tags string) (int, string) {
 	tb.Helper()
 	var out bytes.Buffer
 	status := godog.TestSuite{
@@ -51,6 +52,7 @@ func runQuietly(tb testing.TB, baseURL string) (int, string) {
 			Randomize:   -1,
 			Concurrency: 8,
 			NoColors:    true,
+			Tags:        tags,
 		},
 	}.Run()
 	return status, out.String()

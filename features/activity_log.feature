@@ -11,10 +11,17 @@ Feature: Activity log and resolution details
     Given the alert is "active"
     When I change the alert's status to "investigating"
     Then the request succeeds with status 200
-    And the activity log has 1 new entry
+    And the new activity log entries lead from the earlier status to the current one
     And the newest activity log entry records a change from "active" to "investigating"
     And the newest activity log entry was made by the signed-in user
     And the newest activity log entry was made at the time of the update
+
+  @live-writes @assumption
+  Scenario: A status change adds exactly one entry
+    Given the alert is "active"
+    When I change the alert's status to "investigating"
+    Then the request succeeds with status 200
+    And the activity log has 1 new entry
 
   @live-writes @assumption
   Scenario: Starting an investigation does not resolve the alert
@@ -30,7 +37,7 @@ Feature: Activity log and resolution details
     Given the alert is "investigating"
     When I change the alert's status to "resolved" with the reason "ignore"
     Then the request succeeds with status 200
-    And the activity log has 1 new entry
+    And the new activity log entries lead from the earlier status to the current one
     And the newest activity log entry records a change from "investigating" to "resolved"
     And the alert's "resolvedBy" is the signed-in user
     And the alert's "resolvedOnDateTime" is the time of the update
@@ -54,6 +61,23 @@ Feature: Activity log and resolution details
     And the alert's "resolvedReason" is null
     And the alert's "resolvedBy" is null
     And the alert's "resolvedOnDateTime" is null
+
+  @live-writes @documented
+  Scenario: Status changes sent at once are each recorded once
+    Given the alert is "active"
+    When I send 8 status changes at once
+    Then every acknowledged change is in the activity log exactly once, in an unbroken chain
+
+  @live-writes @documented
+  Scenario: Later changes are logged later
+    Given the alert is "active"
+    When I change the alert's status to "investigating"
+    And I change the alert's status to "active"
+    And I change the alert's status to "resolved" with the reason "ignore"
+    Then the request succeeds with status 200
+    And the new activity log entries lead from the earlier status to the current one
+    And the activity log entries are in time order
+    And the newest activity log entry was made at the time of the update
 
   @mock-only @assumption
   Scenario: An application changing the status is recorded by its application id

@@ -9,20 +9,35 @@ Feature: Sign-in and permissions
   Scenario: Reading without signing in
     Given I am not signed in
     When I read the alert
-    Then the request fails with status 401 and error code "InvalidAuthenticationToken"
-    And the error message mentions "Access token is empty"
+    Then the request fails with status 401 in the Graph error envelope
 
   @live-safe @documented
   Scenario: Listing without signing in
     Given I am not signed in
     When I list the alerts
+    Then the request fails with status 401 in the Graph error envelope
+
+  @live-safe @assumption
+  Scenario: A 401 names the token problem as Graph does
+    Given I am not signed in
+    When I read the alert
     Then the request fails with status 401 and error code "InvalidAuthenticationToken"
+    And the error message mentions "Access token is empty"
+
+  @live-safe @assumption
+  Scenario: A 401 carries what client libraries need and no claims challenge
+    Given I am not signed in
+    When I list the alerts
+    Then the request fails with status 401 and error code "InvalidAuthenticationToken"
+    And the response has the header "request-id"
+    And the error's "innerError.request-id" is the response header "request-id"
+    And the response does not ask for a claims challenge
 
   @live-safe @documented
   Scenario Outline: Reading with an Authorization header that is not a bearer token: <header>
     Given I send the Authorization header "<header>"
     When I read the alert
-    Then the request fails with status 401 and error code "InvalidAuthenticationToken"
+    Then the request fails with status 401 in the Graph error envelope
 
     Examples:
       | header                                      |
@@ -31,17 +46,34 @@ Feature: Sign-in and permissions
       | Bearer !!.not-json.!!                       |
       | Bearer eyJhbGciOiJub25lIn0.bm90IGpzb24.     |
 
+  @live-safe @assumption
+  Scenario Outline: A token Graph cannot read is an InvalidAuthenticationToken: <header>
+    Given I send the Authorization header "<header>"
+    When I read the alert
+    Then the request fails with status 401 and error code "InvalidAuthenticationToken"
+
+    Examples:
+      | header                                      |
+      | Basic dXNlcjpwYXNzd29yZA==                  |
+      | Bearer !!.not-json.!!                       |
+
   @live-writes @documented
   Scenario: Updating without signing in changes nothing
     Given I am signed in with permission to update alerts
     And the alert is "active"
     And I am not signed in
     When I change the alert's status to "resolved" with the reason "fraud"
-    Then the request fails with status 401 and error code "InvalidAuthenticationToken"
+    Then the request fails with status 401 in the Graph error envelope
     And the alert is unchanged
 
   @mock-only @documented
   Scenario: An expired token is refused
+    Given I am signed in as "alice@contoso.com" with the permissions "PartnerSecurity.Read.All" and a token that expired an hour ago
+    When I read the alert
+    Then the request fails with status 401 in the Graph error envelope
+
+  @mock-only @assumption
+  Scenario: An expired token is refused as expired
     Given I am signed in as "alice@contoso.com" with the permissions "PartnerSecurity.Read.All" and a token that expired an hour ago
     When I read the alert
     Then the request fails with status 401 and error code "InvalidAuthenticationToken"
@@ -51,7 +83,7 @@ Feature: Sign-in and permissions
   Scenario: A token that is not valid yet is refused
     Given I am signed in as "alice@contoso.com" with the permissions "PartnerSecurity.Read.All" and a token valid from an hour from now
     When I read the alert
-    Then the request fails with status 401 and error code "InvalidAuthenticationToken"
+    Then the request fails with status 401 in the Graph error envelope
 
   @mock-only @documented
   Scenario Outline: Reading with the delegated permission <permission>
@@ -69,6 +101,17 @@ Feature: Sign-in and permissions
   Scenario Outline: Reading without a partner security permission is forbidden: I <action>
     Given I am signed in as "alice@contoso.com" with the permissions "User.Read Mail.Read"
     When I <action>
+    Then the request fails with status 403 in the Graph error envelope
+
+    Examples:
+      | action          |
+      | list the alerts |
+      | read the alert  |
+
+  @mock-only @assumption
+  Scenario Outline: A forbidden request names the permissions: I <action>
+    Given I am signed in as "alice@contoso.com" with the permissions "User.Read Mail.Read"
+    When I <action>
     Then the request fails with status 403 and error code "Forbidden"
     And the error message mentions "PartnerSecurity.Read.All"
     And the error message mentions "User.Read"
@@ -84,9 +127,15 @@ Feature: Sign-in and permissions
     And the alert is "active"
     And I am signed in as "alice@contoso.com" with the permissions "PartnerSecurity.Read.All"
     When I change the alert's status to "investigating"
+    Then the request fails with status 403 in the Graph error envelope
+    And the alert is unchanged
+
+  @mock-only @assumption
+  Scenario: A read-only caller's refused update names the permission it lacks
+    Given I am signed in as "alice@contoso.com" with the permissions "PartnerSecurity.Read.All"
+    When I change the alert's status to "investigating"
     Then the request fails with status 403 and error code "Forbidden"
     And the error message mentions "PartnerSecurity.ReadWrite.All"
-    And the alert is unchanged
 
   @mock-only @documented
   Scenario: An application with the read role may read but not update
@@ -96,7 +145,7 @@ Feature: Sign-in and permissions
     When I read the alert
     Then the request succeeds with status 200
     When I change the alert's status to "investigating"
-    Then the request fails with status 403 and error code "Forbidden"
+    Then the request fails with status 403 in the Graph error envelope
     And the alert is unchanged
 
   @mock-only @assumption @opaque-token

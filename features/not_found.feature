@@ -5,6 +5,19 @@ Feature: Alerts and paths that do not exist
   Background:
     Given I am signed in with permission to update alerts
 
+  @live-safe @documented
+  Scenario: Reading an alert that does not exist is a 404
+    When I read the alert with the id "00000000-0000-4000-8000-000000000000"
+    Then the request fails with status 404 in the Graph error envelope
+
+  @live-writes @documented
+  Scenario: Updating an alert that does not exist is a 404
+    When I update the alert with the id "00000000-0000-4000-8000-000000000000" with:
+      """
+      {"status": "investigating"}
+      """
+    Then the request fails with status 404 in the Graph error envelope
+
   @live-safe @assumption
   Scenario: Reading an alert that does not exist
     When I read the alert with the id "00000000-0000-4000-8000-000000000000"

@@ -15,6 +15,13 @@ Feature: Read an alert back
     And the alert's "id" is the id of the alert under test
 
   @live-safe @documented
+  Scenario: An alert carries every property, null where it has no value
+    When I read the alert
+    Then the request succeeds with status 200
+    And the alert has every property of its type, null where it has no value
+    And every date-time of the alert is in UTC
+
+  @live-safe @documented
   Scenario: Read only some properties of an alert
     When I read the alert selecting "id,status"
     Then the request succeeds with status 200
@@ -61,7 +68,7 @@ Feature: Read an alert back
     And I read the alert
     Then the alert is the one I remembered
 
-  @live-writes @assumption
+  @live-writes @documented
   Scenario: A status change shows in the list
     Given the alert is "active"
     When I change the alert's status to "investigating"

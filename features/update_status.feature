@@ -80,7 +80,7 @@ Feature: Update the status of an alert
     When I read the alert
     Then the alert's properties other than its status and resolution are as they were
 
-  @assumption
+  @documented
   Scenario: Updating one alert leaves the other alerts as they were
     Given the alert is "active"
     And another alert
@@ -103,6 +103,14 @@ Feature: Update the status of an alert
       | ignore     |
       | fraud      |
 
+  @documented
+  Scenario: The reason is optional when resolving
+    Given the alert is "active"
+    When I change the alert's status to "resolved"
+    Then the request succeeds with status 200
+    And the response is a valid "partnerSecurityAlertEntity"
+    And the alert's "status" is "resolved"
+
   @assumption
   Scenario: Resolve an alert without giving a reason
     Given the alert is "active"
@@ -123,7 +131,7 @@ Feature: Update the status of an alert
     And the alert's "status" is "resolved"
     And the alert's "resolvedReason" is null
 
-  @assumption
+  @documented
   Scenario: A reason the client does not know yet leaves the reason as it was
     Given the alert is "active"
     And I change the alert's status to "resolved" with the reason "fraud"
@@ -156,7 +164,7 @@ Feature: Update the status of an alert
     Then the request succeeds with status 200
     And the alert's "status" is "investigating"
 
-  @assumption
+  @documented
   Scenario: The properties of an update can be given as a table
     Given the alert is "investigating"
     When I update the alert with the properties:
@@ -166,7 +174,7 @@ Feature: Update the status of an alert
     And the alert's "status" is "resolved"
     And the alert's "resolvedReason" is "legitimate"
 
-  @assumption
+  @documented
   Scenario: A status the client does not know yet means "no change"
     Given the alert is "investigating"
     When I change the alert's status to "unknownFutureValue"
@@ -189,3 +197,19 @@ Feature: Update the status of an alert
       | application/json; charset=utf-8          |
       | application/json;odata.metadata=minimal  |
       | Application/JSON                         |
+
+  @documented
+  Scenario: The times of an update are in UTC and keep their value when read back
+    Given the alert is "active"
+    When I change the alert's status to "investigating"
+    And I change the alert's status to "resolved" with the reason "fraud"
+    Then the request succeeds with status 200
+    And every date-time of the alert is in UTC
+    And the alert's "resolvedOnDateTime" is the time of the update
+    And the newest activity log entry was made at the time of the update
+    And the new activity log entries lead from the earlier status to the current one
+    And the activity log entries are in time order
+    When I remember the alert
+    And I read the alert
+    Then the alert is the one I remembered
+    And every date-time of the alert is in UTC

@@ -102,6 +102,9 @@ func (p *filterParser) and() (predicate, error) {
 	return left, err
 }
 
+// nullable are the filterable properties that may be null.
+var nullable = []string{"resolvedReason", "resolvedOnDateTime"}
+
 var filterable = []string{"status", "severity", "confidenceLevel", "alertType", "resolvedReason", "customerTenantId", "subscriptionId"}
 
 // enums are the members of the enum-typed filterable properties.
@@ -130,7 +133,13 @@ func (p *filterParser) term() (predicate, error) {
 	}
 	prop, op, lit := p.toks[p.pos], p.toks[p.pos+1], p.toks[p.pos+2]
 	p.pos += 3
-	if prop == "detectedDateTime" {
+	if lit == "null" && (op == "eq" || op == "ne") && slices.Contains(nullable, prop) {
+		if p.flaw == EqNullMatchesNothing {
+			return func(map[string]any) bool { return false }, nil
+		}
+		return func(m map[string]any) bool { return (m[prop] == nil) == (op == "eq") }, nil
+	}
+	if prop == "detectedDateTime" || prop == "resolvedOnDateTime" {
 		t, err := time.Parse(time.RFC3339Nano, lit)
 		if err != nil {
 			return nil, fmt.Errorf("'%s' is not a date-time", lit)
@@ -148,6 +157,9 @@ func (p *filterParser) term() (predicate, error) {
 				return false
 			}
 			s, _ := m[prop].(string)
+			if s == "" && p.flaw == NullDateIsZero {
+				return cmp(time.Time{})
+			}
 			x, err := time.Parse(time.RFC3339Nano, s)
 			return err == nil && cmp(x)
 		}, nil
@@ -169,6 +181,9 @@ func (p *filterParser) term() (predicate, error) {
 		}
 		return func(m map[string]any) bool { return m[prop] == val }, nil
 	case "ne":
+		if p.flaw == NeExcludesNull {
+			return func(m map[string]any) bool { return m[prop] != nil && m[prop] != val }, nil
+		}
 		return func(m map[string]any) bool { return m[prop] != val }, nil
 	}
 	return nil, fmt.Errorf("unknown operator '%s'", op)

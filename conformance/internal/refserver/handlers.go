@@ -32,8 +32,38 @@ func (s *Server) view(a alert) map[string]any {
 		m["severity"] = "critical"
 	case ExtraPropertyInBody:
 		m["riskScore"] = 7
+	case OmitNulls:
+		for k, v := range m {
+			if v == nil {
+				delete(m, k)
+			}
+		}
+	case NonUTCTimes:
+		for _, k := range []string{"detectedDateTime", "firstObservedDateTime", "lastObservedDateTime", "resolvedOnDateTime"} {
+			m[k] = inZone(m[k])
+		}
+		if logs, ok := m["activityLogs"].([]any); ok {
+			for _, e := range logs {
+				if entry, ok := e.(map[string]any); ok {
+					entry["updatedDateTime"] = inZone(entry["updatedDateTime"])
+				}
+			}
+		}
 	}
 	return m
+}
+
+// inZone writes a UTC date-time in UTC+02:00 (NonUTCTimes).
+func inZone(v any) any {
+	s, ok := v.(string)
+	if !ok {
+		return v
+	}
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return v
+	}
+	return t.In(time.FixedZone("", 2*60*60)).Format(time.RFC3339Nano)
 }
 
 func (s *Server) context(r *http.Request, suffix string) string {
@@ -91,7 +121,7 @@ func (s *Server) get(r *http.Request, session, id string) (int, any, *apiError) 
 			continue
 		}
 		m := s.view(a)
-		if sel, ok := q["$select"]; ok {
+		if sel, ok := q["$select"]; ok && s.flaw != SelectIgnoredOnGet {
 			names, e := parseSelect(sel)
 			if e != nil {
 				return 0, nil, e
@@ -103,7 +133,7 @@ func (s *Server) get(r *http.Request, session, id string) (int, any, *apiError) 
 		m["@odata.context"] = s.context(r, "/$entity")
 		return 200, m, nil
 	}
-	return 0, nil, errorf(404, "ResourceNotFound", "The alert '%s' does not exist.", id)
+	return 0, nil, s.notFound(id)
 }
 
 func (s *Server) list(r *http.Request, session string) (int, any, *apiError) {
@@ -157,6 +187,7 @@ func (s *Server) list(r *http.Request, session string) (int, any, *apiError) {
 	s.mu.Lock()
 	var all []map[string]any
 	listed := s.alertsLocked(session)
+	unfiltered := len(listed)
 	if s.flaw == ListStale {
 		listed = seed()
 	}
@@ -194,7 +225,14 @@ func (s *Server) list(r *http.Request, session string) (int, any, *apiError) {
 	}
 	body := map[string]any{"@odata.context": s.context(r, ctxSuffix), "value": value}
 	if count {
-		body["@odata.count"] = total
+		switch s.flaw {
+		case CountIgnoresFilter:
+			body["@odata.count"] = unfiltered
+		case CountIsPageSize:
+			body["@odata.count"] = len(value)
+		default:
+			body["@odata.count"] = total
+		}
 	}
 	if skip+top < total || (s.flaw == EmptyTrailingPage && skip+top == total) {
 		next := *r.URL
@@ -242,13 +280,46 @@ func (s *Server) patch(r *http.Request, session, id, actor string) (int, any, *a
 	if err != nil {
 		return 0, nil, errorf(413, "RequestEntityTooLarge", "The request body is larger than 1 MiB.")
 	}
+	status, body, e := s.patchChecked(session, id, actor, raw)
+	if e != nil && e.status == http.StatusBadRequest && s.flaw == RefusedButStored {
+		s.storeStatusAnyway(session, id, raw)
+	}
+	if e == nil && status == 200 {
+		m := body.(map[string]any)
+		m["@odata.context"] = s.context(r, "/$entity")
+	}
+	return status, body, e
+}
+
+// storeStatusAnyway applies the status of a refused body (RefusedButStored).
+func (s *Server) storeStatusAnyway(session, id string, raw []byte) {
+	var body struct {
+		Status string `json:"status"`
+	}
+	_ = json.NewDecoder(strings.NewReader(string(raw))).Decode(&body)
+	if !slices.Contains(statuses[:3], body.Status) {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	alerts := s.alertsLocked(session)
+	for i := range alerts {
+		if alerts[i].ID == id {
+			alerts[i].Status = body.Status
+		}
+	}
+}
+
+// patchChecked checks a PATCH body and applies it.
+func (s *Server) patchChecked(session, id, actor string, raw []byte) (int, any, *apiError) {
 	var body map[string]json.RawMessage
 	dec := json.NewDecoder(strings.NewReader(string(raw)))
-	if err := dec.Decode(&body); err != nil || body == nil || dec.More() {
+	if err := dec.Decode(&body); err != nil || body == nil || (dec.More() && s.flaw != TrailingDataAccepted) {
 		return 0, nil, errorf(400, "BadRequest", "The request body is not a JSON object.")
 	}
 	var status, reason *string
 	reasonGiven, reasonNull := false, false
+	var displayName *string
 	for k, v := range body {
 		switch k {
 		case "@odata.type":
@@ -257,27 +328,33 @@ func (s *Server) patch(r *http.Request, session, id, actor string) (int, any, *a
 				return 0, nil, errorf(400, "BadRequest", "Invalid value for property '@odata.type'.")
 			}
 		case "status":
-			var st string
-			if json.Unmarshal(v, &st) != nil {
-				return 0, nil, errorf(400, "BadRequest", "Invalid value for property 'status'; expected a string.")
-			}
-			if !slices.Contains(statuses, st) {
-				return 0, nil, errorf(400, "BadRequest", "Invalid value '%s' for property 'status'; expected one of: active, resolved, investigating, unknownFutureValue.", st)
+			st, e := s.parseStatus(v)
+			if e != nil {
+				return 0, nil, e
 			}
 			status = &st
 		case "resolvedReason":
-			reasonGiven = true
 			if string(v) == "null" {
-				reasonNull = true
+				reasonGiven, reasonNull = true, true
 				continue
 			}
 			var rs string
 			if json.Unmarshal(v, &rs) != nil || !slices.Contains(reasons, rs) {
+				if s.flaw == ReasonOutsideEnumIgnored {
+					continue
+				}
 				return 0, nil, errorf(400, "BadRequest", "Invalid value for property 'resolvedReason'.")
 			}
+			reasonGiven = true
 			reason = &rs
 		default:
 			if slices.Contains(selectable, k) {
+				if s.flaw == ReadOnlyIgnored {
+					continue
+				}
+				if s.flaw == ReadOnlyStored && k == "displayName" && json.Unmarshal(v, &displayName) == nil {
+					continue
+				}
 				return 0, nil, errorf(400, "BadRequest", "Property '%s' is read-only and cannot be set.", k)
 			}
 			if s.flaw == InvalidAccepted {
@@ -289,7 +366,7 @@ func (s *Server) patch(r *http.Request, session, id, actor string) (int, any, *a
 	if status == nil {
 		return 0, nil, errorf(400, "BadRequest", "The property 'status' is required.")
 	}
-	if reasonGiven && *status != "resolved" {
+	if reasonGiven && *status != "resolved" && s.flaw != ReasonWithoutResolve {
 		return 0, nil, errorf(400, "BadRequest", "Property 'resolvedReason' can only be set with status 'resolved'.")
 	}
 
@@ -298,13 +375,32 @@ func (s *Server) patch(r *http.Request, session, id, actor string) (int, any, *a
 	alerts := s.alertsLocked(session)
 	i := slices.IndexFunc(alerts, func(a alert) bool { return a.ID == id })
 	if i < 0 {
-		return 0, nil, errorf(404, "ResourceNotFound", "The alert '%s' does not exist.", id)
+		return 0, nil, s.notFound(id)
 	}
 	a := alerts[i].clone()
-	now := s.now().UTC().Format(time.RFC3339Nano)
-	if *status != "unknownFutureValue" && *status != a.Status {
+	before := a.clone()
+	if s.flaw == LostUpdate {
+		// Read, let the other requests in, then write back what was read.
+		s.mu.Unlock()
+		time.Sleep(50 * time.Millisecond)
+		s.mu.Lock()
+	}
+	t := s.now()
+	if s.flaw == ClockOffHours {
+		t = t.Add(-3 * time.Hour)
+	}
+	now := t.UTC().Format(time.RFC3339Nano)
+	if (*status != "unknownFutureValue" || s.flaw == UnknownFutureValueApplied) && *status != a.Status {
 		if s.flaw != NoActivityLog {
-			a.ActivityLogs = append(a.ActivityLogs, activity{a.Status, *status, actor, now})
+			entry := activity{a.Status, *status, actor, now}
+			switch s.flaw {
+			case LogTwice:
+				a.ActivityLogs = append(a.ActivityLogs, entry, entry)
+			case LogNewestFirst:
+				a.ActivityLogs = append([]activity{entry}, a.ActivityLogs...)
+			default:
+				a.ActivityLogs = append(a.ActivityLogs, entry)
+			}
 		}
 		keep := s.flaw == ReopenKeepsResolution || (s.flaw == ReopenInvestigatingKeep && *status == "investigating")
 		if *status == "resolved" {
@@ -318,14 +414,19 @@ func (s *Server) patch(r *http.Request, session, id, actor string) (int, any, *a
 			a.ResolvedReason, a.ResolvedBy, a.ResolvedOnDateTime = nil, nil, nil
 		}
 		a.Status = *status
+	} else if s.flaw == SameStatusLogged && *status == a.Status {
+		a.ActivityLogs = append(a.ActivityLogs, activity{a.Status, *status, actor, now})
 	}
 	if s.flaw == PatchClearsOthers {
 		a.Description, a.CatalogOfferID, a.AdditionalDetails = nil, nil, map[string]string{}
 	}
+	if displayName != nil {
+		a.DisplayName = *displayName
+	}
 	if s.flaw == OmittedReasonClears && a.Status == "resolved" && !reasonGiven {
 		a.ResolvedReason = nil
 	}
-	if a.Status == "resolved" && reasonGiven {
+	if a.Status == "resolved" && reasonGiven && s.flaw != PatchIgnoresReason {
 		switch {
 		case reasonNull:
 			a.ResolvedReason = nil
@@ -333,8 +434,21 @@ func (s *Server) patch(r *http.Request, session, id, actor string) (int, any, *a
 			a.ResolvedReason = reason
 		}
 	}
+	stored := a
+	if s.flaw == TimeNotRoundTrip {
+		stored = a.clone()
+		short := t.UTC().Format(time.RFC3339)
+		for j := range stored.ActivityLogs {
+			if stored.ActivityLogs[j].UpdatedDateTime == now {
+				stored.ActivityLogs[j].UpdatedDateTime = short
+			}
+		}
+		if stored.ResolvedOnDateTime != nil && *stored.ResolvedOnDateTime == now {
+			stored.ResolvedOnDateTime = &short
+		}
+	}
 	if s.flaw != ChangeNotKept {
-		alerts[i] = a
+		alerts[i] = stored
 	}
 	if s.flaw == PatchChangesAnother {
 		j := (i + 1) % len(alerts)
@@ -345,9 +459,44 @@ func (s *Server) patch(r *http.Request, session, id, actor string) (int, any, *a
 	if s.flaw == PatchNoContent {
 		return http.StatusNoContent, nil, nil
 	}
-	m := s.view(a)
-	m["@odata.context"] = s.context(r, "/$entity")
-	return 200, m, nil
+	if s.flaw == PatchAnswersOld {
+		return 200, s.view(before), nil
+	}
+	return 200, s.view(a), nil
+}
+
+// parseStatus reads the status of a PATCH body.
+func (s *Server) parseStatus(v json.RawMessage) (string, *apiError) {
+	var st string
+	if string(v) == "null" && s.flaw == NullStatusIgnored {
+		return "unknownFutureValue", nil // taken as "no change"
+	}
+	if err := json.Unmarshal(v, &st); err != nil {
+		var n int
+		if s.flaw == NumberStatusAccepted && json.Unmarshal(v, &n) == nil && n >= 0 && n < len(statuses) {
+			return statuses[n], nil
+		}
+		return "", errorf(400, "BadRequest", "Invalid value for property 'status'; expected a string.")
+	}
+	if s.flaw == WrongCaseAccepted {
+		for _, m := range statuses {
+			if strings.EqualFold(m, st) {
+				st = m
+			}
+		}
+	}
+	if !slices.Contains(statuses, st) {
+		return "", errorf(400, "BadRequest", "Invalid value '%s' for property 'status'; expected one of: active, resolved, investigating, unknownFutureValue.", st)
+	}
+	return st, nil
+}
+
+// notFound is the answer for an unknown alert id.
+func (s *Server) notFound(id string) *apiError {
+	if s.flaw == UnknownIDIs400 {
+		return errorf(400, "BadRequest", "Invalid alert id '%s'.", id)
+	}
+	return errorf(404, "ResourceNotFound", "The alert '%s' does not exist.", id)
 }
 
 // severityOrder is the numeric order of securityAlertSeverity members.

@@ -66,6 +66,44 @@ const (
 	OrderByLosesAlerts      Flaw = "$orderby sorts a copy that holds no alerts"
 	ContentTypePrefix       Flaw = "any Content-Type beginning with application/json is accepted"
 	ListRedirects           Flaw = "the list answers with a redirect to itself"
+
+	// Flaws of the documented/assumption split and of the scenario classes
+	// added with it (issue 8).
+	RefusedButStored          Flaw = "a refused update is stored all the same"
+	ReasonOutsideEnumIgnored  Flaw = "a resolvedReason outside the enum is ignored, not refused"
+	ReadOnlyIgnored           Flaw = "read-only properties in an update are ignored, not refused"
+	ReadOnlyStored            Flaw = "a read-only displayName in an update is stored"
+	WrongCaseAccepted         Flaw = "a status in another letter case is accepted"
+	NullStatusIgnored         Flaw = "a null status means no change"
+	NumberStatusAccepted      Flaw = "a status given as the enum's number is accepted"
+	TrailingDataAccepted      Flaw = "data after the JSON object is ignored"
+	UnknownFutureValueApplied Flaw = "unknownFutureValue is stored as the status"
+	PatchIgnoresReason        Flaw = "the resolvedReason of an update is ignored"
+	ReasonWithoutResolve      Flaw = "a resolvedReason without resolving is accepted"
+	LostUpdate                Flaw = "concurrent updates overwrite each other"
+	LogTwice                  Flaw = "every status change is logged twice"
+	SameStatusLogged          Flaw = "repeating the status adds an activity log entry"
+	LogNewestFirst            Flaw = "the activity log lists the newest entry first"
+	ClockOffHours             Flaw = "the server clock is three hours behind"
+	NonUTCTimes               Flaw = "date-times are written in UTC+02:00"
+	TimeNotRoundTrip          Flaw = "stored times lose their fraction of a second"
+	OmitNulls                 Flaw = "null properties are left out"
+	NeExcludesNull            Flaw = "$filter ne leaves out nulls"
+	EqNullMatchesNothing      Flaw = "$filter eq null matches nothing"
+	NullDateIsZero            Flaw = "$filter compares a null date-time as the zero time"
+	CountIgnoresFilter        Flaw = "@odata.count counts every alert, ignoring $filter"
+	CountIsPageSize           Flaw = "@odata.count counts the page"
+	UnknownIDIs400            Flaw = "an unknown alert id is a 400"
+	ForbiddenAs401            Flaw = "a missing permission is a 401"
+	ExpiredTokenAccepted      Flaw = "an expired token is accepted"
+	ErrorCodesCamelCase       Flaw = "error codes are camelCase (badRequest)"
+	InnerRequestIDDiffers     Flaw = "innerError.request-id is not the request-id header"
+	Bare401                   Flaw = "a 401 is plain text, not the error envelope"
+	ClaimsChallenge           Flaw = "a 401 asks for a claims challenge"
+	PatchAnswersOld           Flaw = "PATCH answers with the alert as it was before the change"
+	SelectIgnoredOnGet        Flaw = "$select is ignored when reading one alert"
+	ActorFixed                Flaw = "changes are recorded as a fixed user, not the caller"
+	FixedRequestID            Flaw = "every answer has the same request-id"
 )
 
 // Server is the reference server; it implements http.Handler.
@@ -118,6 +156,9 @@ func errorf(status int, code, format string, args ...any) *apiError {
 // ServeHTTP answers one request.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	reqID := newUUID()
+	if s.flaw == FixedRequestID {
+		reqID = "0dd686c8-6380-42ef-b98e-45b8cbf494b2"
+	}
 	clientID := r.Header.Get("client-request-id")
 	if clientID == "" || s.flaw == ClientRequestIDIgnored {
 		clientID = reqID
@@ -157,9 +198,28 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) writeError(w http.ResponseWriter, e *apiError, reqID, clientID string) {
+	code, innerID := e.code, reqID
+	switch s.flaw {
+	case ErrorCodesCamelCase:
+		code = strings.ToLower(code[:1]) + code[1:]
+	case InnerRequestIDDiffers:
+		innerID = newUUID()
+	case Bare401, ClaimsChallenge:
+		if e.status != http.StatusUnauthorized {
+			break
+		}
+		if s.flaw == ClaimsChallenge {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="", error="insufficient_claims", claims="eyJhY2Nlc3NfdG9rZW4iOnt9fQ=="`)
+			break
+		}
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.WriteHeader(e.status)
+		_, _ = w.Write([]byte("Unauthorized\n"))
+		return
+	}
 	var body any = map[string]any{"error": map[string]any{
-		"code": e.code, "message": e.message,
-		"innerError": map[string]any{"date": s.now().UTC().Format("2006-01-02T15:04:05"), "request-id": reqID, "client-request-id": clientID},
+		"code": code, "message": e.message,
+		"innerError": map[string]any{"date": s.now().UTC().Format("2006-01-02T15:04:05"), "request-id": innerID, "client-request-id": clientID},
 	}}
 	if s.flaw == BareError {
 		body = map[string]any{"code": e.code, "message": e.message}
@@ -205,6 +265,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) (int, any, *apiEr
 	if apiErr != nil {
 		return 0, nil, apiErr
 	}
+	if s.flaw == ActorFixed {
+		actor = "admin@contoso.com"
+	}
 	switch {
 	case id == "":
 		return s.list(r, session)
@@ -212,6 +275,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) (int, any, *apiEr
 		return s.get(r, session, id)
 	default:
 		if !canWrite && s.flaw != NoPermissionCheck {
+			if s.flaw == ForbiddenAs401 {
+				return 0, nil, errorf(401, "InvalidAuthenticationToken", "Missing permission.")
+			}
 			return 0, nil, errorf(403, "Forbidden", "Missing role permissions on the request. API requires one of 'PartnerSecurity.ReadWrite.All'. Roles on the request '%s'.", "PartnerSecurity.Read.All")
 		}
 		return s.patch(r, session, id, actor)
@@ -249,7 +315,7 @@ func (s *Server) authenticate(r *http.Request) (actor string, canWrite bool, e *
 		return "", false, errorf(401, "InvalidAuthenticationToken", "CompactToken parsing failed with error code: 80049217")
 	}
 	now := s.now().Unix()
-	if (c.Exp != 0 && now >= c.Exp) || (c.Nbf != 0 && now < c.Nbf) {
+	if ((c.Exp != 0 && now >= c.Exp) || (c.Nbf != 0 && now < c.Nbf)) && s.flaw != ExpiredTokenAccepted {
 		return "", false, errorf(401, "InvalidAuthenticationToken", "Access token has expired or is not valid yet.")
 	}
 	perms := c.Roles
@@ -260,6 +326,9 @@ func (s *Server) authenticate(r *http.Request) (actor string, canWrite bool, e *
 	}
 	canRead := slices.Contains(perms, "PartnerSecurity.Read.All") || slices.Contains(perms, "PartnerSecurity.ReadWrite.All")
 	if !canRead && !(s.flaw == ReadPermissionListOnly && r.URL.Path != collection) {
+		if s.flaw == ForbiddenAs401 {
+			return "", false, errorf(401, "InvalidAuthenticationToken", "Missing permission.")
+		}
 		return "", false, errorf(403, "Forbidden", "Missing role permissions on the request. API requires one of 'PartnerSecurity.Read.All, PartnerSecurity.ReadWrite.All'. Roles on the request '%s'.", strings.Join(perms, ", "))
 	}
 	return actor, slices.Contains(perms, "PartnerSecurity.ReadWrite.All"), nil
