@@ -59,6 +59,9 @@ func modelFromDescription(doc *openapi3.T) (*alertModel, error) {
 	entity := ok.Value.Content.Get("application/json").Schema
 	m := &alertModel{properties: map[string]*property{}}
 	for name, s := range objectProperties(entity) {
+		if strings.HasPrefix(name, "@") {
+			continue // OData control information (@odata.context, …), not a property of the type
+		}
 		p := describe(name, s)
 		m.properties[name] = p
 	}
