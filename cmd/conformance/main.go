@@ -228,20 +228,31 @@ func featureFS(dir string) (fs.FS, error) {
 	return os.DirFS(dir), nil
 }
 
-func runSuite(ctx context.Context, o options, stdout io.Writer) (int, error) {
-	target := o.target
+// targetSuite returns the suite for -target, the built-in mock when none is
+// given, its base URL, and a stop func to call when the run is over.
+func targetSuite(ctx context.Context, o options) (*conformance.Suite, string, func(), error) {
+	target, stop := o.target, func() {}
 	if target == "" {
-		base, stop, err := startMock()
+		base, stopMock, err := startMock()
 		if err != nil {
-			return exitUsage, err
+			return nil, "", nil, err
 		}
-		defer stop()
-		target = base
+		target, stop = base, stopMock
 	}
 	suite, err := newSuite(ctx, side{"-target", target, o.token, o.adminToken, o.mintKey, o.caCert, o.alertID})
 	if err != nil {
+		stop()
+		return nil, "", nil, err
+	}
+	return suite, target, stop, nil
+}
+
+func runSuite(ctx context.Context, o options, stdout io.Writer) (int, error) {
+	suite, target, stop, err := targetSuite(ctx, o)
+	if err != nil {
 		return exitUsage, err
 	}
+	defer stop()
 	feats, err := featureFS(o.featuresDir)
 	if err != nil {
 		return exitUsage, err
@@ -284,19 +295,11 @@ func runSuite(ctx context.Context, o options, stdout io.Writer) (int, error) {
 // runCompare runs the scenarios against -target and -compare and writes the
 // drift report.
 func runCompare(ctx context.Context, o options, stdout io.Writer) (int, error) {
-	target := o.target
-	if target == "" {
-		base, stop, err := startMock()
-		if err != nil {
-			return exitUsage, err
-		}
-		defer stop()
-		target = base
-	}
-	a, err := newSuite(ctx, side{"-target", target, o.token, o.adminToken, o.mintKey, o.caCert, o.alertID})
+	a, _, stop, err := targetSuite(ctx, o)
 	if err != nil {
 		return exitUsage, err
 	}
+	defer stop()
 	b, err := newSuite(ctx, side{"-compare", o.compare, o.compareToken, o.compareAdminToken, o.compareMintKey, o.compareCACert, o.compareID})
 	if err != nil {
 		return exitUsage, err
