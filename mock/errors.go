@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/partner-security/alertmock/mock/alert"
+	"github.com/partner-security/alertmock/mock/dataset"
 )
 
 // Graph error codes the mock answers with (the `code` member of the envelope).
@@ -87,8 +88,9 @@ func errorf(code, format string, args ...any) *Error {
 var (
 	// ErrAlertNotFound: no alert with that id in the session.
 	ErrAlertNotFound = errors.New("mock: alert not found")
-	// ErrInvalidAlert: an alert given to the store breaks the contract.
-	ErrInvalidAlert = errors.New("mock: invalid alert")
+	// ErrInvalidAlert: an alert given to the store or DecodeAlerts breaks the
+	// contract (the same value as dataset.ErrInvalidAlert).
+	ErrInvalidAlert = dataset.ErrInvalidAlert
 )
 
 // asError maps any error to the *Error written to the client. Unknown errors
