@@ -142,6 +142,7 @@ func TestDecodePatchErrors(t *testing.T) {
 		{`{"status":"active","id":"x"}`, Patch{}, "id", "read-only"},
 		{`{"status":"a\"b"}`, Patch{}, "status", `'a"b'`},
 		{`{"status":"resol\u0076ed"}`, Patch{Status: StatusResolved}, "-", ""},
+		{`{"status":"\u0072esolved"}`, Patch{Status: StatusResolved}, "-", ""},
 		{`{"status":"resolved","resolvedReason":"fr\u0061ud"}`, Patch{Status: StatusResolved, ReasonSet: true, ResolvedReason: reason(ReasonFraud)}, "-", ""},
 		{`{"status":"resolved","resolvedReason":"fraud","resolvedReason":null}`, Patch{}, "resolvedReason", "more than once"},
 		{`{"status":"investigating","@odata.type":"microsoft.graph.partner.security.partnerSecurityAlert"}`, Patch{Status: StatusInvestigating}, "-", ""},
