@@ -21,6 +21,7 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v5"
 
 	"github.com/partner-security/alertmock/mock/alert"
+	"github.com/partner-security/alertmock/mock/dataset"
 	"github.com/partner-security/alertmock/openapi"
 )
 
@@ -137,7 +138,7 @@ func (t *contractTransport) check(req *http.Request, resp *http.Response, body [
 		if resp.StatusCode != http.StatusNotFound && resp.StatusCode != http.StatusMethodNotAllowed {
 			return fmt.Errorf("no route (%v) but status %d", err, resp.StatusCode)
 		}
-		v, err := decodeJSON(body)
+		v, err := dataset.DecodeJSON(body)
 		if err != nil {
 			return err
 		}
@@ -165,7 +166,7 @@ func (t *contractTransport) check(req *http.Request, resp *http.Response, body [
 	if err != nil {
 		return err
 	}
-	v, err := decodeJSON(body)
+	v, err := dataset.DecodeJSON(body)
 	if err != nil {
 		return err
 	}

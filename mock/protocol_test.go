@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/partner-security/alertmock/mock/alert"
+	"github.com/partner-security/alertmock/mock/grapherr"
 )
 
 var uuidV4 = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
@@ -127,7 +128,7 @@ func TestPanicBecomes500(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var env errorBody
+		var env grapherr.Envelope
 		err = json.NewDecoder(resp.Body).Decode(&env)
 		resp.Body.Close()
 		if err != nil || resp.StatusCode != 500 || env.Error.Code != CodeInternalServerError {

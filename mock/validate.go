@@ -1,17 +1,37 @@
 package mock
 
 import (
-	"bytes"
-	"encoding/json"
-	"errors"
-	"fmt"
-	"strings"
 	"sync"
 
-	"github.com/santhosh-tekuri/jsonschema/v5"
-
 	"github.com/partner-security/alertmock/mock/alert"
+	"github.com/partner-security/alertmock/mock/dataset"
+	"github.com/partner-security/alertmock/openapi"
 )
+
+// DecodeAlerts reads alerts from JSON, either an array of alerts or an object
+// {"value":[…]} (the shape of a list response). Each alert is checked against
+// the contract's partnerSecurityAlertEntity schema and alert.Validate, and ids
+// must be unique; the error wraps ErrInvalidAlert and names the alert (index
+// and id) and the property. It serves the -data file; the method of the same
+// name on Server does the same with the schema it compiled at New. The work is
+// package mock/dataset's (dataset.Decode); this compiles the schema for it.
+func DecodeAlerts(data []byte) ([]alert.Alert, error) {
+	sch, err := openapi.NewSchemas()
+	if err != nil {
+		return nil, err
+	}
+	entity, err := sch.Compile(openapi.SchemaAlertEntity)
+	if err != nil {
+		return nil, err
+	}
+	return dataset.Decode(entity, data)
+}
+
+// DecodeAlerts is the package function DecodeAlerts with the Server's compiled
+// schema (for the control API).
+func (s *Server) DecodeAlerts(data []byte) ([]alert.Alert, error) {
+	return dataset.Decode(s.schemas.entity, data)
+}
 
 // patchVerdicts memoises the schema's verdict on decoded PATCH bodies. The
 // value checked is the patch the mock acts on (status and resolvedReason as
@@ -52,41 +72,11 @@ func (s *Server) validatePatch(p alert.Patch) error {
 	}
 	var err error
 	if verr := s.schemas.update.Validate(v); verr != nil {
-		err = errorf(CodeBadRequest, "The request body does not match the contract: %s.", schemaProblem(verr))
+		err = errorf(CodeBadRequest, "The request body does not match the contract: %s.", dataset.Problem(verr))
 	}
 	if c.m == nil {
 		c.m = map[patchKey]error{}
 	}
 	c.m[key] = err
 	return err
-}
-
-// schemaProblem describes the deepest cause of a schema validation error as
-// "property 'x': message" (or the location when it is not a property).
-func schemaProblem(err error) string {
-	var ve *jsonschema.ValidationError
-	if !errors.As(err, &ve) {
-		return err.Error()
-	}
-	for len(ve.Causes) > 0 {
-		ve = ve.Causes[0]
-	}
-	loc := ve.InstanceLocation
-	if loc == "" {
-		return ve.Message
-	}
-	segs := strings.Split(strings.TrimPrefix(loc, "/"), "/")
-	return fmt.Sprintf("property '%s' (at %s): %s", strings.Join(segs, "."), loc, ve.Message)
-}
-
-// decodeJSON decodes one JSON value the way jsonschema/v5 expects (numbers as
-// json.Number).
-func decodeJSON(b []byte) (any, error) {
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
-		return nil, err
-	}
-	return v, nil
 }

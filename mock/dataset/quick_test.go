@@ -1,4 +1,4 @@
-package mock
+package dataset
 
 import (
 	"context"
@@ -17,11 +17,11 @@ import (
 // resource) to each of a set of wrong, borderline and right values; it must
 // also accept the valid alerts, or it saves nothing.
 func TestQuickValidImpliesSchema(t *testing.T) {
-	entity := newTestServer(t, Config{}).schemas.entity
+	entity := entitySchema(t)
 	var corpus []map[string]any
 	for _, a := range append(alert.Seed(0), gen.Alerts(60)...) {
 		b, _ := json.Marshal(a)
-		v, err := decodeJSON(b)
+		v, err := DecodeJSON(b)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -52,7 +52,7 @@ func TestQuickValidImpliesSchema(t *testing.T) {
 		}
 		accepted++
 		if err := entity.Validate(v); err != nil {
-			t.Errorf("%s: quickValid accepts what the schema refuses: %v", what, schemaProblem(err))
+			t.Errorf("%s: quickValid accepts what the schema refuses: %v", what, Problem(err))
 		}
 	}
 	for i, base := range corpus[:12] {

@@ -1,50 +1,46 @@
-package mock
+// Package dataset decodes alert datasets and checks them against the contract.
+//
+// It serves the -data file of alertmock and the control API's PUT of a
+// session's alerts. The contract comes in as a compiled schema, so the package
+// depends on the schema validator (github.com/santhosh-tekuri/jsonschema/v5)
+// but not on the openapi package; the root package mock compiles the schema
+// from the description and passes it.
+package dataset
 
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"runtime"
+	"strings"
 	"sync"
 	"sync/atomic"
 
 	"github.com/santhosh-tekuri/jsonschema/v5"
 
 	"github.com/partner-security/alertmock/mock/alert"
-	"github.com/partner-security/alertmock/openapi"
 )
 
-// DecodeAlerts reads alerts from JSON, either an array of alerts or an object
-// {"value":[…]} (the shape of a list response). Each alert is checked against
-// the contract's partnerSecurityAlertEntity schema and alert.Validate, and ids
-// must be unique; the error wraps ErrInvalidAlert and names the alert (index
-// and id) and the property. It serves the -data file; the method of the same
-// name on Server does the same with the schema it compiled at New.
-func DecodeAlerts(data []byte) ([]alert.Alert, error) {
-	sch, err := openapi.NewSchemas()
-	if err != nil {
-		return nil, err
-	}
-	entity, err := sch.Compile(openapi.SchemaAlertEntity)
-	if err != nil {
-		return nil, err
-	}
-	return decodeAlerts(entity, data)
-}
+// ErrInvalidAlert is wrapped by every error about the data: not JSON, not an
+// array of alerts, an alert that breaks the contract, a duplicate id. The root
+// package exports it as mock.ErrInvalidAlert.
+var ErrInvalidAlert = errors.New("mock: invalid alert")
 
-// DecodeAlerts is the package function DecodeAlerts with the Server's compiled
-// schema (for the control API).
-func (s *Server) DecodeAlerts(data []byte) ([]alert.Alert, error) {
-	return decodeAlerts(s.schemas.entity, data)
-}
-
-// decodeBatch is how many alerts a worker of decodeAlerts takes at a time.
+// decodeBatch is how many alerts a worker of Decode takes at a time.
 const decodeBatch = 128
 
-// decodeAlerts checks and decodes every alert on all CPUs (the schema check
-// dominates the start with a large -data file), then reports the first
-// problem in dataset order, as a loop over the alerts would.
-func decodeAlerts(entity *jsonschema.Schema, data []byte) ([]alert.Alert, error) {
+// Decode reads alerts from JSON, either an array of alerts or an object
+// {"value":[…]} (the shape of a list response). Each alert is checked against
+// entity, the contract's partnerSecurityAlertEntity schema compiled by the
+// caller (openapi.SchemaAlertEntity: this package does not load the contract),
+// and against alert.Validate, and ids must be unique. The error wraps
+// ErrInvalidAlert and names the alert (index and id) and the property.
+//
+// The alerts are checked on all CPUs (the schema check dominates the start
+// with a large -data file); the error is still the first problem in dataset
+// order, as a loop over the alerts would report it.
+func Decode(entity *jsonschema.Schema, data []byte) ([]alert.Alert, error) {
 	var raws []json.RawMessage
 	trimmed := bytes.TrimSpace(data)
 	if len(trimmed) > 0 && trimmed[0] == '{' {
@@ -102,13 +98,13 @@ func decodeAlerts(entity *jsonschema.Schema, data []byte) ([]alert.Alert, error)
 // decodeAlert checks one alert against the schema and alert.Validate and
 // stores it, in UTC, in a.
 func decodeAlert(entity *jsonschema.Schema, raw json.RawMessage, a *alert.Alert) error {
-	v, err := decodeJSON(raw)
+	v, err := DecodeJSON(raw)
 	if err != nil {
 		return err
 	}
 	if !quickValid(v) {
 		if err := entity.Validate(v); err != nil {
-			return schemaError{schemaProblem(err)}
+			return schemaError{Problem(err)}
 		}
 	}
 	if !fromValue(raw, v, a) {
@@ -123,7 +119,7 @@ func decodeAlert(entity *jsonschema.Schema, raw json.RawMessage, a *alert.Alert)
 	return nil
 }
 
-// schemaError is a schema problem as decodeAlerts words it (%s, not %w: the
+// schemaError is a schema problem as Decode words it (%s, not %w: the
 // validation error's own text is not part of the message).
 type schemaError struct{ problem string }
 
@@ -135,4 +131,35 @@ func peekID(raw json.RawMessage) string {
 	}
 	_ = json.Unmarshal(raw, &v)
 	return fmt.Sprint(v.ID)
+}
+
+// Problem describes the deepest cause of a schema validation error as
+// "property 'x' (at /x): message" (or the message alone when it is not about a
+// property); any other error as its text.
+func Problem(err error) string {
+	var ve *jsonschema.ValidationError
+	if !errors.As(err, &ve) {
+		return err.Error()
+	}
+	for len(ve.Causes) > 0 {
+		ve = ve.Causes[0]
+	}
+	loc := ve.InstanceLocation
+	if loc == "" {
+		return ve.Message
+	}
+	segs := strings.Split(strings.TrimPrefix(loc, "/"), "/")
+	return fmt.Sprintf("property '%s' (at %s): %s", strings.Join(segs, "."), loc, ve.Message)
+}
+
+// DecodeJSON decodes one JSON value the way jsonschema/v5 expects (numbers as
+// json.Number).
+func DecodeJSON(b []byte) (any, error) {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, err
+	}
+	return v, nil
 }

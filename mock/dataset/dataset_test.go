@@ -1,4 +1,4 @@
-package mock
+package dataset
 
 import (
 	"encoding/json"
@@ -7,14 +7,32 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/santhosh-tekuri/jsonschema/v5"
+
 	"github.com/partner-security/alertmock/internal/gen"
 	"github.com/partner-security/alertmock/mock/alert"
+	"github.com/partner-security/alertmock/openapi"
 )
 
-// TestDecodeAlertsFirstProblemInOrder: the alerts are checked in parallel,
+// entitySchema compiles the contract's partnerSecurityAlertEntity, as the
+// root package mock does at New.
+func entitySchema(t testing.TB) *jsonschema.Schema {
+	t.Helper()
+	sch, err := openapi.NewSchemas()
+	if err != nil {
+		t.Fatal(err)
+	}
+	entity, err := sch.Compile(openapi.SchemaAlertEntity)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return entity
+}
+
+// TestDecodeFirstProblemInOrder: the alerts are checked in parallel,
 // yet the error names the first problem in dataset order, as one loop would.
-func TestDecodeAlertsFirstProblemInOrder(t *testing.T) {
-	s := newTestServer(t, Config{}).Server
+func TestDecodeFirstProblemInOrder(t *testing.T) {
+	entity := entitySchema(t)
 	raws := func(n int) []map[string]any {
 		b, _ := json.Marshal(gen.Alerts(n))
 		var out []map[string]any
@@ -46,22 +64,22 @@ func TestDecodeAlertsFirstProblemInOrder(t *testing.T) {
 			as := raws(2000)
 			tt.change(as)
 			b, _ := json.Marshal(map[string]any{"value": as})
-			_, err := s.DecodeAlerts(b)
+			_, err := Decode(entity, b)
 			if !errors.Is(err, ErrInvalidAlert) || !strings.Contains(err.Error(), tt.want) {
-				t.Errorf("DecodeAlerts = %v; want ErrInvalidAlert naming %s", err, tt.want)
+				t.Errorf("Decode = %v; want ErrInvalidAlert naming %s", err, tt.want)
 			}
 		})
 	}
 	b, _ := json.Marshal(raws(2000))
-	got, err := s.DecodeAlerts(b)
+	got, err := Decode(entity, b)
 	if err != nil || len(got) != 2000 || got[1999].ID != gen.ID(1999) {
-		t.Fatalf("DecodeAlerts(valid) = %d alerts, %v", len(got), err)
+		t.Fatalf("Decode(valid) = %d alerts, %v", len(got), err)
 	}
 	var pe *alert.PropertyError
 	bad := raws(1)
 	bad[0]["displayName"] = ""
 	b, _ = json.Marshal(bad)
-	if _, err := s.DecodeAlerts(b); err == nil {
+	if _, err := Decode(entity, b); err == nil {
 		t.Fatal("empty displayName accepted")
 	} else if errors.As(err, &pe) && pe.Property != "displayName" {
 		t.Errorf("property error names %q; want displayName", pe.Property)
@@ -112,7 +130,7 @@ func TestFromValueAgreesWithUnmarshal(t *testing.T) {
 	)
 	accepted := 0
 	for i, raw := range raws {
-		v, err := decodeJSON(raw)
+		v, err := DecodeJSON(raw)
 		if err != nil {
 			t.Fatal(err)
 		}

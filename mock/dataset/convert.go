@@ -1,4 +1,4 @@
-package mock
+package dataset
 
 import (
 	"bytes"
@@ -10,7 +10,7 @@ import (
 )
 
 // fromValue builds the alert that json.Unmarshal would decode from raw, out
-// of v, the value decodeJSON made of raw and the schema accepted: the -data
+// of v, the value DecodeJSON made of raw and the schema accepted: the -data
 // file is then parsed once instead of twice. It reports false for anything it
 // is not sure to decode exactly as json.Unmarshal (a \u escape in raw, which
 // could spell a date-time that time.Time.UnmarshalJSON reads unescaped,
