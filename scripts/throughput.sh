@@ -81,10 +81,14 @@ for name in "${targets[@]}"; do
   wrk -t1 -c1 -d1s -s scripts/throughput/patch.lua "${url[$name]%/beta}" >/dev/null
 done
 
-echo "PATCH, wrk -t$threads -c$conns -d$duration, $rounds rounds alternating ${targets[*]}; token: $token"
+echo "PATCH, wrk -t$threads -c$conns -d$duration, $rounds rounds rotating ${targets[*]}; token: $token"
 for r in $(seq "$rounds"); do
   line="round $r:"
-  for name in "${targets[@]}"; do
+  # each round starts with the next target, so none always runs first or last
+  n=${#targets[@]}
+  order=()
+  for i in $(seq 0 $((n - 1))); do order+=("${targets[$(((r - 1 + i) % n))]}"); done
+  for name in "${order[@]}"; do
     export ALERT_PATH="$(echo "${url[$name]}" | sed 's|^http://[^/]*||')/security/partner/securityAlerts/$id"
     out=$(wrk -t"$threads" -c"$conns" -d"$duration" -s scripts/throughput/patch.lua "${url[$name]%/beta}")
     if grep -q 'Non-2xx\|Socket errors' <<<"$out"; then
