@@ -4,24 +4,26 @@
 # wrk in alternating rounds on 127.0.0.1. Prints req/s of every round and the
 # median ratio mock ÷ bare. Usage:
 #
-#   scripts/throughput.sh [-rounds N] [-duration 5s] [-old REF] [-token opaque|jwt]
+#   scripts/throughput.sh [-rounds N] [-duration 5s] [-old REF] [-token opaque|jwt] [-flags "..."]
 #
 # -old REF also builds alertmock as of git commit REF and measures it in the
 # same rounds (before/after). alertmock runs with its default flags: text
 # access log at info level, written (stderr) to a file in the temporary
 # directory, as a user running `alertmock 2>alertmock.log` would. wrk: 2
-# threads, 32 connections. Installs wrk with apt-get when missing.
+# threads, 32 connections. -flags adds alertmock flags (e.g. "-log-level warn"
+# to measure without the access log). Installs wrk with apt-get when missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-rounds=3 duration=5s old="" token=jwt threads=2 conns=32
+rounds=3 duration=5s old="" token=jwt threads=2 conns=32 flags=""
 while [ $# -gt 0 ]; do
   case "$1" in
     -rounds) rounds=$2; shift 2 ;;
     -duration) duration=$2; shift 2 ;;
     -old) old=$2; shift 2 ;;
     -token) token=$2; shift 2 ;;
-    *) echo "usage: $0 [-rounds N] [-duration 5s] [-old REF] [-token opaque|jwt]" >&2; exit 2 ;;
+    -flags) flags=$2; shift 2 ;;
+    *) echo "usage: $0 [-rounds N] [-duration 5s] [-old REF] [-token opaque|jwt] [-flags \"...\"]" >&2; exit 2 ;;
   esac
 done
 
@@ -63,8 +65,10 @@ start() {
   done
   echo "$name did not start:" >&2; cat "$tmp/$name.out" "$tmp/$name.log" >&2; exit 1
 }
-start new "$tmp/alertmock" -addr 127.0.0.1:0
-[ -z "$old" ] || start old "$tmp/alertmock-old" -addr 127.0.0.1:0
+# shellcheck disable=SC2086 # -flags is split into words on purpose
+start new "$tmp/alertmock" -addr 127.0.0.1:0 $flags
+# shellcheck disable=SC2086
+[ -z "$old" ] || start old "$tmp/alertmock-old" -addr 127.0.0.1:0 $flags
 start bare "$tmp/bare" -addr 127.0.0.1:0
 
 case "$token" in
@@ -81,7 +85,7 @@ for name in "${targets[@]}"; do
   wrk -t1 -c1 -d1s -s scripts/throughput/patch.lua "${url[$name]%/beta}" >/dev/null
 done
 
-echo "PATCH, wrk -t$threads -c$conns -d$duration, $rounds rounds rotating ${targets[*]}; token: $token"
+echo "PATCH, wrk -t$threads -c$conns -d$duration, $rounds rounds rotating ${targets[*]}; token: $token; alertmock flags: ${flags:-none}"
 for r in $(seq "$rounds"); do
   line="round $r:"
   # each round starts with the next target, so none always runs first or last
