@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/partner-security/alertmock/mock/alert"
 	"github.com/partner-security/alertmock/openapi"
@@ -62,7 +63,7 @@ func (s *Server) handleUpdate(w http.ResponseWriter, r *http.Request, c *call) e
 		}
 		return errorf(CodeBadRequest, "The request body could not be read: %v.", err)
 	}
-	p, err := alert.DecodePatch(body)
+	p, err := s.patches.decode(body)
 	if err != nil {
 		return err
 	}
@@ -78,6 +79,49 @@ func (s *Server) handleUpdate(w http.ResponseWriter, r *http.Request, c *call) e
 		return err
 	}
 	return s.writeEntity(w, r, a, nil)
+}
+
+// patchCache remembers the patches of bodies alert.DecodePatch accepted (a
+// pure function of the bytes): clients send the same few bodies again and
+// again, and decoding was a tenth of a PATCH. Bounded: short bodies only,
+// and when full it starts over.
+type patchCache struct {
+	mu sync.Mutex
+	m  map[string]alert.Patch
+}
+
+// Bounds of the patch cache.
+const (
+	maxCachedPatches   = 1024
+	maxCachedPatchBody = 256
+)
+
+// decode is alert.DecodePatch through the cache. Every call gets its own
+// ResolvedReason pointer.
+func (c *patchCache) decode(body []byte) (alert.Patch, error) {
+	if len(body) > maxCachedPatchBody {
+		return alert.DecodePatch(body)
+	}
+	c.mu.Lock()
+	p, ok := c.m[string(body)]
+	c.mu.Unlock()
+	if !ok {
+		var err error
+		if p, err = alert.DecodePatch(body); err != nil {
+			return p, err
+		}
+		c.mu.Lock()
+		if c.m == nil || len(c.m) >= maxCachedPatches {
+			c.m = make(map[string]alert.Patch, 16)
+		}
+		c.m[string(body)] = p
+		c.mu.Unlock()
+	}
+	if p.ResolvedReason != nil {
+		r := *p.ResolvedReason
+		p.ResolvedReason = &r
+	}
+	return p, nil
 }
 
 // checkJSONContentType requires one Content-Type application/json (case does
@@ -188,27 +232,65 @@ func (s *Server) context(r *http.Request, selected []string, entity bool) string
 
 // writeEntity writes one alert (or its projection) with its @odata.context.
 func (s *Server) writeEntity(w http.ResponseWriter, r *http.Request, a *alert.Alert, selected []string) error {
-	var buf bytes.Buffer
-	buf.WriteString(`{"@odata.context":`)
-	writeJSONString(&buf, s.context(r, selected, true))
+	bp := bufPool.Get().(*[]byte)
+	defer bufPool.Put(bp)
+	b := append((*bp)[:0], `{"@odata.context":`...)
+	b = s.appendContext(b, r, selected, true)
+	b = append(b, ',')
 	if selected != nil {
-		buf.WriteByte(',')
+		var buf bytes.Buffer
 		if err := encodeMembers(&buf, a, selected); err != nil {
 			return err
 		}
-		buf.WriteByte('}')
-		writeOK(w, buf.Bytes())
-		return nil
+		b = append(b, buf.Bytes()...)
+	} else {
+		var err error
+		if b, err = appendAlert(b, a); err != nil {
+			return fmt.Errorf("mock: encode alert %q: %w", a.ID, err)
+		}
 	}
-	// The whole alert: its encoding without the opening brace follows the
-	// context, in a second write (no copy of the alert's bytes).
-	b, err := json.Marshal(a)
-	if err != nil {
-		return fmt.Errorf("mock: encode alert %q: %w", a.ID, err)
-	}
-	buf.WriteByte(',')
-	writeOK(w, buf.Bytes(), b[1:])
+	b = append(b, '}')
+	*bp = b
+	writeOK(w, b)
 	return nil
+}
+
+// bufPool holds the buffers writeEntity encodes into (the response writer
+// copies them).
+var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
+
+// appendContext appends the @odata.context of a response as a JSON string
+// (what writeJSONString writes of s.context).
+func (s *Server) appendContext(b []byte, r *http.Request, selected []string, entity bool) []byte {
+	scheme := "http://"
+	if r.TLS != nil {
+		scheme = "https://"
+	}
+	host := r.Host
+	if host == "" || selected != nil || !plainJSON(host) {
+		var buf bytes.Buffer
+		writeJSONString(&buf, s.context(r, selected, entity))
+		return append(b, buf.Bytes()...)
+	}
+	b = append(b, '"')
+	b = append(b, scheme...)
+	b = append(b, host...)
+	b = append(b, openapi.BasePath+"/$metadata#"+entitySet...)
+	if entity {
+		b = append(b, "/$entity"...)
+	}
+	return append(b, '"')
+}
+
+// plainJSON reports whether s is printable ASCII without '"' or '\', which
+// writeJSONString writes as it is.
+func plainJSON(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' {
+			return false
+		}
+	}
+	return true
 }
 
 // encodeAlert writes a as a JSON object: the whole alert, or only the selected
@@ -225,11 +307,11 @@ func encodeAlert(buf *bytes.Buffer, a *alert.Alert, selected []string) error {
 // encodeMembers writes the members of encodeAlert's object without the braces.
 func encodeMembers(buf *bytes.Buffer, a *alert.Alert, selected []string) error {
 	if selected == nil {
-		b, err := json.Marshal(a)
+		b, err := appendAlert(buf.AvailableBuffer(), a)
 		if err != nil {
 			return fmt.Errorf("mock: encode alert %q: %w", a.ID, err)
 		}
-		buf.Write(b[1 : len(b)-1])
+		buf.Write(b)
 		return nil
 	}
 	for i, name := range selected {

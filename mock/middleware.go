@@ -19,19 +19,37 @@ const (
 	headerClientRequestID = "client-request-id"
 )
 
+// The names of headerRequestID and headerClientRequestID as http.Header keys
+// them (textproto.CanonicalMIMEHeaderKey).
+const (
+	canonicalRequestID       = "Request-Id"
+	canonicalClientRequestID = "Client-Request-Id"
+)
+
+// firstValue is h.Get(key) for a key already in canonical form.
+func firstValue(h http.Header, key string) string {
+	if v := h[key]; len(v) > 0 {
+		return v[0]
+	}
+	return ""
+}
+
 // requestIDs gives every response a fresh request-id and a client-request-id
 // (the request's, or the request-id when it sent none). Later code reads them
 // back from w.Header().
 func (s *Server) requestIDs(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id := s.newID()
-		client := r.Header.Get(headerClientRequestID)
+		client := firstValue(r.Header, canonicalClientRequestID)
 		if client == "" {
 			client = id
 		}
+		// What h.Set does, without canonicalising the names again and with
+		// one allocation for both values.
+		v := []string{id, client}
 		h := w.Header()
-		h.Set(headerRequestID, id)
-		h.Set(headerClientRequestID, client)
+		h[canonicalRequestID] = v[0:1:1]
+		h[canonicalClientRequestID] = v[1:2:2]
 		next.ServeHTTP(w, r)
 	})
 }
@@ -89,7 +107,7 @@ func (s *Server) accessLog(next http.Handler) http.Handler {
 				slog.String("method", r.Method), slog.String("path", r.URL.Path),
 				slog.Int("status", sw.status), slog.Int("bytes", sw.bytes),
 				slog.Duration("duration", time.Since(start)),
-				slog.String("request-id", w.Header().Get(headerRequestID)),
+				slog.String("request-id", firstValue(w.Header(), canonicalRequestID)),
 			}
 			if sw.status == http.StatusNotFound && missesBasePath(r.URL.Path) {
 				attrs = append(attrs, slog.String("hint", "paths start with "+openapi.BasePath))

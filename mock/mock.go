@@ -114,6 +114,7 @@ type Server struct {
 	tokens   *auth.Verifier // parsed bearer tokens (package auth)
 	matched  routeCache     // matched request paths (graph.go)
 	verdicts patchVerdicts  // schema verdicts on decoded PATCH bodies (validate.go)
+	patches  patchCache     // decoded PATCH bodies (handlers.go)
 	ctl      controls       // journal, faults, throttle, admin token (control.go)
 	handler  http.Handler
 }

@@ -93,7 +93,9 @@ type writer struct {
 
 func (w *writer) record(status int) {
 	w.e.Status = status
-	w.e.RequestID = w.Header().Get("request-id")
+	if v := w.Header()["Request-Id"]; len(v) > 0 { // Get("request-id") without canonicalising the name
+		w.e.RequestID = v[0]
+	}
 	if b := w.body; b != nil {
 		w.e.Body, w.e.BodyTruncated = string(b.kept), b.truncated
 	}
