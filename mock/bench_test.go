@@ -159,7 +159,7 @@ func BenchmarkKinValidateRequest(b *testing.B) {
 	}
 }
 
-// BenchmarkEncodeAlert compares appendAlert, which every response carrying a
+// BenchmarkEncodeAlert compares alert.AppendJSON, which every response carrying a
 // whole alert uses, with json.Marshal (same bytes, TestAppendAlertIsMarshal)
 // on the documented alert with a 50-entry activity log:
 //
@@ -175,12 +175,12 @@ func BenchmarkEncodeAlert(b *testing.B) {
 		a.ActivityLogs = append(a.ActivityLogs, alert.ActivityLog{StatusFrom: "active", StatusTo: "resolved",
 			UpdatedBy: "bench@contoso.com", UpdatedDateTime: a.DetectedDateTime.Add(time.Duration(i) * time.Minute)})
 	}
-	b.Run("appendAlert", func(b *testing.B) {
+	b.Run("AppendJSON", func(b *testing.B) {
 		b.ReportAllocs()
 		buf := make([]byte, 0, 16<<10)
 		for b.Loop() {
 			var err error
-			if buf, err = appendAlert(buf[:0], &a); err != nil {
+			if buf, err = alert.AppendJSON(buf[:0], &a); err != nil {
 				b.Fatal(err)
 			}
 		}

@@ -245,7 +245,7 @@ func (s *Server) writeEntity(w http.ResponseWriter, r *http.Request, a *alert.Al
 		b = append(b, buf.Bytes()...)
 	} else {
 		var err error
-		if b, err = appendAlert(b, a); err != nil {
+		if b, err = alert.AppendJSON(b, a); err != nil {
 			return fmt.Errorf("mock: encode alert %q: %w", a.ID, err)
 		}
 	}
@@ -307,7 +307,7 @@ func encodeAlert(buf *bytes.Buffer, a *alert.Alert, selected []string) error {
 // encodeMembers writes the members of encodeAlert's object without the braces.
 func encodeMembers(buf *bytes.Buffer, a *alert.Alert, selected []string) error {
 	if selected == nil {
-		b, err := appendAlert(buf.AvailableBuffer(), a)
+		b, err := alert.AppendJSON(buf.AvailableBuffer(), a)
 		if err != nil {
 			return fmt.Errorf("mock: encode alert %q: %w", a.ID, err)
 		}

@@ -32,7 +32,7 @@ const DefaultMaxSessions = 1000
 
 // MaxSessionNameBytes is the longest session name (X-Mock-Session, the tid
 // claim, or the control API's {session}); a longer one is a 400.
-const MaxSessionNameBytes = 256
+const MaxSessionNameBytes = store.MaxNameBytes
 
 // maxCachedKeyBytes is the longest request path or token the route and token
 // caches keep: a client could otherwise pin thousands of megabyte-long keys.

@@ -3,29 +3,23 @@ package mock
 import (
 	"net/http"
 	"strings"
-	"unicode"
-	"unicode/utf8"
+
+	"github.com/partner-security/alertmock/mock/store"
 )
 
-// sessionNameError is the 400 for a session name longer than
-// MaxSessionNameBytes or that is not UTF-8 text without control characters
-// (it could not be named in a control API path or read back from its JSON),
-// or nil. target names where the name came from: HeaderSession, or the
-// control API's path parameter "session".
+// sessionNameError is the 400 for a session name the store cannot keep
+// (store.NameProblem), or nil. target names where the name came from:
+// HeaderSession, or the control API's path parameter "session".
 func sessionNameError(name, target string) *Error {
+	problem := store.NameProblem(name)
+	if problem == "" {
+		return nil
+	}
 	where := "The session name (header '" + HeaderSession + "', else the token's tid claim)"
 	if target != HeaderSession {
 		where = "The session name in the path"
 	}
-	var e *Error
-	switch {
-	case !utf8.ValidString(name) || strings.ContainsFunc(name, unicode.IsControl):
-		e = errorf(CodeBadRequest, "%s must be UTF-8 text without control characters; got %q.", where, name)
-	case len(name) > MaxSessionNameBytes:
-		e = errorf(CodeBadRequest, "%s is %d bytes long, over the limit of %d bytes.", where, len(name), MaxSessionNameBytes)
-	default:
-		return nil
-	}
+	e := errorf(CodeBadRequest, "%s %s", where, problem)
 	e.Target = target
 	return e
 }

@@ -1,19 +1,17 @@
-package mock
+package alert
 
 import (
 	"encoding/json"
 	"slices"
 	"strconv"
 	"time"
-
-	"github.com/partner-security/alertmock/mock/alert"
 )
 
-// appendAlert appends the JSON encoding of a without its braces, byte for
+// AppendJSON appends the JSON encoding of a without its braces, byte for
 // byte what json.Marshal writes between them (TestAppendAlertIsMarshal), but
 // with no reflection: every Graph response that carries a whole alert writes
 // it, and encoding was the largest cost of a PATCH after the network.
-func appendAlert(b []byte, a *alert.Alert) ([]byte, error) {
+func AppendJSON(b []byte, a *Alert) ([]byte, error) {
 	var err error
 	b = append(b, `"id":`...)
 	b = appendString(b, a.ID)
@@ -93,7 +91,7 @@ func appendAlert(b []byte, a *alert.Alert) ([]byte, error) {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			// what alert.ActivityLog.MarshalJSON writes
+			// what ActivityLog.MarshalJSON writes
 			b = append(b, `{"statusFrom":`...)
 			b = appendString(b, string(l.StatusFrom))
 			b = append(b, `,"statusTo":`...)

@@ -1,31 +1,29 @@
-package mock
+package alert
 
 import (
 	"bytes"
 	"encoding/json"
 	"testing"
 	"time"
-
-	"github.com/partner-security/alertmock/mock/alert"
 )
 
-// TestAppendAlertIsMarshal holds appendAlert to json.Marshal byte for byte:
+// TestAppendAlertIsMarshal holds AppendJSON to json.Marshal byte for byte:
 // on the seed datasets and on alerts with every field nil, empty or holding
 // what json.Marshal escapes.
 func TestAppendAlertIsMarshal(t *testing.T) {
 	str := func(s string) *string { return &s }
 	tm := func(t time.Time) *time.Time { return &t }
 	yes := true
-	reason := alert.ResolvedReason("fraud<&>")
+	reason := ResolvedReason("fraud<&>")
 	odd := time.FixedZone("odd", 5*3600+30*60)
-	var alerts []alert.Alert
+	var alerts []Alert
 	for _, seed := range []int64{0, 1, 7} {
-		alerts = append(alerts, alert.Seed(seed)...)
+		alerts = append(alerts, Seed(seed)...)
 	}
-	base := alert.Seed(0)[0]
+	base := Seed(0)[0]
 	alerts = append(alerts,
-		alert.Alert{}, // every pointer, slice and map nil
-		alert.Alert{
+		Alert{}, // every pointer, slice and map nil
+		Alert{
 			ID: "a\"b\\c", DisplayName: "<script>&amp;</script>", Description: str("tab\there\nnewline \u2028 \u2029 é 😀"),
 			AlertType: "bad utf-8 \xff\xfe", Status: "resolved", Severity: "high", ConfidenceLevel: "low",
 			CustomerTenantID: "\x00\x1f\x7f", SubscriptionID: "", ValueAddedResellerTenantID: str(""), CatalogOfferID: str("<"),
@@ -34,12 +32,12 @@ func TestAppendAlertIsMarshal(t *testing.T) {
 			LastObservedDateTime:  tm(time.Date(9999, 12, 31, 23, 59, 59, 999999999, time.FixedZone("west", -(23*3600+59*60)))),
 			ResolvedReason:        &reason, ResolvedOnDateTime: tm(time.Date(2025, 1, 2, 3, 4, 5, 100, time.Local)), ResolvedBy: str("ana@contoso.com"),
 			IsTest:            &yes,
-			AffectedResources: []alert.AffectedResource{}, ActivityLogs: []alert.ActivityLog{},
+			AffectedResources: []AffectedResource{}, ActivityLogs: []ActivityLog{},
 			AdditionalDetails: map[string]string{},
 		},
-		alert.Alert{
-			AffectedResources: []alert.AffectedResource{{ResourceID: "r&1", ResourceType: "vm"}, {}},
-			ActivityLogs: []alert.ActivityLog{
+		Alert{
+			AffectedResources: []AffectedResource{{ResourceID: "r&1", ResourceType: "vm"}, {}},
+			ActivityLogs: []ActivityLog{
 				{StatusFrom: "active", StatusTo: "resolved", UpdatedBy: "<ana>", UpdatedDateTime: time.Date(2025, 5, 6, 7, 8, 9, 0, odd)},
 				{},
 			},
@@ -55,9 +53,9 @@ func TestAppendAlertIsMarshal(t *testing.T) {
 		if err != nil {
 			t.Fatalf("alert %d: json.Marshal: %v", i, err)
 		}
-		got, err := appendAlert([]byte("{"), &a)
+		got, err := AppendJSON([]byte("{"), &a)
 		if err != nil {
-			t.Fatalf("alert %d: appendAlert: %v", i, err)
+			t.Fatalf("alert %d: AppendJSON: %v", i, err)
 		}
 		got = append(got, '}')
 		if !bytes.Equal(got, want) {
@@ -74,32 +72,32 @@ func TestAppendAlertFailsAsMarshal(t *testing.T) {
 		time.Date(2020, 1, 1, 0, 0, 0, 0, time.FixedZone("sec", 30)),
 		time.Date(2020, 1, 1, 0, 0, 0, 0, time.FixedZone("far", 25*3600)),
 	} {
-		for _, a := range []alert.Alert{
+		for _, a := range []Alert{
 			{DetectedDateTime: d},
-			{ActivityLogs: []alert.ActivityLog{{UpdatedDateTime: d}}},
+			{ActivityLogs: []ActivityLog{{UpdatedDateTime: d}}},
 			{ResolvedOnDateTime: &d},
 		} {
 			_, jerr := json.Marshal(&a)
-			_, err := appendAlert(nil, &a)
+			_, err := AppendJSON(nil, &a)
 			if (err == nil) != (jerr == nil) {
-				t.Errorf("%v: appendAlert error %v, json.Marshal error %v", d, err, jerr)
+				t.Errorf("%v: AppendJSON error %v, json.Marshal error %v", d, err, jerr)
 			}
 		}
 	}
 }
 
-// FuzzAppendAlert compares appendAlert with json.Marshal on arbitrary strings.
+// FuzzAppendAlert compares AppendJSON with json.Marshal on arbitrary strings.
 func FuzzAppendAlert(f *testing.F) {
 	f.Add("plain", "<&>", "\xff", int64(0))
 	f.Fuzz(func(t *testing.T, s1, s2, s3 string, sec int64) {
 		d := time.Unix(sec%(1<<40), sec%1e9).In(time.FixedZone("z", int(sec%(20*3600))/60*60))
-		a := alert.Alert{ID: s1, DisplayName: s2, Description: &s3, DetectedDateTime: d,
+		a := Alert{ID: s1, DisplayName: s2, Description: &s3, DetectedDateTime: d,
 			AdditionalDetails: map[string]string{s1: s2, s3: s1},
-			ActivityLogs:      []alert.ActivityLog{{UpdatedBy: s3, UpdatedDateTime: d}}}
+			ActivityLogs:      []ActivityLog{{UpdatedBy: s3, UpdatedDateTime: d}}}
 		want, jerr := json.Marshal(&a)
-		got, err := appendAlert([]byte("{"), &a)
+		got, err := AppendJSON([]byte("{"), &a)
 		if (err == nil) != (jerr == nil) {
-			t.Fatalf("appendAlert error %v, json.Marshal error %v", err, jerr)
+			t.Fatalf("AppendJSON error %v, json.Marshal error %v", err, jerr)
 		}
 		if err == nil && !bytes.Equal(append(got, '}'), want) {
 			t.Fatalf("\n got %s}\nwant %s", got, want)
