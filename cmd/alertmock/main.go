@@ -175,7 +175,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	logger, err := newLogger(o, stderr)
+	logs := newLogWriter(stderr, 50*time.Millisecond, 32<<10) // one write per batch of log lines (logwriter.go)
+	defer logs.Flush()
+	logger, err := newLogger(o, logs)
 	if err != nil {
 		return err
 	}
