@@ -6,73 +6,18 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/getkin/kin-openapi/openapi3filter"
 
+	"github.com/partner-security/alertmock/internal/bare"
 	"github.com/partner-security/alertmock/mock/alert"
 )
 
-// bareHandler is the baseline of the benchmarks: a plain net/http handler
-// doing the same JSON work as the mock (decode the PATCH body, change the
-// alert under a mutex, encode the whole alert) with no routing from the
-// description, no auth, no validation, no sessions, no middleware.
-func bareHandler() http.Handler {
-	var mu sync.Mutex
-	alerts := map[string]alert.Alert{}
-	for _, a := range alert.Seed(0) {
-		alerts[a.ID] = a
-	}
-	write := func(w http.ResponseWriter, a alert.Alert) {
-		b, err := json.Marshal(a)
-		if err != nil {
-			http.Error(w, err.Error(), 500)
-			return
-		}
-		w.Header().Set("Content-Type", "application/json")
-		_, _ = w.Write(b)
-	}
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /beta/security/partner/securityAlerts/{id}", func(w http.ResponseWriter, r *http.Request) {
-		mu.Lock()
-		a, ok := alerts[r.PathValue("id")]
-		mu.Unlock()
-		if !ok {
-			http.NotFound(w, r)
-			return
-		}
-		write(w, a)
-	})
-	mux.HandleFunc("PATCH /beta/security/partner/securityAlerts/{id}", func(w http.ResponseWriter, r *http.Request) {
-		var p struct {
-			Status         alert.Status          `json:"status"`
-			ResolvedReason *alert.ResolvedReason `json:"resolvedReason"`
-		}
-		body, err := io.ReadAll(r.Body)
-		if err == nil {
-			err = json.Unmarshal(body, &p)
-		}
-		if err != nil {
-			http.Error(w, err.Error(), 400)
-			return
-		}
-		mu.Lock()
-		a, ok := alerts[r.PathValue("id")]
-		if ok {
-			a.Status, a.ResolvedReason = p.Status, p.ResolvedReason
-			alerts[a.ID] = a
-		}
-		mu.Unlock()
-		if !ok {
-			http.NotFound(w, r)
-			return
-		}
-		write(w, a)
-	})
-	return mux
-}
+// bareHandler is the baseline of the benchmarks (package internal/bare, the
+// same server scripts/throughput.sh measures over sockets).
+func bareHandler() http.Handler { return bare.Handler() }
 
 // benchRequests runs the same requests against h: GET the documented alert,
 // or PATCH it, alternating its resolvedReason (a real change each time that

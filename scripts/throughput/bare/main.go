@@ -5,22 +5,19 @@
 // no middleware and no log. It serves the seed dataset (alert.Seed(0)) on
 // the loopback address given by -addr and prints its base URL.
 //
-// It is a measuring tool, not part of the mock's API (mock/bench_test.go
-// has the same handler for the in-process benchmarks).
+// It is a measuring tool, not part of the mock's API; the handler is
+// internal/bare, which the in-process benchmarks use too.
 package main
 
 import (
-	"encoding/json"
 	"flag"
 	"fmt"
-	"io"
 	"log"
 	"net"
 	"net/http"
 	"os"
-	"sync"
 
-	"github.com/partner-security/alertmock/mock/alert"
+	"github.com/partner-security/alertmock/internal/bare"
 )
 
 func main() {
@@ -31,61 +28,5 @@ func main() {
 		log.Fatal(err)
 	}
 	fmt.Fprintf(os.Stdout, "http://%s/beta\n", ln.Addr())
-	log.Fatal(http.Serve(ln, handler()))
-}
-
-// handler serves GET and PATCH of /beta/security/partner/securityAlerts/{id}.
-func handler() http.Handler {
-	var mu sync.Mutex
-	alerts := map[string]alert.Alert{}
-	for _, a := range alert.Seed(0) {
-		alerts[a.ID] = a
-	}
-	write := func(w http.ResponseWriter, a alert.Alert) {
-		b, err := json.Marshal(a)
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusInternalServerError)
-			return
-		}
-		w.Header().Set("Content-Type", "application/json")
-		_, _ = w.Write(b)
-	}
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /beta/security/partner/securityAlerts/{id}", func(w http.ResponseWriter, r *http.Request) {
-		mu.Lock()
-		a, ok := alerts[r.PathValue("id")]
-		mu.Unlock()
-		if !ok {
-			http.NotFound(w, r)
-			return
-		}
-		write(w, a)
-	})
-	mux.HandleFunc("PATCH /beta/security/partner/securityAlerts/{id}", func(w http.ResponseWriter, r *http.Request) {
-		var p struct {
-			Status         alert.Status          `json:"status"`
-			ResolvedReason *alert.ResolvedReason `json:"resolvedReason"`
-		}
-		body, err := io.ReadAll(r.Body)
-		if err == nil {
-			err = json.Unmarshal(body, &p)
-		}
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusBadRequest)
-			return
-		}
-		mu.Lock()
-		a, ok := alerts[r.PathValue("id")]
-		if ok {
-			a.Status, a.ResolvedReason = p.Status, p.ResolvedReason
-			alerts[a.ID] = a
-		}
-		mu.Unlock()
-		if !ok {
-			http.NotFound(w, r)
-			return
-		}
-		write(w, a)
-	})
-	return mux
+	log.Fatal(http.Serve(ln, bare.Handler()))
 }
