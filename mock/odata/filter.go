@@ -38,10 +38,22 @@ type Equality struct {
 	Value    string
 }
 
+// indexed are the enum properties a source may keep an equality index for.
+var indexed = []string{"status", "severity", "confidenceLevel"}
+
 // Indexed reports whether a source may keep an index for property: the enum
 // properties a filter can compare for equality.
-func Indexed(property string) bool {
-	return property == "status" || property == "severity" || property == "confidenceLevel"
+func Indexed(property string) bool { return slices.Contains(indexed, property) }
+
+// IndexEntries calls f with every indexed property of a and its value: the
+// keys under which a source's equality index files a. A source that builds
+// its index with it answers every Equality a Filter reports.
+func IndexEntries(a *alert.Alert, f func(Equality)) {
+	for _, name := range indexed {
+		if v, ok := filterProperties[name].str(a); ok {
+			f(Equality{Property: name, Value: v})
+		}
+	}
 }
 
 // filterKind is how a property may be compared in `$filter`.
@@ -61,6 +73,9 @@ type filterProp struct {
 	str      func(*alert.Alert) (string, bool) // false: null (no allocation per alert)
 	tm       func(*alert.Alert) *time.Time
 }
+
+// filterProperties is the table of filterProps, built once and only read.
+var filterProperties = filterProps()
 
 // filterProps returns the properties `$filter` supports, as the description's
 // $filter parameter lists them.
@@ -179,7 +194,7 @@ func ParseFilter(src string) (*Filter, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &filterParser{toks: toks, props: filterProps()}
+	p := &filterParser{toks: toks, props: filterProperties}
 	f, eqs, err := p.or()
 	if err != nil {
 		return nil, err

@@ -38,9 +38,10 @@ func newBase(alerts []*alert.Alert) *base {
 	for i, a := range b.alerts {
 		p := int32(i)
 		b.index[a.ID] = p
-		for _, k := range []eqKey{{"status", string(a.Status)}, {"severity", string(a.Severity)}, {"confidenceLevel", string(a.ConfidenceLevel)}} {
+		odata.IndexEntries(a, func(e odata.Equality) {
+			k := eqKey{e.Property, e.Value}
 			b.eq[k] = append(b.eq[k], p)
-		}
+		})
 	}
 	// The orders clients ask for most, ready before the first request.
 	b.order([]odata.OrderKey{{Property: "detectedDateTime", Desc: true}})
