@@ -1,12 +1,12 @@
 package mock
 
 import (
-	"errors"
 	"net/http"
 	"time"
 
 	"github.com/partner-security/alertmock/mock/dataset"
 	"github.com/partner-security/alertmock/mock/grapherr"
+	"github.com/partner-security/alertmock/mock/store"
 )
 
 // Graph error codes the mock answers with (the `code` member of the envelope);
@@ -38,8 +38,9 @@ func errorf(code, format string, args ...any) *Error {
 
 // Sentinels for what happened; wrap them with %w or match them with errors.Is.
 var (
-	// ErrAlertNotFound: no alert with that id in the session.
-	ErrAlertNotFound = errors.New("mock: alert not found")
+	// ErrAlertNotFound: no alert with that id in the session (the same value
+	// as store.ErrNotFound).
+	ErrAlertNotFound = store.ErrNotFound
 	// ErrInvalidAlert: an alert given to the store or DecodeAlerts breaks the
 	// contract (the same value as dataset.ErrInvalidAlert).
 	ErrInvalidAlert = dataset.ErrInvalidAlert

@@ -35,7 +35,7 @@ func notFound(id string) *Error {
 func (s *Server) handleGet(w http.ResponseWriter, r *http.Request, c *call) error {
 	id := c.params["partnerSecurityAlertId"]
 	a, err := s.store.Get(c.session, id)
-	if errors.Is(storeError(err), ErrAlertNotFound) {
+	if errors.Is(err, ErrAlertNotFound) {
 		return notFound(id)
 	}
 	if err != nil {
@@ -72,7 +72,7 @@ func (s *Server) handleUpdate(w http.ResponseWriter, r *http.Request, c *call) e
 	}
 	id := c.params["partnerSecurityAlertId"]
 	a, err := s.store.Update(c.session, id, p, c.who.Actor)
-	if errors.Is(storeError(err), ErrAlertNotFound) {
+	if errors.Is(err, ErrAlertNotFound) {
 		return notFound(id)
 	}
 	if err != nil {

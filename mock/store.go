@@ -1,7 +1,6 @@
 package mock
 
 import (
-	"errors"
 	"fmt"
 	"runtime/debug"
 	"time"
@@ -69,14 +68,6 @@ func alertPtrs(alerts []alert.Alert) ([]*alert.Alert, error) {
 		out[i] = &c
 	}
 	return out, nil
-}
-
-// storeError maps the store's not-found to ErrAlertNotFound.
-func storeError(err error) error {
-	if errors.Is(err, store.ErrNotFound) {
-		return ErrAlertNotFound
-	}
-	return err
 }
 
 // ResetAll deletes every session; each starts from the seed on next use.
@@ -149,7 +140,7 @@ func (s *Server) Sessions() []SessionInfo {
 func (s *Server) Update(session, id string, p alert.Patch, actor string) (alert.Alert, error) {
 	a, err := s.store.Update(session, id, p, actor)
 	if err != nil {
-		return alert.Alert{}, storeError(err)
+		return alert.Alert{}, err
 	}
 	return a.Clone(), nil
 }

@@ -259,13 +259,3 @@ func (d *DB) deleteAll() error {
 		return err
 	})
 }
-
-// has reports whether the file holds session name (for tests).
-func (d *DB) has(name string) bool {
-	found := false
-	_ = d.db.View(func(tx *bolt.Tx) error {
-		found = tx.Bucket([]byte(bucketSessions)).Bucket([]byte(name)) != nil
-		return nil
-	})
-	return found
-}

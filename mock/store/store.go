@@ -227,7 +227,7 @@ func (st *Store) Update(name, id string, p alert.Patch, actor string) (*alert.Al
 			return nil
 		}
 		if st.db != nil {
-			from := len(v.a.ActivityLogs) - 1 // the new entry, if any
+			from := len(cur.ActivityLogs) // the entries Apply added, if any
 			if _, had := ss.over[pos]; !had {
 				from = 0 // first change of the alert in this session: its whole log
 			}

@@ -344,7 +344,7 @@ func TestDurableSessionSurvivesEviction(t *testing.T) {
 }
 
 // TestDBWritesOnlyTheChange: the file holds the changed alerts of an overlay
-// session only, and a change writes the alert and its new log entry.
+// session only (not the dataset), read back as memory holds them, log included.
 func TestDBWritesOnlyTheChange(t *testing.T) {
 	db := openTestDB(t, filepath.Join(t.TempDir(), "state.db"))
 	st := New(dataset(100), Options{Now: clock(), DB: db})
