@@ -10,17 +10,12 @@ import (
 	"strings"
 	"time"
 
+	"github.com/partner-security/alertmock/mock/grapherr"
 	"github.com/partner-security/alertmock/openapi"
 )
 
-// Response headers Graph puts on every response.
-const (
-	headerRequestID       = "request-id"
-	headerClientRequestID = "client-request-id"
-)
-
-// The names of headerRequestID and headerClientRequestID as http.Header keys
-// them (textproto.CanonicalMIMEHeaderKey).
+// The names of grapherr.HeaderRequestID and grapherr.HeaderClientRequestID as
+// http.Header keys them (textproto.CanonicalMIMEHeaderKey).
 const (
 	canonicalRequestID       = "Request-Id"
 	canonicalClientRequestID = "Client-Request-Id"
@@ -144,7 +139,7 @@ func (s *Server) recoverPanic(next http.Handler) http.Handler {
 			err := fmt.Errorf("panic: %v\n%s", v, debug.Stack())
 			if sw.status != 0 {
 				s.log.LogAttrs(r.Context(), slog.LevelError, "panic after response started",
-					slog.String("request-id", w.Header().Get(headerRequestID)), slog.String("error", err.Error()))
+					slog.String("request-id", w.Header().Get(grapherr.HeaderRequestID)), slog.String("error", err.Error()))
 				panic(http.ErrAbortHandler)
 			}
 			s.writeError(w, r, &Error{Code: CodeInternalServerError,

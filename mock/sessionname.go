@@ -2,7 +2,6 @@ package mock
 
 import (
 	"net/http"
-	"strings"
 
 	"github.com/partner-security/alertmock/mock/store"
 )
@@ -26,14 +25,13 @@ func sessionNameError(name, target string) *Error {
 
 // checkSessionName answers 400 to a Graph request whose session name is too
 // long or not text, before the journal, the throttle or the store keep it as a key.
-// Control API calls name their session in the path and check it themselves.
+// It wraps the Graph routes only (routes.go): control API calls name their
+// session in the path and check it themselves.
 func (s *Server) checkSessionName(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if p := r.URL.Path; p != "/healthz" && !strings.HasPrefix(p, "/_mock/") {
-			if err := sessionNameError(s.sessionOf(r), HeaderSession); err != nil {
-				s.writeError(w, r, err)
-				return
-			}
+		if err := sessionNameError(s.sessionOf(r), HeaderSession); err != nil {
+			s.writeError(w, r, err)
+			return
 		}
 		next.ServeHTTP(w, r)
 	})
