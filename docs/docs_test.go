@@ -17,7 +17,6 @@ import (
 	"testing"
 )
 
-
 // commands are the command lines whose flags the docs' flag tables list, and
 // the page their table belongs on.
 var commands = []struct {
