@@ -1,9 +1,14 @@
 package features
 
 import (
+	"bytes"
 	"io/fs"
+	"slices"
 	"strings"
 	"testing"
+
+	gherkin "github.com/cucumber/gherkin/go/v42"
+	messages "github.com/cucumber/messages/go/v34"
 )
 
 // TestEveryFeatureIsTagged checks that every scenario says, with exactly one tag
@@ -79,37 +84,29 @@ func TestDocumentedScenariosCheckNoAssumedDetail(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var featureTags, scenarioTags, scenario string
-		var pending []string
-		for i, line := range strings.Split(string(b), "\n") {
-			line = strings.TrimSpace(line)
-			switch {
-			case strings.HasPrefix(line, "@"):
-				pending = append(pending, line)
+		ids := (&messages.Incrementing{}).NewId
+		doc, err := gherkin.ParseGherkinDocument(bytes.NewReader(b), ids)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		// Pickles are the scenarios as they run: tags inherited from the
+		// feature, Background steps and outline rows included.
+		for _, p := range gherkin.Pickles(*doc, name, ids) {
+			if !slices.ContainsFunc(p.Tags, func(tag *messages.PickleTag) bool { return tag.Name == "@documented" }) {
 				continue
-			case strings.HasPrefix(line, "Feature:"):
-				featureTags = strings.Join(pending, " ")
-			case strings.HasPrefix(line, "Background:"):
-				scenario, scenarioTags = "Background", ""
-			case strings.HasPrefix(line, "Scenario"):
-				scenario, scenarioTags = line, featureTags+" "+strings.Join(pending, " ")
-			case strings.HasPrefix(line, "Examples:"), strings.HasPrefix(line, "|"):
-			default:
-				if !strings.Contains(" "+scenarioTags+" ", " @documented ") {
-					break
-				}
+			}
+			for _, step := range p.Steps {
 				checked++
 				for _, detail := range assumedDetail {
-					if strings.Contains(line, detail) && !containsAny(line, documentedCodes) {
-						t.Errorf("%s:%d in @documented %q: %q checks an assumed detail (%s); move it to an @assumption scenario", name, i+1, scenario, line, detail)
+					if strings.Contains(step.Text, detail) && !containsAny(step.Text, documentedCodes) {
+						t.Errorf("%s: @documented %q: %q checks an assumed detail (%s); move it to an @assumption scenario", name, p.Name, step.Text, detail)
 					}
 				}
 			}
-			pending = nil
 		}
 	}
 	if checked < 100 {
-		t.Fatalf("checked %d lines of @documented scenarios; want the parser to find them all", checked)
+		t.Fatalf("checked %d steps of @documented scenarios; want the parser to find them all", checked)
 	}
 }
 
