@@ -63,11 +63,8 @@ func (s *Server) handleUpdate(w http.ResponseWriter, r *http.Request, c *call) e
 		}
 		return errorf(CodeBadRequest, "The request body could not be read: %v.", err)
 	}
-	p, err := s.patches.decode(body)
+	p, err := s.decodePatch(body)
 	if err != nil {
-		return err
-	}
-	if err := s.validatePatch(p); err != nil {
 		return err
 	}
 	id := c.params["partnerSecurityAlertId"]
@@ -81,13 +78,19 @@ func (s *Server) handleUpdate(w http.ResponseWriter, r *http.Request, c *call) e
 	return s.writeEntity(w, r, a, nil)
 }
 
-// patchCache remembers the patches of bodies alert.DecodePatch accepted (a
-// pure function of the bytes): clients send the same few bodies again and
-// again, and decoding was a tenth of a PATCH. Bounded: short bodies only,
-// and when full it starts over.
+// patchCache remembers, for bodies alert.DecodePatch accepted (a pure
+// function of the bytes), the patch and the contract's verdict on it: clients
+// send the same few bodies again and again, and decoding was a tenth of a
+// PATCH. Bounded: short bodies only, and when full it starts over.
 type patchCache struct {
 	mu sync.Mutex
-	m  map[string]alert.Patch
+	m  map[string]patchEntry
+}
+
+// patchEntry is a decoded body and the schema's verdict on it.
+type patchEntry struct {
+	p       alert.Patch
+	verdict error // validatePatch's
 }
 
 // Bounds of the patch cache.
@@ -96,27 +99,38 @@ const (
 	maxCachedPatchBody = 256
 )
 
-// decode is alert.DecodePatch through the cache. Every call gets its own
-// ResolvedReason pointer.
-func (c *patchCache) decode(body []byte) (alert.Patch, error) {
+// decodePatch is alert.DecodePatch and then validatePatch, through the cache
+// (one lock per PATCH it has seen). Every call gets its own ResolvedReason
+// pointer.
+func (s *Server) decodePatch(body []byte) (alert.Patch, error) {
 	if len(body) > maxCachedPatchBody {
-		return alert.DecodePatch(body)
-	}
-	c.mu.Lock()
-	p, ok := c.m[string(body)]
-	c.mu.Unlock()
-	if !ok {
-		var err error
-		if p, err = alert.DecodePatch(body); err != nil {
+		p, err := alert.DecodePatch(body)
+		if err != nil {
 			return p, err
 		}
+		return p, s.validatePatch(p)
+	}
+	c := &s.patches
+	c.mu.Lock()
+	e, ok := c.m[string(body)]
+	c.mu.Unlock()
+	if !ok {
+		p, err := alert.DecodePatch(body)
+		if err != nil {
+			return p, err
+		}
+		e = patchEntry{p: p, verdict: s.validatePatch(p)}
 		c.mu.Lock()
 		if c.m == nil || len(c.m) >= maxCachedPatches {
-			c.m = make(map[string]alert.Patch, 16)
+			c.m = make(map[string]patchEntry, 16)
 		}
-		c.m[string(body)] = p
+		c.m[string(body)] = e
 		c.mu.Unlock()
 	}
+	if e.verdict != nil {
+		return alert.Patch{}, e.verdict
+	}
+	p := e.p
 	if p.ResolvedReason != nil {
 		r := *p.ResolvedReason
 		p.ResolvedReason = &r
