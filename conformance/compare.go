@@ -104,23 +104,16 @@ func (d *Drift) Differing() int {
 // endpoint sees the writes of both.
 func Compare(ctx context.Context, a, b *Suite, o Options) (*Drift, error) {
 	o.Format, o.Output = "", nil
-	if _, _, err := selection(o); err != nil {
+	o, pickles, lines, err := prepare(o)
+	if err != nil {
 		return nil, err
 	}
-	for _, s := range []*Suite{a, b} {
+	for _, s := range []*Suite{a, b} { // both, before either side's writes
 		if err := s.Ping(ctx); err != nil {
 			return nil, err
 		}
 	}
-	ra, err := a.Run(ctx, o)
-	if err != nil {
-		return nil, err
-	}
-	rb, err := b.Run(ctx, o)
-	if err != nil {
-		return nil, err
-	}
-	return Diff(ra, rb)
+	return Diff(a.runSelected(ctx, o, pickles, lines, nil), b.runSelected(ctx, o, pickles, lines, nil))
 }
 
 // Diff compares two results of the same scenarios (as Run returns them) and

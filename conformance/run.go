@@ -187,6 +187,19 @@ func lineOf(p *messages.Pickle, lines map[string]int) int {
 
 // run is Run, with each scenario a subtest of t when t is not nil.
 func (s *Suite) run(ctx context.Context, o Options, t *testing.T) (*Result, error) {
+	o, pickles, lines, err := prepare(o)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.Ping(ctx); err != nil {
+		return nil, err
+	}
+	return s.runSelected(ctx, o, pickles, lines, t), nil
+}
+
+// prepare fills in o's defaults and returns the scenarios it selects (see
+// selection).
+func prepare(o Options) (Options, []*messages.Pickle, map[string]int, error) {
 	if o.Features == nil {
 		o.Features = features.FS()
 	}
@@ -194,13 +207,11 @@ func (s *Suite) run(ctx context.Context, o Options, t *testing.T) (*Result, erro
 		o.Concurrency = 1
 	}
 	pickles, lines, err := selection(o)
-	if err != nil {
-		return nil, err
-	}
-	if err := s.Ping(ctx); err != nil {
-		return nil, err
-	}
+	return o, pickles, lines, err
+}
 
+// runSelected runs the scenarios prepare selected against a pinged endpoint.
+func (s *Suite) runSelected(ctx context.Context, o Options, pickles []*messages.Pickle, lines map[string]int, t *testing.T) *Result {
 	res := &Result{BaseURL: s.base.String(), AlertID: s.cfg.AlertID, Scenarios: make([]ScenarioResult, len(pickles))}
 	index := make(map[string]int, len(pickles))
 	for i, p := range pickles {
@@ -263,7 +274,7 @@ func (s *Suite) run(ctx context.Context, o Options, t *testing.T) (*Result, erro
 			TestingT:       t,
 		},
 	}.Run()
-	return res, nil
+	return res
 }
 
 // outcomeOf maps the error godog hands a scenario's After hook to an Outcome.
