@@ -15,6 +15,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/cucumber/godog"
@@ -74,8 +75,13 @@ type Suite struct {
 	steps map[string]*regexp.Regexp
 }
 
-// New checks cfg and loads the contract (the OpenAPI description, its routes and
-// compiled schemas) once for every scenario.
+// builtinContract is the Contract of the embedded description, built once per
+// process: it never changes, and building it (load, compile every schema)
+// costs more than the rest of a Suite.
+var builtinContract = sync.OnceValues(func() (*Contract, error) { return NewContract(context.Background()) })
+
+// New checks cfg and takes the contract (the OpenAPI description, its routes
+// and compiled schemas, built once per process) for every scenario.
 func New(ctx context.Context, cfg Config) (*Suite, error) {
 	base, err := url.Parse(strings.TrimSuffix(cfg.BaseURL, "/"))
 	if err != nil || base.Scheme == "" || base.Host == "" {
@@ -112,7 +118,7 @@ func New(ctx context.Context, cfg Config) (*Suite, error) {
 	if cfg.ClockSkew == 0 {
 		cfg.ClockSkew = 5 * time.Minute
 	}
-	contract, err := NewContract(ctx)
+	contract, err := builtinContract()
 	if err != nil {
 		return nil, err
 	}
