@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/partner-security/alertmock/mock/grapherr"
 )
 
 // Kind is what a rule does to a request it fires on.
@@ -223,48 +225,19 @@ func decodeRule(data []byte, prefix string) (Rule, error) {
 	return r, nil
 }
 
-// jsonFieldError turns a json decoding error into a *RuleError naming
-// the field (prefixed) where the decoder can tell it.
+// jsonFieldError is grapherr.JSONFieldError, with a latency that is not a
+// duration string named as such.
 func jsonFieldError(err error, prefix string, data []byte) error {
 	var te *json.UnmarshalTypeError
-	if errors.As(err, &te) {
-		return &RuleError{Name: prefix + te.Field, Value: te.Value, Reason: "expected " + te.Type.String()}
-	}
-	msg := err.Error()
-	if name, ok := strings.CutPrefix(msg, "json: unknown field "); ok {
-		name = strings.Trim(name, `"`)
-		return &RuleError{Name: prefix + name, Value: name, Reason: "no such field"}
-	}
-	if strings.Contains(msg, "duration string") {
+	if msg := err.Error(); !errors.As(err, &te) && strings.Contains(msg, "duration string") {
 		return &RuleError{Name: prefix + "latency", Value: abbreviate(string(data)), Reason: msg}
 	}
-	return &RuleError{Name: prefix + "body", Value: abbreviate(string(data)), Reason: msg}
+	return grapherr.JSONFieldError(err, prefix, data)
 }
 
 // abbreviate cuts s to a length fit for an error message.
-func abbreviate(s string) string {
-	const max = 80
-	if len(s) <= max {
-		return s
-	}
-	return s[:max] + "…"
-}
+func abbreviate(s string) string { return grapherr.Abbreviate(s) }
 
 // RuleError reports a rule field (or control API body member) that is not
 // valid.
-type RuleError struct {
-	// Name is the field, e.g. "status" or "value[2].kind".
-	Name string
-	// Value is the value as sent.
-	Value string
-	// Reason says what was expected.
-	Reason string
-}
-
-// Error implements error.
-func (e *RuleError) Error() string {
-	return "Invalid value '" + e.Value + "' for '" + e.Name + "': " + e.Reason + "."
-}
-
-// Field returns the name of the field (the target of a 400 answer).
-func (e *RuleError) Field() string { return e.Name }
+type RuleError = grapherr.FieldError

@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	"github.com/partner-security/alertmock/mock/glob"
+
+	"github.com/partner-security/alertmock/mock/grapherr"
 )
 
 // Filter selects journal entries. Its zero value selects all of them; every
@@ -57,19 +59,4 @@ func (f Filter) Match(e *Entry) bool {
 }
 
 // FilterError reports a filter parameter that is not valid.
-type FilterError struct {
-	// Name is the parameter, e.g. "status".
-	Name string
-	// Value is the value as sent.
-	Value string
-	// Reason says what was expected.
-	Reason string
-}
-
-// Error implements error.
-func (e *FilterError) Error() string {
-	return "Invalid value '" + e.Value + "' for '" + e.Name + "': " + e.Reason + "."
-}
-
-// Field returns the name of the parameter (the target of a 400 answer).
-func (e *FilterError) Field() string { return e.Name }
+type FilterError = grapherr.FieldError

@@ -14,15 +14,15 @@ package throttle
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"math"
 	"slices"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
 	"golang.org/x/time/rate"
+
+	"github.com/partner-security/alertmock/mock/grapherr"
 )
 
 // Config limits the request rate of each session. Its zero value
@@ -172,35 +172,8 @@ func ParseConfig(data []byte) (Config, error) {
 	if err == nil {
 		return c, nil
 	}
-	var te *json.UnmarshalTypeError
-	if errors.As(err, &te) && te.Field != "" {
-		return c, &ConfigError{Name: te.Field, Value: te.Value, Reason: "expected " + te.Type.String()}
-	}
-	if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
-		name = strings.Trim(name, `"`)
-		return c, &ConfigError{Name: name, Value: name, Reason: "no such field"}
-	}
-	v := string(data)
-	if len(v) > 80 {
-		v = v[:80] + "…"
-	}
-	return c, &ConfigError{Name: "body", Value: v, Reason: err.Error()}
+	return c, grapherr.JSONFieldError(err, "", data)
 }
 
 // ConfigError reports a Config field that is not valid.
-type ConfigError struct {
-	// Name is the field, e.g. "requestsPerSecond".
-	Name string
-	// Value is the value as sent.
-	Value string
-	// Reason says what was expected.
-	Reason string
-}
-
-// Error implements error.
-func (e *ConfigError) Error() string {
-	return "Invalid value '" + e.Value + "' for '" + e.Name + "': " + e.Reason + "."
-}
-
-// Field returns the name of the field (the target of a 400 answer).
-func (e *ConfigError) Field() string { return e.Name }
+type ConfigError = grapherr.FieldError
