@@ -4,7 +4,6 @@
 package alert
 
 import (
-	"encoding/json"
 	"slices"
 	"time"
 )
@@ -222,31 +221,5 @@ func (a *Alert) Validate() error {
 // MarshalJSON writes the log entry directly (no reflection): alerts can carry
 // long activity logs and every response writes them whole.
 func (l ActivityLog) MarshalJSON() ([]byte, error) {
-	b := make([]byte, 0, 128+len(l.UpdatedBy))
-	b = append(b, `{"statusFrom":`...)
-	b = appendJSONString(b, string(l.StatusFrom))
-	b = append(b, `,"statusTo":`...)
-	b = appendJSONString(b, string(l.StatusTo))
-	b = append(b, `,"updatedBy":`...)
-	b = appendJSONString(b, l.UpdatedBy)
-	b = append(b, `,"updatedDateTime":`...)
-	tb, err := l.UpdatedDateTime.MarshalJSON()
-	if err != nil {
-		return nil, err
-	}
-	b = append(b, tb...)
-	return append(b, '}'), nil
-}
-
-// appendJSONString appends s as a JSON string as encoding/json writes it.
-func appendJSONString(b []byte, s string) []byte {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
-			q, _ := json.Marshal(s) // a string always marshals
-			return append(b, q...)
-		}
-	}
-	b = append(b, '"')
-	b = append(b, s...)
-	return append(b, '"')
+	return appendActivityLog(make([]byte, 0, 128+len(l.UpdatedBy)), l)
 }

@@ -91,18 +91,9 @@ func AppendJSON(b []byte, a *Alert) ([]byte, error) {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			// what ActivityLog.MarshalJSON writes
-			b = append(b, `{"statusFrom":`...)
-			b = appendString(b, string(l.StatusFrom))
-			b = append(b, `,"statusTo":`...)
-			b = appendString(b, string(l.StatusTo))
-			b = append(b, `,"updatedBy":`...)
-			b = appendString(b, l.UpdatedBy)
-			b = append(b, `,"updatedDateTime":`...)
-			if b, err = appendTime(b, l.UpdatedDateTime); err != nil {
+			if b, err = appendActivityLog(b, l); err != nil {
 				return nil, err
 			}
-			b = append(b, '}')
 		}
 		b = append(b, ']')
 	}
@@ -127,6 +118,22 @@ func AppendJSON(b []byte, a *Alert) ([]byte, error) {
 		b = append(b, '}')
 	}
 	return b, nil
+}
+
+// appendActivityLog appends l as ActivityLog.MarshalJSON writes it.
+func appendActivityLog(b []byte, l ActivityLog) ([]byte, error) {
+	b = append(b, `{"statusFrom":`...)
+	b = appendString(b, string(l.StatusFrom))
+	b = append(b, `,"statusTo":`...)
+	b = appendString(b, string(l.StatusTo))
+	b = append(b, `,"updatedBy":`...)
+	b = appendString(b, l.UpdatedBy)
+	b = append(b, `,"updatedDateTime":`...)
+	b, err := appendTime(b, l.UpdatedDateTime)
+	if err != nil {
+		return nil, err
+	}
+	return append(b, '}'), nil
 }
 
 // appendString appends s as json.Marshal writes a string (HTML characters

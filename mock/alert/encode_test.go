@@ -104,3 +104,27 @@ func FuzzAppendAlert(f *testing.F) {
 		}
 	})
 }
+
+// TestActivityLogIsMarshal holds ActivityLog.MarshalJSON (shared with
+// AppendJSON) to what encoding/json writes for the same struct by reflection.
+func TestActivityLogIsMarshal(t *testing.T) {
+	type plain ActivityLog // the same fields and tags, without MarshalJSON
+	odd := time.FixedZone("odd", 5*3600+30*60)
+	for _, l := range []ActivityLog{
+		{},
+		{StatusFrom: "active", StatusTo: "resolved", UpdatedBy: "ana@contoso.com", UpdatedDateTime: time.Date(2024, 1, 23, 16, 3, 33, 50000000, time.UTC)},
+		{StatusFrom: "a<&>\"", StatusTo: "\u2028é", UpdatedBy: "bad \xff", UpdatedDateTime: time.Date(2024, 2, 29, 23, 59, 59, 123456789, odd)},
+	} {
+		got, err := json.Marshal(l)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, _ := json.Marshal(plain(l))
+		if !bytes.Equal(got, want) {
+			t.Errorf("MarshalJSON = %s; want %s", got, want)
+		}
+	}
+	if _, err := json.Marshal(ActivityLog{UpdatedDateTime: time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)}); err == nil {
+		t.Error("a year past 9999 marshalled; encoding/json refuses it")
+	}
+}

@@ -204,14 +204,14 @@ func TestApplyLeavingResolved(t *testing.T) {
 func TestAppendJSONString(t *testing.T) {
 	for _, s := range []string{"", "plain a-z A-Z 0-9 ~!#$%'()*+,-./:;=?@[]^_`{|}", " ", "\x1f", "\x7f", `"`, `\`, "<", ">", "&", "é", "\u2028", "\xff"} {
 		want, _ := json.Marshal(s)
-		if got := appendJSONString([]byte("x"), s); !bytes.Equal(got, append([]byte("x"), want...)) {
-			t.Errorf("appendJSONString(%q) = %s; want x%s", s, got, want)
+		if got := appendString([]byte("x"), s); !bytes.Equal(got, append([]byte("x"), want...)) {
+			t.Errorf("appendString(%q) = %s; want x%s", s, got, want)
 		}
 	}
 	buf := make([]byte, 0, 256)
 	for _, s := range []string{"samanthab@contoso.com", "a b c", "~"} {
-		if n := testing.AllocsPerRun(20, func() { buf = appendJSONString(buf[:0], s) }); n != 0 {
-			t.Errorf("appendJSONString(%q) allocates %.0f times; want 0 (the fast path)", s, n)
+		if n := testing.AllocsPerRun(20, func() { buf = appendString(buf[:0], s) }); n != 0 {
+			t.Errorf("appendString(%q) allocates %.0f times; want 0 (the fast path)", s, n)
 		}
 	}
 }
