@@ -170,7 +170,7 @@ func (s *Server) handleList(w http.ResponseWriter, r *http.Request, c *call) err
 	}
 	var buf bytes.Buffer
 	buf.WriteString(`{"@odata.context":`)
-	writeJSONString(&buf, s.context(r, q.Select, false))
+	buf.Write(appendContextJSON(buf.AvailableBuffer(), r, q.Select, false))
 	if q.Count {
 		buf.WriteString(`,"@odata.count":`)
 		buf.WriteString(strconv.Itoa(res.Count))
@@ -210,16 +210,17 @@ func nextLink(r *http.Request, q queryOptions, skip int) string {
 	if !replaced {
 		params = append(params, "$skip="+strconv.Itoa(skip))
 	}
-	return origin(r) + r.URL.EscapedPath() + "?" + strings.Join(params, "&")
+	return string(appendOrigin(nil, r)) + r.URL.EscapedPath() + "?" + strings.Join(params, "&")
 }
 
-// origin is the scheme and authority of the URLs the mock writes: the
-// request's Host, or (an HTTP/1.0 request may have none) the address the
+// appendOrigin appends the scheme and authority of the URLs the mock writes:
+// the request's Host, or (an HTTP/1.0 request may have none) the address the
 // request came in on.
-func origin(r *http.Request) string {
-	scheme := "http://"
+func appendOrigin(b []byte, r *http.Request) []byte {
 	if r.TLS != nil {
-		scheme = "https://"
+		b = append(b, "https://"...)
+	} else {
+		b = append(b, "http://"...)
 	}
 	host := r.Host
 	if host == "" {
@@ -227,21 +228,42 @@ func origin(r *http.Request) string {
 			host = a.String()
 		}
 	}
-	return scheme + host
+	return append(b, host...)
 }
 
-// context is the @odata.context of a response: the entity set (with the
-// selected properties in parentheses) and /$entity for a single alert.
-func (s *Server) context(r *http.Request, selected []string, entity bool) string {
-	var b strings.Builder
-	b.WriteString(origin(r) + openapi.BasePath + "/$metadata#" + entitySet)
+// appendContext appends the @odata.context URL of a response: the entity set
+// (with the selected properties in parentheses) and /$entity for one alert.
+func appendContext(b []byte, r *http.Request, selected []string, entity bool) []byte {
+	b = appendOrigin(b, r)
+	b = append(b, openapi.BasePath+"/$metadata#"+entitySet...)
 	if selected != nil {
-		b.WriteString("(" + strings.Join(selected, ",") + ")")
+		b = append(b, '(')
+		for i, p := range selected {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, p...)
+		}
+		b = append(b, ')')
 	}
 	if entity {
-		b.WriteString("/$entity")
+		b = append(b, "/$entity"...)
 	}
-	return b.String()
+	return b
+}
+
+// appendContextJSON appends the @odata.context of a response as a JSON
+// string: as it is when plain, else as writeJSONString writes it.
+func appendContextJSON(b []byte, r *http.Request, selected []string, entity bool) []byte {
+	start := len(b)
+	b = append(b, '"')
+	b = appendContext(b, r, selected, entity)
+	if raw := b[start+1:]; !plainJSON(raw) {
+		var buf bytes.Buffer
+		writeJSONString(&buf, string(raw))
+		return append(b[:start], buf.Bytes()...)
+	}
+	return append(b, '"')
 }
 
 // writeEntity writes one alert (or its projection) with its @odata.context.
@@ -249,7 +271,7 @@ func (s *Server) writeEntity(w http.ResponseWriter, r *http.Request, a *alert.Al
 	bp := bufPool.Get().(*[]byte)
 	defer bufPool.Put(bp)
 	b := append((*bp)[:0], `{"@odata.context":`...)
-	b = s.appendContext(b, r, selected, true)
+	b = appendContextJSON(b, r, selected, true)
 	b = append(b, ',')
 	if selected != nil {
 		var buf bytes.Buffer
@@ -273,32 +295,9 @@ func (s *Server) writeEntity(w http.ResponseWriter, r *http.Request, a *alert.Al
 // copies them).
 var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
 
-// appendContext appends the @odata.context of a response as a JSON string
-// (what writeJSONString writes of s.context).
-func (s *Server) appendContext(b []byte, r *http.Request, selected []string, entity bool) []byte {
-	scheme := "http://"
-	if r.TLS != nil {
-		scheme = "https://"
-	}
-	host := r.Host
-	if host == "" || selected != nil || !plainJSON(host) {
-		var buf bytes.Buffer
-		writeJSONString(&buf, s.context(r, selected, entity))
-		return append(b, buf.Bytes()...)
-	}
-	b = append(b, '"')
-	b = append(b, scheme...)
-	b = append(b, host...)
-	b = append(b, openapi.BasePath+"/$metadata#"+entitySet...)
-	if entity {
-		b = append(b, "/$entity"...)
-	}
-	return append(b, '"')
-}
-
 // plainJSON reports whether s is printable ASCII without '"' or '\', which
 // writeJSONString writes as it is.
-func plainJSON(s string) bool {
+func plainJSON(s []byte) bool {
 	for i := 0; i < len(s); i++ {
 		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' {
 			return false
