@@ -1,7 +1,6 @@
 package mock
 
 import (
-	"errors"
 	"strings"
 
 	"github.com/partner-security/alertmock/mock/store"
@@ -38,17 +37,14 @@ func OpenState(path string) (*Persistence, error) {
 // that is not a whole, consistent state file.
 var ErrStateDamaged = store.ErrDamaged
 
-// stateError prefixes the store's error as the mock's.
-func stateError(err error) error {
-	if errors.Is(err, store.ErrDamaged) {
-		return &stateErr{err}
-	}
-	return errors.New("mock: " + strings.TrimPrefix(err.Error(), "store: "))
-}
+// stateError is the store's error as the mock's: its text with the "mock: "
+// prefix, the store's error still matched by errors.Is (ErrStateDamaged, a
+// permission error, …).
+func stateError(err error) error { return &stateErr{err} }
 
 type stateErr struct{ err error }
 
-func (e *stateErr) Error() string { return "mock: " + e.err.Error() }
+func (e *stateErr) Error() string { return "mock: " + strings.TrimPrefix(e.err.Error(), "store: ") }
 func (e *stateErr) Unwrap() error { return e.err }
 
 // Close closes the state file.

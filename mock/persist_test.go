@@ -1,7 +1,9 @@
 package mock
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -288,5 +290,14 @@ func TestSessionInfoTimes(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestOpenStateErrorUnwraps: OpenState's error keeps the cause it reports, so
+// a caller can tell a missing folder from a damaged file.
+func TestOpenStateErrorUnwraps(t *testing.T) {
+	_, err := OpenState(filepath.Join(t.TempDir(), "no-such-folder", "state.db"))
+	if err == nil || !errors.Is(err, fs.ErrNotExist) || errors.Is(err, ErrStateDamaged) || !strings.HasPrefix(err.Error(), "mock: ") {
+		t.Errorf("OpenState in a missing folder = %v; want a \"mock: \" error matching fs.ErrNotExist, not ErrStateDamaged", err)
 	}
 }
