@@ -14,41 +14,11 @@ import (
 
 	"github.com/partner-security/alertmock/conformance"
 	"github.com/partner-security/alertmock/conformance/internal/refserver"
-	"github.com/partner-security/alertmock/mock"
 )
-
-// serveMock starts a fresh mock on a real socket and returns its base URL.
-func serveMock(tb testing.TB) string {
-	tb.Helper()
-	srv, err := mock.New(mock.Config{})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { _ = srv.Close() })
-	return serveAPI(tb, srv)
-}
-
-// serveAPI starts h on a real socket and returns the base URL of the API on it.
-func serveAPI(tb testing.TB, h http.Handler) string {
-	tb.Helper()
-	ts := httptest.NewServer(h)
-	tb.Cleanup(ts.Close)
-	return ts.URL + "/beta"
-}
-
-// suiteFor returns a Suite for the base URL with the default client.
-func suiteFor(tb testing.TB, baseURL string) *conformance.Suite {
-	tb.Helper()
-	s, err := conformance.New(context.Background(), conformance.Config{BaseURL: baseURL})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return s
-}
 
 // TestCompareTwoMocks compares every scenario between two mocks: they agree.
 func TestCompareTwoMocks(t *testing.T) {
-	d, err := conformance.Compare(t.Context(), suiteFor(t, serveMock(t)), suiteFor(t, serveMock(t)), conformance.Options{Concurrency: 8, Randomize: -1})
+	d, err := conformance.Compare(t.Context(), newSuite(t, serveMock(t)), newSuite(t, serveMock(t)), conformance.Options{Concurrency: 8, Randomize: -1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,8 +37,8 @@ func TestCompareTwoMocks(t *testing.T) {
 // error): the report names that scenario, and only that one, with the
 // difference in the answers.
 func TestCompareMockWithReferenceServer(t *testing.T) {
-	mockBase, refBase := serveMock(t), serveAPI(t, refserver.New(refserver.None))
-	d, err := conformance.Compare(t.Context(), suiteFor(t, mockBase), suiteFor(t, refBase), conformance.Options{Features: os.DirFS("testdata/drift"), Concurrency: 4})
+	mockBase, refBase := serveMock(t), serve(t, refserver.New(refserver.None))
+	d, err := conformance.Compare(t.Context(), newSuite(t, mockBase), newSuite(t, refBase), conformance.Options{Features: os.DirFS("testdata/drift"), Concurrency: 4})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,7 +73,7 @@ func TestCompareMockWithReferenceServer(t *testing.T) {
 // documented contract, so they may differ only on @assumption and @mock-only
 // scenarios.
 func TestMockAndReferenceServerAgreeOnDocumentedBehaviour(t *testing.T) {
-	d, err := conformance.Compare(t.Context(), suiteFor(t, serveMock(t)), suiteFor(t, serveAPI(t, refserver.New(refserver.None))), conformance.Options{Concurrency: 8})
+	d, err := conformance.Compare(t.Context(), newSuite(t, serveMock(t)), newSuite(t, serve(t, refserver.New(refserver.None))), conformance.Options{Concurrency: 8})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -135,7 +105,7 @@ func TestRunRecordsEachScenario(t *testing.T) {
       | nope |
       | ` + conformance.DocumentedAlertID + ` |
 `)}}
-	res, err := suiteFor(t, serveMock(t)).Run(t.Context(), conformance.Options{Features: feats, Concurrency: 3, Randomize: -1})
+	res, err := newSuite(t, serveMock(t)).Run(t.Context(), conformance.Options{Features: feats, Concurrency: 3, Randomize: -1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -172,7 +142,7 @@ func TestRunRecordsEachScenario(t *testing.T) {
 // TestNoScenarioSelected checks that a selection of no scenario is an error,
 // not a green run.
 func TestNoScenarioSelected(t *testing.T) {
-	suite := suiteFor(t, serveMock(t))
+	suite := newSuite(t, serveMock(t))
 	tests := []struct {
 		name  string
 		opts  conformance.Options
@@ -223,7 +193,7 @@ func TestTargetThatDoesNotServeTheAPI(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := suiteFor(t, tt.base).Run(t.Context(), conformance.Options{Tags: "@live-safe"})
+			_, err := newSuite(t, tt.base).Run(t.Context(), conformance.Options{Tags: "@live-safe"})
 			var te *conformance.TargetError
 			if !errors.As(err, &te) {
 				t.Fatalf("Run error = %v; want a *TargetError", err)
@@ -245,7 +215,7 @@ func TestProbeAcceptsAPIAnswers(t *testing.T) {
 			w.WriteHeader(status)
 			_, _ = w.Write([]byte(`{"error":{"code":"Whatever","message":"m"}}`))
 		}))
-		if err := suiteFor(t, ts.URL+"/beta").Ping(context.Background()); err != nil {
+		if err := newSuite(t, ts.URL+"/beta").Ping(context.Background()); err != nil {
 			t.Errorf("status %d in the Graph envelope: Ping = %v; want nil", status, err)
 		}
 		ts.Close()

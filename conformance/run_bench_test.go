@@ -16,7 +16,7 @@ import (
 // sub-benchmarks of one run as ratios.
 func BenchmarkRun(b *testing.B) {
 	base := serveMock(b)
-	suite := suiteFor(b, base)
+	suite := newSuite(b, base)
 	opts := conformance.Options{Tags: "@live-safe", Concurrency: 4}
 	b.Run("godog", func(b *testing.B) {
 		for b.Loop() {
@@ -38,7 +38,7 @@ func BenchmarkRun(b *testing.B) {
 			}
 		}
 	})
-	other := suiteFor(b, serveMock(b))
+	other := newSuite(b, serveMock(b))
 	b.Run("Compare", func(b *testing.B) {
 		for b.Loop() {
 			d, err := conformance.Compare(b.Context(), suite, other, opts)

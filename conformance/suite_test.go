@@ -12,6 +12,7 @@ import (
 	"github.com/partner-security/alertmock/conformance"
 	"github.com/partner-security/alertmock/conformance/internal/refserver"
 	"github.com/partner-security/alertmock/features"
+	"github.com/partner-security/alertmock/mock"
 )
 
 // serve starts h on a real socket (so headers are what a client sees) and
@@ -21,6 +22,17 @@ func serve(tb testing.TB, h http.Handler) string {
 	ts := httptest.NewServer(h)
 	tb.Cleanup(ts.Close)
 	return ts.URL + "/beta"
+}
+
+// serveMock starts a fresh mock on a real socket and returns its base URL.
+func serveMock(tb testing.TB) string {
+	tb.Helper()
+	srv, err := mock.New(mock.Config{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { _ = srv.Close() })
+	return serve(tb, srv)
 }
 
 // newSuite returns a Suite for the base URL with the test server's client.
