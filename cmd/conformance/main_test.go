@@ -82,13 +82,7 @@ func TestBuiltInMockJUnitReport(t *testing.T) {
 // TestSeparateMockTarget runs the suite with -target against a mock served
 // separately, as a CI job would against a started alertmock.
 func TestSeparateMockTarget(t *testing.T) {
-	srv, err := mock.New(mock.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := httptest.NewServer(srv)
-	t.Cleanup(ts.Close)
-	code, stdout, stderr := runCmd(t, noEnv, "-target", ts.URL+"/beta", "-format", "progress")
+	code, stdout, stderr := runCmd(t, noEnv, "-target", serveMock(t, mock.Config{}), "-format", "progress")
 	if code != exitPassed {
 		t.Fatalf("exit status = %d; want %d\nstdout: %s\nstderr: %s", code, exitPassed, stdout, stderr)
 	}
@@ -97,13 +91,7 @@ func TestSeparateMockTarget(t *testing.T) {
 // TestAdminTokenReachesControlAPI runs the fault scenarios against a mock
 // whose control API requires an admin token.
 func TestAdminTokenReachesControlAPI(t *testing.T) {
-	srv, err := mock.New(mock.Config{AdminToken: "s3cret"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := httptest.NewServer(srv)
-	t.Cleanup(ts.Close)
-	args := []string{"-target", ts.URL + "/beta", "-tags", "@mock-only", "-format", "progress"}
+	args := []string{"-target", serveMock(t, mock.Config{AdminToken: "s3cret"}), "-tags", "@mock-only", "-format", "progress"}
 	if code, stdout, _ := runCmd(t, noEnv, append(args, "-admin-token", "s3cret")...); code != exitPassed {
 		t.Errorf("with -admin-token: exit status = %d; want %d\n%s", code, exitPassed, stdout)
 	}
@@ -116,13 +104,7 @@ func TestAdminTokenReachesControlAPI(t *testing.T) {
 // TestMintKeySignsTokens runs the suite against a mock that checks HS256
 // signatures: with -mint-key every scenario but the opaque-token ones passes.
 func TestMintKeySignsTokens(t *testing.T) {
-	srv, err := mock.New(mock.Config{AuthKey: []byte("k3y")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := httptest.NewServer(srv)
-	t.Cleanup(ts.Close)
-	code, stdout, stderr := runCmd(t, noEnv, "-target", ts.URL+"/beta", "-mint-key", "k3y", "-tags", "~@opaque-token", "-format", "progress")
+	code, stdout, stderr := runCmd(t, noEnv, "-target", serveMock(t, mock.Config{AuthKey: []byte("k3y")}), "-mint-key", "k3y", "-tags", "~@opaque-token", "-format", "progress")
 	if code != exitPassed {
 		t.Fatalf("exit status = %d; want %d\nstdout: %s\nstderr: %s", code, exitPassed, stdout, stderr)
 	}
@@ -396,12 +378,8 @@ func TestNoScenarioSelected(t *testing.T) {
 // TestTargetWithoutAPI checks that a -target (or -compare) that answers but
 // does not serve the API at that base is exit 2 with one line naming the fix.
 func TestTargetWithoutAPI(t *testing.T) {
-	srv, err := mock.New(mock.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := httptest.NewServer(srv)
-	t.Cleanup(ts.Close)
+	base := serveMock(t, mock.Config{})
+	host := strings.TrimSuffix(base, "/beta")
 	notFound := httptest.NewServer(http.NotFoundHandler())
 	t.Cleanup(notFound.Close)
 	tests := []struct {
@@ -409,9 +387,9 @@ func TestTargetWithoutAPI(t *testing.T) {
 		args []string
 		want string
 	}{
-		{"the host without /beta", []string{"-target", ts.URL}, "does not serve the partner security alerts API (GET " + ts.URL + "/security/partner/securityAlerts?$top=1 answered 404, application/json): the base URL needs its version segment: try " + ts.URL + "/beta"},
+		{"the host without /beta", []string{"-target", host}, "does not serve the partner security alerts API (GET " + host + "/security/partner/securityAlerts?$top=1 answered 404, application/json): the base URL needs its version segment: try " + base},
 		{"a server without the API", []string{"-target", notFound.URL + "/beta"}, "check that " + notFound.URL + "/beta is the API's base URL"},
-		{"-compare without /beta", []string{"-target", ts.URL + "/beta", "-compare", ts.URL}, "try " + ts.URL + "/beta"},
+		{"-compare without /beta", []string{"-target", base, "-compare", host}, "try " + base},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -433,16 +411,7 @@ func TestTargetWithoutAPI(t *testing.T) {
 // served mocks: one like it (exit 0), and one that checks token signatures,
 // with and without the key to sign them (exit 0 and 1).
 func TestCompare(t *testing.T) {
-	serveMock := func(cfg mock.Config) string {
-		srv, err := mock.New(cfg)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ts := httptest.NewServer(srv)
-		t.Cleanup(ts.Close)
-		return ts.URL + "/beta"
-	}
-	plain, signed := serveMock(mock.Config{}), serveMock(mock.Config{AuthKey: []byte("k3y")})
+	plain, signed := serveMock(t, mock.Config{}), serveMock(t, mock.Config{AuthKey: []byte("k3y")})
 	tests := []struct {
 		name    string
 		args    []string
@@ -508,13 +477,7 @@ func firstLine(s string) string {
 // TestCompareReportOnStdout checks that without -out the chosen format, and
 // only it, goes to stdout.
 func TestCompareReportOnStdout(t *testing.T) {
-	srv, err := mock.New(mock.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := httptest.NewServer(srv)
-	t.Cleanup(ts.Close)
-	code, stdout, stderr := runCmd(t, noEnv, "-compare", ts.URL+"/beta", "-tags", "@live-safe", "-format", "json")
+	code, stdout, stderr := runCmd(t, noEnv, "-compare", serveMock(t, mock.Config{}), "-tags", "@live-safe", "-format", "json")
 	if code != exitPassed {
 		t.Fatalf("exit status = %d; want %d\nstderr: %s", code, exitPassed, stderr)
 	}
@@ -524,4 +487,17 @@ func TestCompareReportOnStdout(t *testing.T) {
 	if err := json.Unmarshal([]byte(stdout), &rep); err != nil || !rep.Agree {
 		t.Errorf("stdout is not a JSON report that agrees (%v):\n%s", err, stdout)
 	}
+}
+
+// serveMock starts a mock with cfg on a real socket and returns its base URL.
+func serveMock(t *testing.T, cfg mock.Config) string {
+	t.Helper()
+	srv, err := mock.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = srv.Close() })
+	ts := httptest.NewServer(srv)
+	t.Cleanup(ts.Close)
+	return ts.URL + "/beta"
 }
