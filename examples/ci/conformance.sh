@@ -9,7 +9,7 @@
 # alertmock.log. COMMAND, if given, runs while the mock is up, with
 #   ALERTMOCK_URL       the root URL, e.g. http://127.0.0.1:41234 (control API: $ALERTMOCK_URL/_mock/)
 #   ALERTMOCK_BASE_URL  the Graph base URL, $ALERTMOCK_URL/beta
-# in its environment, e.g. -- go test ./... for a client's own tests.
+# in its environment and the alertmock and conformance binaries on its PATH, e.g. -- go test ./... for a client's own tests.
 #
 # Binaries: built from the alertmock checkout this script sits in; with
 # ALERTMOCK_VERSION set (e.g. latest or v1.2.3) they are installed with
@@ -66,5 +66,5 @@ echo "== conformance suite (JUnit: $reports/conformance.xml)"
 
 if [ $# -gt 0 ]; then
   echo "== $*"
-  ALERTMOCK_URL="${base%/beta}" ALERTMOCK_BASE_URL="$base" "$@"
+  PATH="$work:$PATH" ALERTMOCK_URL="${base%/beta}" ALERTMOCK_BASE_URL="$base" "$@"
 fi
