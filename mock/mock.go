@@ -28,7 +28,7 @@ const DefaultMaxBodyBytes = 1 << 20
 
 // DefaultMaxSessions is how many sessions the mock keeps when
 // Config.MaxSessions is 0.
-const DefaultMaxSessions = 1000
+const DefaultMaxSessions = store.DefaultMaxSessions
 
 // MaxSessionNameBytes is the longest session name (X-Mock-Session, the tid
 // claim, or the control API's {session}); a longer one is a 400.

@@ -10,10 +10,6 @@ import (
 // (package odata).
 type queryOptions = odata.Query
 
-// maxFilterDepth bounds the nesting of parentheses and "not" in a `$filter`
-// (see odata.MaxFilterDepth).
-const maxFilterDepth = odata.MaxFilterDepth
-
 // parseQuery reads the raw query string of a request for operation op. The `$`
 // prefix is optional (Graph beta); an option given twice, an option the
 // operation does not declare, and a malformed value are 400s naming the option.

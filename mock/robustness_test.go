@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/partner-security/alertmock/mock/alert"
+	"github.com/partner-security/alertmock/mock/odata"
 )
 
 // Regression tests for what a hostile or sloppy client sent: every answer must
@@ -553,7 +554,7 @@ func TestControlBodyReadError(t *testing.T) {
 // TestFilterNestingLimit reproduces a $filter of 100,000 nested parentheses
 // (or "not"s): the recursive-descent parser recursed three frames per level,
 // so the goroutine's stack grew with the depth for every such request (and
-// compiled a closure chain as deep). Nesting deeper than maxFilterDepth is
+// compiled a closure chain as deep). Nesting deeper than odata.MaxFilterDepth is
 // now a 400 naming $filter.
 func TestFilterNestingLimit(t *testing.T) {
 	ts := newTestServer(t, Config{})
@@ -562,7 +563,7 @@ func TestFilterNestingLimit(t *testing.T) {
 		name, path string
 		status     int
 	}{
-		{"parentheses at the limit", q(strings.Repeat("(", maxFilterDepth-1) + "status eq 'active'" + strings.Repeat(")", maxFilterDepth-1)), 200},
+		{"parentheses at the limit", q(strings.Repeat("(", odata.MaxFilterDepth-1) + "status eq 'active'" + strings.Repeat(")", odata.MaxFilterDepth-1)), 200},
 		{"parentheses over the limit", q(strings.Repeat("(", 100000) + "status eq 'active'" + strings.Repeat(")", 100000)), 400},
 		{"not over the limit", q(strings.Repeat("not ", 100000) + "status eq 'active'"), 400},
 		{"long flat or", q(strings.Repeat("status eq 'active' or ", 2000) + "status eq 'active'"), 200},

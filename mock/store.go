@@ -31,10 +31,7 @@ func newStore(seed []alert.Alert, p *Persistence, now func() time.Time, maxSessi
 	if err != nil {
 		return nil, fmt.Errorf("mock: dataset: %w", err)
 	}
-	opt := store.Options{Now: now, MaxSessions: maxSessions}
-	if maxSessions <= 0 {
-		opt.MaxSessions = DefaultMaxSessions
-	}
+	opt := store.Options{Now: now, MaxSessions: maxSessions} // 0: store.DefaultMaxSessions
 	if p != nil {
 		opt.DB = p.db
 	}
