@@ -450,10 +450,18 @@ func TestDeleteFirstRule(t *testing.T) {
 // "" and errors are a minimal JSON envelope.
 func TestMiddlewareZeroOptions(t *testing.T) {
 	f := NewSet()
-	if _, err := f.Add(Rule{Session: "", Kind: KindStatus, Status: 503}); err != nil {
+	if _, err := f.Add(Rule{Session: "x", Kind: KindStatus, Status: 500}); err != nil {
 		t.Fatal(err)
 	}
 	w := httptest.NewRecorder()
+	Middleware(f, Options{})(http.NotFoundHandler()).ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/beta/x", nil))
+	if w.Code != http.StatusNotFound {
+		t.Fatalf("a rule of session x answered %d; want the handler's 404 (the request is in session \"\")", w.Code)
+	}
+	if _, err := f.Add(Rule{Session: "", Kind: KindStatus, Status: 503}); err != nil {
+		t.Fatal(err)
+	}
+	w = httptest.NewRecorder()
 	Middleware(f, Options{})(http.NotFoundHandler()).ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/beta/x", nil))
 	var body struct{ Error struct{ Code string } }
 	if err := json.Unmarshal(w.Body.Bytes(), &body); err != nil || w.Code != 503 || body.Error.Code != "ServiceUnavailable" {
