@@ -468,3 +468,29 @@ func TestMiddlewareZeroOptions(t *testing.T) {
 		t.Errorf("answer = %d %s (%v); want 503 ServiceUnavailable in JSON", w.Code, w.Body, err)
 	}
 }
+
+// TestSetEmpty: Empty follows every change of the rules.
+func TestSetEmpty(t *testing.T) {
+	f := NewSet()
+	if !f.Empty() {
+		t.Fatal("a new set is not Empty")
+	}
+	a, err := f.Add(Rule{Kind: KindStatus, Status: 503})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.Add(Rule{Kind: KindDrop}); err != nil {
+		t.Fatal(err)
+	}
+	if f.Empty() {
+		t.Error("Empty with two rules")
+	}
+	f.Delete(a.ID)
+	if f.Empty() {
+		t.Error("Empty with one rule left")
+	}
+	f.Clear()
+	if !f.Empty() {
+		t.Error("not Empty after Clear")
+	}
+}

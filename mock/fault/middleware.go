@@ -55,6 +55,10 @@ func Middleware(s *Set, o Options) func(http.Handler) http.Handler {
 			return next
 		}
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if s.Empty() {
+				next.ServeHTTP(w, r)
+				return
+			}
 			session := ""
 			if o.Session != nil {
 				session = o.Session(r)

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/partner-security/alertmock/mock/glob"
@@ -21,6 +22,7 @@ type Set struct {
 	mu     sync.Mutex
 	lastID int
 	rules  []*ruleState
+	n      atomic.Int32 // len(rules), read without mu (Empty)
 }
 
 // ruleState is a rule with its random source.
@@ -94,6 +96,7 @@ func (f *Set) AddAll(rules []Rule) ([]Rule, error) {
 			seed = DefaultSeed
 		}
 		f.rules = append(f.rules, &ruleState{rule: *r, rng: rand.New(rand.NewPCG(seed, seed))})
+		f.n.Store(int32(len(f.rules)))
 	}
 	return rules, nil
 }
@@ -128,6 +131,7 @@ func (f *Set) Delete(id string) bool {
 		return false
 	}
 	f.rules = append(f.rules[:i], f.rules[i+1:]...)
+	f.n.Store(int32(len(f.rules)))
 	return true
 }
 
@@ -136,7 +140,12 @@ func (f *Set) Clear() {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.rules = nil
+	f.n.Store(0)
 }
+
+// Empty reports whether the set holds no rule, without waiting for its lock:
+// the middleware then passes a request on without working out its session.
+func (f *Set) Empty() bool { return f.n.Load() == 0 }
 
 // Pick decides what the rules do to a request. Rules are tried in order:
 // a latency rule that fires adds its wait and the search goes on; the first

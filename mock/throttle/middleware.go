@@ -35,6 +35,10 @@ func Middleware(t *Throttle, o Options) func(http.Handler) http.Handler {
 			return next
 		}
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if !t.Limited() {
+				next.ServeHTTP(w, r)
+				return
+			}
 			session := ""
 			if o.Session != nil {
 				session = o.Session(r)

@@ -18,6 +18,7 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -52,6 +53,7 @@ type Throttle struct {
 	mu      sync.Mutex
 	cfg     Config
 	buckets map[string]*bucket
+	on      atomic.Bool // cfg limits the rate, read without mu (Limited)
 }
 
 // bucket is one session's limiter and when it was last used.
@@ -88,6 +90,7 @@ func (t *Throttle) Set(c Config) error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.cfg = c
+	t.on.Store(c.RequestsPerSecond > 0)
 	clear(t.buckets)
 	return nil
 }
@@ -98,6 +101,10 @@ func (t *Throttle) Config() Config {
 	defer t.mu.Unlock()
 	return t.cfg
 }
+
+// Limited reports whether a limit is in force, without waiting for the lock:
+// the middleware then passes a request on without working out its session.
+func (t *Throttle) Limited() bool { return t.on.Load() }
 
 // Allow takes one token from the session's bucket. When there is none it
 // reports false and how long until there is one (at most MaxWait).

@@ -338,3 +338,19 @@ func TestConfigErrorNamesValue(t *testing.T) {
 		}
 	}
 }
+
+// TestLimited: Limited follows the limit in force.
+func TestLimited(t *testing.T) {
+	th := New(time.Now)
+	for _, tt := range []struct {
+		rate float64
+		want bool
+	}{{0, false}, {5, true}, {0.01, true}, {0, false}} {
+		if err := th.Set(Config{RequestsPerSecond: tt.rate, Burst: 1}); err != nil {
+			t.Fatal(err)
+		}
+		if got := th.Limited(); got != tt.want {
+			t.Errorf("rate %v: Limited() = %v; want %v", tt.rate, got, tt.want)
+		}
+	}
+}
