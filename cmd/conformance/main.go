@@ -327,22 +327,20 @@ func runCompare(ctx context.Context, o options, stdout io.Writer) (int, error) {
 		}
 		return exitUsage, err
 	}
-	write := map[string]func(io.Writer) error{"text": drift.WriteText, "json": drift.WriteJSON, "markdown": drift.WriteMarkdown}
-	if file != nil || o.format == "text" {
+	// The chosen format goes to -out, with the text report on stdout; without
+	// -out the chosen format alone goes to stdout.
+	write := map[string]func(io.Writer) error{"text": drift.WriteText, "json": drift.WriteJSON, "markdown": drift.WriteMarkdown}[o.format]
+	if file == nil {
+		if err := write(stdout); err != nil {
+			return exitUsage, err
+		}
+	} else {
 		if err := drift.WriteText(stdout); err != nil {
 			return exitUsage, err
 		}
-	}
-	out := io.Writer(stdout)
-	if file != nil {
-		out = file
-	}
-	if file != nil || o.format != "text" {
-		if err := write[o.format](out); err != nil {
+		if err := write(file); err != nil {
 			return exitUsage, fmt.Errorf("-out: %w", err)
 		}
-	}
-	if file != nil {
 		if err := file.Close(); err != nil {
 			return exitUsage, fmt.Errorf("-out: %w", err)
 		}
