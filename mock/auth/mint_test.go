@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
-	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -128,24 +127,4 @@ func TestMintSignsHS256(t *testing.T) {
 			t.Errorf("%s: signature valid = %v; want %v", tt.name, got, tt.valid)
 		}
 	}
-}
-
-func ExampleMint() {
-	token, err := Mint(Token{
-		Scopes:    []string{"PartnerSecurity.ReadWrite.All"},
-		UPN:       "ana@contoso.com",
-		IssuedAt:  time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC),
-		ExpiresAt: time.Date(2026, 5, 1, 13, 0, 0, 0, time.UTC),
-	}, nil)
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	parts := strings.Split(token, ".")
-	claims, _ := base64.RawURLEncoding.DecodeString(parts[1])
-	fmt.Println(string(claims))
-	fmt.Printf("signature: %q\n", parts[2])
-	// Output:
-	// {"aud":"https://graph.microsoft.com","exp":1777640400,"iat":1777636800,"iss":"https://sts.windows.net/common/","nbf":1777636800,"scp":"PartnerSecurity.ReadWrite.All","upn":"ana@contoso.com","ver":"1.0"}
-	// signature: ""
 }
