@@ -19,6 +19,9 @@ import (
 	"time"
 
 	"github.com/cucumber/godog"
+	messages "github.com/cucumber/messages/go/v34"
+
+	"github.com/partner-security/alertmock/conformance/oracle"
 )
 
 // DocumentedAlertID is the id of the alert in Microsoft's documentation; the
@@ -60,10 +63,37 @@ type Config struct {
 	// control API (fault injection in @mock-only scenarios), for an alertmock
 	// started with -admin-token; empty sends none (loopback access).
 	AdminToken string
-	// ClockSkew is how far the server's clock may be from Now when a step
-	// compares a timestamp with the time of a request; zero means 5 minutes.
+	// ClockSkew is how far the server's clock (its Date header) may be from
+	// Now; zero means 5 minutes. Timestamps the server writes are judged
+	// against its own clock, read from the Date header of each answer, with a
+	// tolerance of a second (see package oracle).
 	ClockSkew time.Duration
+	// Rules chooses the rules of the oracle every exchange is judged by; the
+	// zero value, RulesAuto, decides per run (see RuleSet).
+	Rules RuleSet
+	// Settle is how long a documented step waits for a list to show a change
+	// (eventual consistency), re-reading it until it does; zero means 5 s.
+	// The @assumption twins demand the change at once.
+	Settle time.Duration
 }
+
+// RuleSet chooses the rules of the oracle (package oracle) a run judges every
+// exchange by.
+type RuleSet string
+
+// The rule sets.
+const (
+	// RulesAuto judges by documented rules only when the run selects
+	// scenarios and none of them is tagged @assumption (for example with
+	// -tags '~@mock-only && ~@assumption'), and by every rule otherwise.
+	// InitializeScenario, used without Run, judges by every rule.
+	RulesAuto RuleSet = ""
+	// RulesDocumented judges by the rules labelled documented, and validates
+	// bodies against the documented projection of the description.
+	RulesDocumented RuleSet = "documented"
+	// RulesAll judges by every rule, documented and assumed.
+	RulesAll RuleSet = "all"
+)
 
 // Suite runs the features against one endpoint. Make it with New; it is safe
 // for concurrent scenarios.
@@ -71,6 +101,9 @@ type Suite struct {
 	cfg      Config
 	base     *url.URL
 	contract *Contract
+	// all and documented judge every exchange: by every rule, and by the
+	// documented rules only.
+	all, documented *oracle.Oracle
 	// steps are the step patterns, compiled once for every scenario.
 	steps map[string]*regexp.Regexp
 }
@@ -116,13 +149,29 @@ func New(ctx context.Context, cfg Config) (*Suite, error) {
 		cfg.NewID = newUUID
 	}
 	if cfg.ClockSkew == 0 {
-		cfg.ClockSkew = 5 * time.Minute
+		cfg.ClockSkew = oracle.DefaultClockSkew
+	}
+	if cfg.Settle == 0 {
+		cfg.Settle = oracle.DefaultSettle
+	}
+	switch cfg.Rules {
+	case RulesAuto, RulesDocumented, RulesAll:
+	default:
+		return nil, fmt.Errorf("conformance: rules %q; want %q, %q or %q (auto)", cfg.Rules, RulesDocumented, RulesAll, RulesAuto)
 	}
 	contract, err := builtinContract()
 	if err != nil {
 		return nil, err
 	}
 	s := &Suite{cfg: cfg, base: base, contract: contract, steps: make(map[string]*regexp.Regexp)}
+	for _, o := range []struct {
+		to         **oracle.Oracle
+		documented bool
+	}{{&s.all, false}, {&s.documented, true}} {
+		if *o.to, err = oracle.New(ctx, oracle.Options{Documented: o.documented, BasePath: base.Path, Settle: cfg.Settle, ClockSkew: cfg.ClockSkew}); err != nil {
+			return nil, err
+		}
+	}
 	var bad error
 	(&scenario{}).register(func(pattern string, _ any) {
 		re, err := regexp.Compile(pattern)
@@ -140,8 +189,36 @@ func New(ctx context.Context, cfg Config) (*Suite, error) {
 // InitializeScenario registers the steps on a fresh per-scenario state; pass it
 // as godog.TestSuite.ScenarioInitializer.
 func (s *Suite) InitializeScenario(sc *godog.ScenarioContext) {
-	st := &scenario{suite: s, session: s.cfg.NewID(), alertID: s.cfg.AlertID, auth: s.defaultCredentials()}
+	s.initializeScenario(sc, s.cfg.Rules == RulesDocumented)
+}
+
+// initializeScenario registers the steps on a fresh per-scenario state that
+// judges every exchange by the documented rules only, or by every rule.
+func (s *Suite) initializeScenario(sc *godog.ScenarioContext, documented bool) {
+	st := &scenario{suite: s, session: s.cfg.NewID(), alertID: s.cfg.AlertID, auth: s.defaultCredentials(), oracle: s.all, models: map[string]*oracle.Model{}}
+	if documented {
+		st.oracle = s.documented
+	}
 	st.register(func(pattern string, fn any) { sc.Step(s.steps[pattern], fn) })
+}
+
+// documentedOnly decides, for a run of the selected scenarios, whether the
+// oracle judges by documented rules only (see RuleSet).
+func (s *Suite) documentedOnly(pickles []*messages.Pickle) bool {
+	switch s.cfg.Rules {
+	case RulesDocumented:
+		return true
+	case RulesAll:
+		return false
+	}
+	for _, p := range pickles {
+		for _, t := range p.Tags {
+			if t.Name == "@assumption" {
+				return false
+			}
+		}
+	}
+	return len(pickles) > 0
 }
 
 // Ping sends one read of the alert list and reports whether the target serves
@@ -151,7 +228,7 @@ func (s *Suite) InitializeScenario(sc *godog.ScenarioContext) {
 // scenarios judge those). A target that does not answer is an error; one that
 // answers anything else is a *TargetError naming the likely fix.
 func (s *Suite) Ping(ctx context.Context) error {
-	u := s.base.String() + "/security/partner/securityAlerts?$top=1"
+	u := s.base.String() + "/security/partner/securityAlerts?$select=id"
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
 		return err

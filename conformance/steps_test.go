@@ -8,6 +8,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/partner-security/alertmock/conformance/oracle"
 )
 
 // The step-level tests feed one step a prepared response and check both of its
@@ -113,7 +115,7 @@ func TestStepChecks(t *testing.T) {
 		{name: "time null", last: ex(200, nil, `{"resolvedOnDateTime":null}`), prep: updated(t0), step: func(st *scenario) error { return st.alertPropertyIsUpdateTime("resolvedOnDateTime") }, want: "want the time of the update"},
 		{name: "time without an update", last: ex(200, nil, alert), step: func(st *scenario) error { return st.alertPropertyIsUpdateTime("resolvedOnDateTime") }, want: "no update was sent yet"},
 		{name: "newest entry at the update", last: ex(200, nil, alert), prep: updated(t0), step: (*scenario).newestEntryAtUpdate},
-		{name: "newest entry long before the update", last: ex(200, nil, alert), prep: updated(t0.Add(3 * time.Hour)), step: (*scenario).newestEntryAtUpdate, want: "updatedDateTime = 2026-01-02T03:04:05Z; want a time between"},
+		{name: "newest entry long before the update", last: ex(200, nil, alert), prep: updated(t0.Add(3 * time.Hour)), step: (*scenario).newestEntryAtUpdate, want: "updatedDateTime = 2026-01-02T03:04:05.1234567Z; want a time between"},
 
 		{name: "as remembered", last: ex(200, nil, alert), prep: remember(alert), step: func(st *scenario) error { return st.alertPropertyAsRemembered("status") }},
 		{name: "not as remembered", last: ex(200, nil, alert), prep: remember(`{"status":"active"}`), step: func(st *scenario) error { return st.alertPropertyAsRemembered("status") }, want: `the alert's "status" = "resolved"; want "active" as remembered`},
@@ -199,7 +201,7 @@ func TestStepChecks(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			st := &scenario{suite: stepSuite(t), last: tt.last, auth: credentials{actor: "u@contoso.com"}}
+			st := &scenario{suite: stepSuite(t), oracle: stepSuite(t).all, models: map[string]*oracle.Model{}, last: tt.last, auth: credentials{actor: "u@contoso.com"}}
 			if tt.prep != nil {
 				tt.prep(st)
 			}

@@ -175,8 +175,8 @@ func TestWrongServerFails(t *testing.T) {
 			if c.Failure == nil {
 				continue
 			}
-			if msg := c.Failure.Message; !strings.Contains(msg, "contract: GET") || strings.Contains(msg, "hook") {
-				t.Errorf("failure message = %q; want the contract violation of the step, not a hook failure", msg)
+			if msg := c.Failure.Message; !strings.Contains(msg, "oracle: GET") || strings.Contains(msg, "hook") {
+				t.Errorf("failure message = %q; want the oracle's findings on the step, not a hook failure", msg)
 			}
 		}
 	}
@@ -387,7 +387,7 @@ func TestTargetWithoutAPI(t *testing.T) {
 		args []string
 		want string
 	}{
-		{"the host without /beta", []string{"-target", host}, "does not serve the partner security alerts API (GET " + host + "/security/partner/securityAlerts?$top=1 answered 404, application/json): the base URL needs its version segment: try " + base},
+		{"the host without /beta", []string{"-target", host}, "does not serve the partner security alerts API (GET " + host + "/security/partner/securityAlerts?$select=id answered 404, application/json): the base URL needs its version segment: try " + base},
 		{"a server without the API", []string{"-target", notFound.URL + "/beta"}, "check that " + notFound.URL + "/beta is the API's base URL"},
 		{"-compare without /beta", []string{"-target", base, "-compare", host}, "try " + base},
 	}

@@ -2,7 +2,9 @@ package refserver
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"sort"
 	"strconv"
@@ -36,6 +38,14 @@ func (s *Server) view(a alert) map[string]any {
 		for k, v := range m {
 			if v == nil {
 				delete(m, k)
+			}
+		}
+	case NumericDetail:
+		if d, ok := m["additionalDetails"].(map[string]any); ok {
+			for k, v := range d {
+				if n, err := strconv.Atoi(fmt.Sprint(v)); err == nil {
+					d[k] = n
+				}
 			}
 		}
 	case NonUTCTimes:
@@ -74,6 +84,27 @@ func (s *Server) context(r *http.Request, suffix string) string {
 	return scheme + "://" + r.Host + base + "/$metadata#security/partner/securityAlerts" + suffix
 }
 
+// entity is the end of the context URL of one alert.
+func (s *Server) entity() string {
+	if s.flaw == ContextWithoutEntity {
+		return ""
+	}
+	return "/$entity"
+}
+
+// laggingLocked returns the alerts with each changed since it was last
+// listed as it was before the change, once (ListLags).
+func (s *Server) laggingLocked(session string, alerts []alert) []alert {
+	out := append([]alert(nil), alerts...)
+	for i, a := range out {
+		if l, ok := s.previous[session+" "+a.ID]; ok {
+			out[i] = l.before
+			delete(s.previous, session+" "+a.ID)
+		}
+	}
+	return out
+}
+
 // query returns the query options with the optional "$" prefix made explicit.
 func (s *Server) query(r *http.Request) map[string]string {
 	out := map[string]string{}
@@ -104,10 +135,16 @@ func parseSelect(v string) ([]string, *apiError) {
 	return names, nil
 }
 
-func project(m map[string]any, names []string) map[string]any {
+func (s *Server) project(m map[string]any, names []string) map[string]any {
 	out := map[string]any{}
 	for _, n := range names {
+		if m[n] == nil && s.flaw == SelectDropsNull {
+			continue
+		}
 		out[n] = m[n]
+	}
+	if s.flaw == SelectAddsID {
+		out["id"] = m["id"]
 	}
 	return out
 }
@@ -126,11 +163,11 @@ func (s *Server) get(r *http.Request, session, id string) (int, any, *apiError) 
 			if e != nil {
 				return 0, nil, e
 			}
-			m = project(m, names)
-			m["@odata.context"] = s.context(r, "("+strings.Join(names, ",")+")/$entity")
+			m = s.project(m, names)
+			m["@odata.context"] = s.context(r, "("+strings.Join(names, ",")+")"+s.entity())
 			return 200, m, nil
 		}
-		m["@odata.context"] = s.context(r, "/$entity")
+		m["@odata.context"] = s.context(r, s.entity())
 		return 200, m, nil
 	}
 	return 0, nil, s.notFound(id)
@@ -139,6 +176,9 @@ func (s *Server) get(r *http.Request, session, id string) (int, any, *apiError) 
 func (s *Server) list(r *http.Request, session string) (int, any, *apiError) {
 	q := s.query(r)
 	top, skip := 100, 0
+	if s.flaw == PagesOf3DropQuery {
+		top = 3
+	}
 	var err error
 	if v, ok := q["$top"]; ok {
 		if top, err = strconv.Atoi(v); err != nil || top < 1 || top > 999 || (s.flaw == TopAtMost100 && top > 100) {
@@ -172,7 +212,7 @@ func (s *Server) list(r *http.Request, session string) (int, any, *apiError) {
 		}
 	}
 	var less func(a, b map[string]any) bool
-	if v, ok := q["$orderby"]; ok {
+	if v, ok := q["$orderby"]; ok && s.flaw != OrderByIgnored {
 		var e *apiError
 		if less, e = parseOrderBy(v); e != nil {
 			return 0, nil, e
@@ -191,10 +231,13 @@ func (s *Server) list(r *http.Request, session string) (int, any, *apiError) {
 	if s.flaw == ListStale {
 		listed = seed()
 	}
+	if s.flaw == ListLags {
+		listed = s.laggingLocked(session, listed)
+	}
 	for _, a := range listed {
 		m := s.view(a)
 		if s.flaw == FilterAfterSelect && names != nil {
-			m = project(m, names)
+			m = s.project(m, names)
 		}
 		if match(m) {
 			all = append(all, m)
@@ -211,11 +254,15 @@ func (s *Server) list(r *http.Request, session string) (int, any, *apiError) {
 	if s.flaw == TopIgnored {
 		top = 999
 	}
-	page := all[min(skip, total):min(skip+top, total)]
+	from := skip
+	if s.flaw == LastPageRepeats && skip > 0 {
+		from = skip - 1
+	}
+	page := all[min(from, total):min(skip+top, total)]
 	value := make([]any, 0, len(page))
 	for _, m := range page {
 		if names != nil {
-			m = project(m, names)
+			m = s.project(m, names)
 		}
 		value = append(value, m)
 	}
@@ -246,11 +293,20 @@ func (s *Server) list(r *http.Request, session string) (int, any, *apiError) {
 			}
 		}
 		next.RawQuery = vals.Encode()
-		scheme := "http"
+		if s.flaw == PagesOf3DropQuery {
+			next.RawQuery = url.Values{"$skip": {strconv.Itoa(skip + top)}}.Encode()
+		}
+		scheme, host := "http", r.Host
 		if r.TLS != nil {
 			scheme = "https"
 		}
-		body["@odata.nextLink"] = scheme + "://" + r.Host + next.RequestURI()
+		if s.flaw == NextLinkLocalhost {
+			host = "localhost:" + r.URL.Port()
+			if _, port, ok := strings.Cut(r.Host, ":"); ok {
+				host = "localhost:" + port
+			}
+		}
+		body["@odata.nextLink"] = scheme + "://" + host + next.RequestURI()
 	} else if s.flaw == NullNextLink {
 		body["@odata.nextLink"] = nil
 	}

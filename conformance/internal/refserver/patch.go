@@ -34,7 +34,7 @@ func (s *Server) patch(r *http.Request, session, id, actor string) (int, any, *a
 	}
 	if e == nil && status == 200 {
 		m := body.(map[string]any)
-		m["@odata.context"] = s.context(r, "/$entity")
+		m["@odata.context"] = s.context(r, s.entity())
 	}
 	return status, body, e
 }
@@ -63,7 +63,7 @@ func (s *Server) patchChecked(session, id, actor string, raw []byte) (int, any, 
 	var body map[string]json.RawMessage
 	dec := json.NewDecoder(strings.NewReader(string(raw)))
 	if err := dec.Decode(&body); err != nil || body == nil || (dec.More() && s.flaw != TrailingDataAccepted) {
-		return 0, nil, errorf(400, "BadRequest", "The request body is not a JSON object.")
+		return 0, nil, s.invalid("The request body is not a JSON object.")
 	}
 	var status, reason *string
 	reasonGiven, reasonNull := false, false
@@ -73,7 +73,7 @@ func (s *Server) patchChecked(session, id, actor string, raw []byte) (int, any, 
 		case "@odata.type":
 			var t string
 			if json.Unmarshal(v, &t) != nil || strings.TrimPrefix(t, "#") != "microsoft.graph.partner.security.partnerSecurityAlert" {
-				return 0, nil, errorf(400, "BadRequest", "Invalid value for property '@odata.type'.")
+				return 0, nil, s.invalid("Invalid value for property '@odata.type'.")
 			}
 		case "status":
 			st, e := s.parseStatus(v)
@@ -91,7 +91,7 @@ func (s *Server) patchChecked(session, id, actor string, raw []byte) (int, any, 
 				if s.flaw == ReasonOutsideEnumIgnored {
 					continue
 				}
-				return 0, nil, errorf(400, "BadRequest", "Invalid value for property 'resolvedReason'.")
+				return 0, nil, s.invalid("Invalid value for property 'resolvedReason'.")
 			}
 			reasonGiven = true
 			reason = &rs
@@ -103,19 +103,19 @@ func (s *Server) patchChecked(session, id, actor string, raw []byte) (int, any, 
 				if s.flaw == ReadOnlyStored && k == "displayName" && json.Unmarshal(v, &displayName) == nil {
 					continue
 				}
-				return 0, nil, errorf(400, "BadRequest", "Property '%s' is read-only and cannot be set.", k)
+				return 0, nil, s.invalid("Property '%s' is read-only and cannot be set.", k)
 			}
 			if s.flaw == InvalidAccepted {
 				continue
 			}
-			return 0, nil, errorf(400, "BadRequest", "The property '%s' does not exist on type 'microsoft.graph.partner.security.partnerSecurityAlert'.", k)
+			return 0, nil, s.invalid("The property '%s' does not exist on type 'microsoft.graph.partner.security.partnerSecurityAlert'.", k)
 		}
 	}
 	if status == nil {
-		return 0, nil, errorf(400, "BadRequest", "The property 'status' is required.")
+		return 0, nil, s.invalid("The property 'status' is required.")
 	}
 	if reasonGiven && *status != "resolved" && s.flaw != ReasonWithoutResolve {
-		return 0, nil, errorf(400, "BadRequest", "Property 'resolvedReason' can only be set with status 'resolved'.")
+		return 0, nil, s.invalid("Property 'resolvedReason' can only be set with status 'resolved'.")
 	}
 
 	s.mu.Lock()
@@ -196,6 +196,9 @@ func (s *Server) patchChecked(session, id, actor string, raw []byte) (int, any, 
 		}
 	}
 	if s.flaw != ChangeNotKept {
+		if s.flaw == ListLags {
+			s.previous[session+" "+id] = lagged{before: alerts[i]}
+		}
 		alerts[i] = stored
 	}
 	if s.flaw == PatchChangesAnother {
@@ -224,7 +227,7 @@ func (s *Server) parseStatus(v json.RawMessage) (string, *apiError) {
 		if s.flaw == NumberStatusAccepted && json.Unmarshal(v, &n) == nil && n >= 0 && n < len(statuses) {
 			return statuses[n], nil
 		}
-		return "", errorf(400, "BadRequest", "Invalid value for property 'status'; expected a string.")
+		return "", s.invalid("Invalid value for property 'status'; expected a string.")
 	}
 	if s.flaw == WrongCaseAccepted {
 		for _, m := range statuses {
@@ -234,7 +237,16 @@ func (s *Server) parseStatus(v json.RawMessage) (string, *apiError) {
 		}
 	}
 	if !slices.Contains(statuses, st) {
-		return "", errorf(400, "BadRequest", "Invalid value '%s' for property 'status'; expected one of: active, resolved, investigating, unknownFutureValue.", st)
+		return "", s.invalid("Invalid value '%s' for property 'status'; expected one of: active, resolved, investigating, unknownFutureValue.", st)
 	}
 	return st, nil
+}
+
+// invalid is the refusal of an update body the service cannot apply: 400
+// BadRequest, or 422 with InvalidIs422.
+func (s *Server) invalid(format string, args ...any) *apiError {
+	if s.flaw == InvalidIs422 {
+		return errorf(http.StatusUnprocessableEntity, "UnprocessableEntity", format, args...)
+	}
+	return errorf(http.StatusBadRequest, "BadRequest", format, args...)
 }

@@ -104,6 +104,26 @@ const (
 	SelectIgnoredOnGet        Flaw = "$select is ignored when reading one alert"
 	ActorFixed                Flaw = "changes are recorded as a fixed user, not the caller"
 	FixedRequestID            Flaw = "every answer has the same request-id"
+
+	// Flaws of the oracle's rules (issue 15): each breaks one rule that
+	// applies to every exchange and that no scenario names.
+	InvalidIs422         Flaw = "an invalid update is refused with 422, not 400"
+	BOMInBody            Flaw = "an alert read or updated starts with a byte order mark"
+	DuplicateName        Flaw = "an alert read by id names displayName twice"
+	RequestIDNotUUID     Flaw = "request-ids are not UUIDs"
+	NoDateHeader         Flaw = "answers carry no Date header"
+	DateFrozen           Flaw = "the Date header is stuck at the time the server started"
+	ServerClockHoursOff  Flaw = "the whole server clock, Date header included, is three hours behind"
+	ClockFrozen          Flaw = "the clock of the alerts stopped when the server started"
+	NumericDetail        Flaw = "additionalDetails values are numbers where they can be"
+	ContextWithoutEntity Flaw = "the context URL of one alert lacks /$entity"
+	SelectDropsNull      Flaw = "a $select answer leaves out selected properties that are null"
+	SelectAddsID         Flaw = "a $select answer carries the id even when it is not selected"
+	PagesOf3DropQuery    Flaw = "lists are paged by 3 and the next link keeps only $skip"
+	NextLinkLocalhost    Flaw = "the next link names localhost, not the host the client used"
+	LastPageRepeats      Flaw = "each further page repeats the last alert of the page before"
+	OrderByIgnored       Flaw = "$orderby is ignored"
+	ListLags             Flaw = "the list shows an alert as it was for 300 ms after a change"
 )
 
 // Server is the reference server; it implements http.Handler.
@@ -111,8 +131,14 @@ type Server struct {
 	flaw Flaw
 	now  func() time.Time
 
+	started time.Time // when New made the server (DateFrozen, ClockFrozen)
+	ids     int       // request-ids handed out (RequestIDNotUUID)
+
 	mu       sync.Mutex
 	sessions map[string][]alert
+	// previous holds, per session and alert, the alert before its latest
+	// change until it is listed once (ListLags).
+	previous map[string]lagged
 	faults   map[string]int  // session → status of its next answer
 	visited  map[string]bool // session and URL of requests already redirected (ListRedirects)
 }
@@ -132,7 +158,19 @@ func (s *Server) firstVisit(r *http.Request) bool {
 
 // New returns a server with the given flaw (None for a correct one).
 func New(flaw Flaw) *Server {
-	return &Server{flaw: flaw, now: time.Now, sessions: make(map[string][]alert), faults: make(map[string]int)}
+	s := &Server{flaw: flaw, now: time.Now, sessions: make(map[string][]alert), faults: make(map[string]int), previous: map[string]lagged{}, started: time.Now()}
+	switch flaw {
+	case ClockFrozen, DateFrozen:
+		s.now = func() time.Time { return s.started }
+	case ServerClockHoursOff:
+		s.now = func() time.Time { return time.Now().Add(-3 * time.Hour) }
+	}
+	return s
+}
+
+// lagged is an alert as it was before a change.
+type lagged struct {
+	before alert
 }
 
 const (
@@ -156,8 +194,22 @@ func errorf(status int, code, format string, args ...any) *apiError {
 // ServeHTTP answers one request.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	reqID := newUUID()
-	if s.flaw == FixedRequestID {
+	switch s.flaw {
+	case FixedRequestID:
 		reqID = "0dd686c8-6380-42ef-b98e-45b8cbf494b2"
+	case RequestIDNotUUID:
+		s.mu.Lock()
+		s.ids++
+		reqID = fmt.Sprintf("req-%d", s.ids)
+		s.mu.Unlock()
+	}
+	switch s.flaw {
+	case NoDateHeader:
+		w.Header()["Date"] = nil // net/http writes none
+	case DateFrozen:
+		w.Header().Set("Date", s.started.UTC().Format(http.TimeFormat))
+	case ServerClockHoursOff:
+		w.Header().Set("Date", s.now().UTC().Format(http.TimeFormat))
 	}
 	clientID := r.Header.Get("client-request-id")
 	if clientID == "" || s.flaw == ClientRequestIDIgnored {
@@ -194,7 +246,19 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("OData-Version", "4.0")
 	}
 	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(body)
+	s.encode(w, r, body)
+}
+
+// encode writes a success body, with the flaws of its encoding.
+func (s *Server) encode(w http.ResponseWriter, r *http.Request, body any) {
+	b, _ := json.Marshal(body)
+	switch {
+	case s.flaw == BOMInBody && r.URL.Path != collection:
+		b = append([]byte("\xef\xbb\xbf"), b...)
+	case s.flaw == DuplicateName && r.Method == http.MethodGet && r.URL.Path != collection:
+		b = append([]byte(`{"displayName":"an earlier name",`), b[1:]...)
+	}
+	_, _ = w.Write(append(b, '\n'))
 }
 
 func (s *Server) writeError(w http.ResponseWriter, e *apiError, reqID, clientID string) {
