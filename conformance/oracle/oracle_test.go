@@ -39,20 +39,26 @@ const (
 )
 
 var ruleCases = []ruleCase{
-	{"status-documented", "PATCH answered 204", one(func(f *fx) *Exchange { return with(f.patch(`{"status":"investigating"}`, 204, ""), func(x *Exchange) { x.Header.Del("Content-Type") }) }), true},
+	{"status-documented", "PATCH answered 204", one(func(f *fx) *Exchange {
+		return with(f.patch(`{"status":"investigating"}`, 204, ""), func(x *Exchange) { x.Header.Del("Content-Type") })
+	}), true},
 	{"status-documented", "PATCH answered 200", one(func(f *fx) *Exchange {
 		return f.patch(`{"status":"investigating"}`, 200, alert(map[string]any{"status": "investigating", "activityLogs": []any{entry("active", "investigating", 1)}}))
 	}), false},
 	{"status-declared", "an invalid update answered 422", one(func(f *fx) *Exchange { return f.fail("PATCH", resolvedPath, `{"status":"bogus"}`, 422) }), true},
 	{"status-declared", "an invalid update answered 400", one(func(f *fx) *Exchange { return f.fail("PATCH", resolvedPath, `{"status":"bogus"}`, 400) }), false},
-	{"json-content-type", "an alert as text/plain", one(func(f *fx) *Exchange { return with(f.get(alert(nil)), func(x *Exchange) { x.Header.Set("Content-Type", "text/plain") }) }), true},
+	{"json-content-type", "an alert as text/plain", one(func(f *fx) *Exchange {
+		return with(f.get(alert(nil)), func(x *Exchange) { x.Header.Set("Content-Type", "text/plain") })
+	}), true},
 	{"json-content-type", "an alert as OData JSON", one(func(f *fx) *Exchange { return f.get(alert(nil)) }), false},
 	{"json-body", "a byte order mark", one(func(f *fx) *Exchange { return f.get("\xef\xbb\xbf" + alert(nil)) }), true},
 	{"json-body", "two JSON values", one(func(f *fx) *Exchange { return f.get(alert(nil) + "{}") }), true},
 	{"json-body", "one JSON value and a newline", one(func(f *fx) *Exchange { return f.get(alert(nil) + "\n") }), false},
 	{"json-unique-names", "displayName twice", one(func(f *fx) *Exchange { return f.get(`{"displayName":"x",` + alert(nil)[1:]) }), true},
 	{"json-unique-names", "every name once", one(func(f *fx) *Exchange { return f.get(alert(nil)) }), false},
-	{"request-id-header", "no request-id", one(func(f *fx) *Exchange { return with(f.get(alert(nil)), func(x *Exchange) { x.Header.Del("request-id") }) }), true},
+	{"request-id-header", "no request-id", one(func(f *fx) *Exchange {
+		return with(f.get(alert(nil)), func(x *Exchange) { x.Header.Del("request-id") })
+	}), true},
 	{"request-id-header", "a request-id", one(func(f *fx) *Exchange { return f.get(alert(nil)) }), false},
 	{"request-id-unique", "the same request-id twice", func(f *fx) []*Exchange {
 		a, b := f.get(alert(nil)), f.get(alert(nil))
@@ -63,11 +69,18 @@ var ruleCases = []ruleCase{
 	{"headers-declared", "a request-id that is not a UUID", one(func(f *fx) *Exchange {
 		return with(f.get(alert(nil)), func(x *Exchange) { x.Header.Set("request-id", "req-1"); x.Header.Set("client-request-id", "req-1") })
 	}), true},
-	{"headers-declared", "no client-request-id", one(func(f *fx) *Exchange { return with(f.get(alert(nil)), func(x *Exchange) { x.Header.Del("client-request-id") }) }), true},
+	{"headers-declared", "no client-request-id", one(func(f *fx) *Exchange {
+		return with(f.get(alert(nil)), func(x *Exchange) { x.Header.Del("client-request-id") })
+	}), true},
 	{"headers-declared", "the declared headers", one(func(f *fx) *Exchange { return f.get(alert(nil)) }), false},
-	{"client-request-id-echo", "the client's id not echoed", one(func(f *fx) *Exchange { return with(f.get(alert(nil)), func(x *Exchange) { x.RequestHeader.Set("client-request-id", "mine") }) }), true},
+	{"client-request-id-echo", "the client's id not echoed", one(func(f *fx) *Exchange {
+		return with(f.get(alert(nil)), func(x *Exchange) { x.RequestHeader.Set("client-request-id", "mine") })
+	}), true},
 	{"client-request-id-echo", "the client's id echoed", one(func(f *fx) *Exchange {
-		return with(f.get(alert(nil)), func(x *Exchange) { x.RequestHeader.Set("client-request-id", "mine"); x.Header.Set("client-request-id", "mine") })
+		return with(f.get(alert(nil)), func(x *Exchange) {
+			x.RequestHeader.Set("client-request-id", "mine")
+			x.Header.Set("client-request-id", "mine")
+		})
 	}), false},
 	{"date-header", "no Date", one(func(f *fx) *Exchange { return with(f.get(alert(nil)), func(x *Exchange) { x.Header.Del("Date") }) }), true},
 	{"date-header", "a Date three hours behind", one(func(f *fx) *Exchange {
@@ -101,7 +114,9 @@ var ruleCases = []ruleCase{
 	{"no-claims-challenge", "a plain 401", one(func(f *fx) *Exchange {
 		return with(f.fail("GET", resolvedPath, "", 401), func(x *Exchange) { x.RequestHeader.Del("Authorization") })
 	}), false},
-	{"odata-json", "plain JSON", one(func(f *fx) *Exchange { return with(f.get(alert(nil)), func(x *Exchange) { x.Header.Set("Content-Type", "application/json") }) }), true},
+	{"odata-json", "plain JSON", one(func(f *fx) *Exchange {
+		return with(f.get(alert(nil)), func(x *Exchange) { x.Header.Set("Content-Type", "application/json") })
+	}), true},
 	{"odata-json", "OData JSON", one(func(f *fx) *Exchange { return f.get(alert(nil)) }), false},
 	{"error-envelope", "code and message bare", one(func(f *fx) *Exchange {
 		return with(f.fail("GET", resolvedPath, "", 404), func(x *Exchange) { x.Body = []byte(`{"code":"NotFound","message":"m"}`) })
@@ -118,7 +133,9 @@ var ruleCases = []ruleCase{
 	{"body-schema", "a property Graph added", one(func(f *fx) *Exchange { return f.get(alert(map[string]any{"riskScore": 7})) }), false},
 	{"body-schema-strict", "a property the description lacks", one(func(f *fx) *Exchange { return f.get(alert(map[string]any{"riskScore": 7})) }), true},
 	{"body-schema-strict", "the declared alert", one(func(f *fx) *Exchange { return f.get(alert(nil)) }), false},
-	{"utc-date-times", "an offset", one(func(f *fx) *Exchange { return f.get(alert(map[string]any{"detectedDateTime": "2024-01-23T18:03:33.05+02:00"})) }), true},
+	{"utc-date-times", "an offset", one(func(f *fx) *Exchange {
+		return f.get(alert(map[string]any{"detectedDateTime": "2024-01-23T18:03:33.05+02:00"}))
+	}), true},
 	{"utc-date-times", "UTC", one(func(f *fx) *Exchange { return f.get(alert(nil)) }), false},
 	{"select-carries-selected", "a selected property left out", one(func(f *fx) *Exchange { return f.getSelect("id,status", projection("id", nil)) }), true},
 	{"select-carries-selected", "the selection and the id", one(func(f *fx) *Exchange {
@@ -189,7 +206,9 @@ var ruleCases = []ruleCase{
 			with(f.list("", page("", []string{wholeItem(map[string]any{"id": "b"})})), func(x *Exchange) { x.URL = next }),
 		}
 	}, false},
-	{"auth-required", "read without a token", one(func(f *fx) *Exchange { return with(f.get(alert(nil)), func(x *Exchange) { x.RequestHeader.Del("Authorization") }) }), true},
+	{"auth-required", "read without a token", one(func(f *fx) *Exchange {
+		return with(f.get(alert(nil)), func(x *Exchange) { x.RequestHeader.Del("Authorization") })
+	}), true},
 	{"auth-required", "a token that is not a JWT", one(func(f *fx) *Exchange {
 		return with(f.get(alert(nil)), func(x *Exchange) { x.RequestHeader.Set("Authorization", "Bearer !!.not-json.!!") })
 	}), true},
