@@ -11,6 +11,8 @@
 //	            [-alert-id ID] [-tags EXPR]
 //	            [-format pretty|progress|cucumber|junit] [-out FILE]
 //	            [-features DIR] [-concurrency N] [-random-seed N]
+//	            [-rules auto|documented|all] [-settle D]
+//	conformance -list-rules
 //	conformance [-target URL …] -compare URL [-compare-token T] [-compare-ca-cert FILE]
 //	            [-compare-admin-token T] [-compare-mint-key K] [-compare-alert-id ID]
 //	            [-format text|json|markdown] [-out FILE] [-tags EXPR] …
@@ -40,6 +42,7 @@ import (
 	"github.com/cucumber/godog"
 
 	"github.com/partner-security/alertmock/conformance"
+	"github.com/partner-security/alertmock/conformance/oracle"
 	"github.com/partner-security/alertmock/features"
 	"github.com/partner-security/alertmock/mock"
 )
@@ -65,7 +68,9 @@ type options struct {
 	format, out, featuresDir     string
 	concurrency                  int
 	randomSeed                   int64
-	listSteps                    bool
+	listSteps, listRules         bool
+	rules                        string
+	settle                       time.Duration
 	// compare is the second endpoint of a drift report, with its own settings.
 	compare                                  string
 	compareToken, compareAdminToken          string
@@ -118,6 +123,9 @@ func parseFlags(args []string, getenv func(string) string, usage io.Writer) (opt
 	fs.StringVar(&o.featuresDir, "features", "", "run the .feature files in this directory instead of the built-in ones")
 	fs.IntVar(&o.concurrency, "concurrency", 0, "scenarios run at once (default: 8 against the built-in mock, 1 against a -target or -compare)")
 	fs.BoolVar(&o.listSteps, "list-steps", false, "print the step patterns that feature files may use, and exit")
+	fs.BoolVar(&o.listRules, "list-rules", false, "print the oracle's rules (id, label, source) as a Markdown table, and exit")
+	fs.StringVar(&o.rules, "rules", "auto", "rules every exchange is judged by: documented, all, or auto (documented when no selected scenario is tagged @assumption, else all)")
+	fs.DurationVar(&o.settle, "settle", oracle.DefaultSettle, "how long a documented step re-reads a list for a change to show (eventual consistency)")
 	fs.Int64Var(&o.randomSeed, "random-seed", -1, "seed of the scenario order; -1 picks one, 0 keeps file order")
 	if err := fs.Parse(args); err != nil {
 		return o, err
@@ -149,6 +157,12 @@ func parseFlags(args []string, getenv func(string) string, usage io.Writer) (opt
 	if o.compareID == "" {
 		o.compareID = o.alertID
 	}
+	if o.rules != "auto" && o.rules != string(conformance.RulesDocumented) && o.rules != string(conformance.RulesAll) {
+		return o, fmt.Errorf("-rules %q: want auto, documented or all", o.rules)
+	}
+	if o.settle <= 0 {
+		return o, fmt.Errorf("-settle %s: want a positive duration, e.g. 5s", o.settle)
+	}
 	if o.concurrency < 0 {
 		return o, fmt.Errorf("-concurrency %d: want 1 or more", o.concurrency)
 	}
@@ -176,6 +190,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if o.listSteps {
 		return listSteps(ctx, stdout, stderr)
 	}
+	if o.listRules {
+		_, _ = io.WriteString(stdout, oracle.Table())
+		return exitPassed
+	}
 	if o.compare != "" {
 		code, err := runCompare(ctx, o, stdout)
 		if err != nil {
@@ -198,6 +216,8 @@ func oneLine(err error) string {
 // side is one endpoint as the flags describe it.
 type side struct {
 	flag, target, token, adminToken, mintKey, caCert, alertID string
+	rules                                                     string
+	settle                                                    time.Duration
 }
 
 // newSuite returns the suite of one endpoint.
@@ -210,7 +230,11 @@ func newSuite(ctx context.Context, s side) (*conformance.Suite, error) {
 	if err != nil {
 		return nil, err
 	}
-	suite, err := conformance.New(ctx, conformance.Config{BaseURL: s.target, Client: client, Token: s.token, AlertID: s.alertID, AdminToken: s.adminToken, MintKey: []byte(s.mintKey)})
+	rules := conformance.RuleSet(s.rules)
+	if s.rules == "auto" {
+		rules = conformance.RulesAuto
+	}
+	suite, err := conformance.New(ctx, conformance.Config{BaseURL: s.target, Client: client, Token: s.token, AlertID: s.alertID, AdminToken: s.adminToken, MintKey: []byte(s.mintKey), Rules: rules, Settle: s.settle})
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", s.flag, err)
 	}
@@ -239,7 +263,7 @@ func targetSuite(ctx context.Context, o options) (*conformance.Suite, string, fu
 		}
 		target, stop = base, stopMock
 	}
-	suite, err := newSuite(ctx, side{"-target", target, o.token, o.adminToken, o.mintKey, o.caCert, o.alertID})
+	suite, err := newSuite(ctx, side{"-target", target, o.token, o.adminToken, o.mintKey, o.caCert, o.alertID, o.rules, o.settle})
 	if err != nil {
 		stop()
 		return nil, "", nil, err
@@ -284,8 +308,8 @@ func runSuite(ctx context.Context, o options, stdout io.Writer) (int, error) {
 	if failed > 0 {
 		verdict = "FAIL"
 	}
-	fmt.Fprintf(stdout, "\nconformance: %s: %d scenarios, %d passed, %d failed against %s in %s\n",
-		verdict, passed+failed, passed, failed, target, elapsed)
+	fmt.Fprintf(stdout, "\nconformance: %s: %d scenarios, %d passed, %d failed against %s in %s (rules: %s)\n",
+		verdict, passed+failed, passed, failed, target, elapsed, res.Rules)
 	if failed > 0 {
 		return exitFailed, nil
 	}
@@ -300,7 +324,7 @@ func runCompare(ctx context.Context, o options, stdout io.Writer) (int, error) {
 		return exitUsage, err
 	}
 	defer stop()
-	b, err := newSuite(ctx, side{"-compare", o.compare, o.compareToken, o.compareAdminToken, o.compareMintKey, o.compareCACert, o.compareID})
+	b, err := newSuite(ctx, side{"-compare", o.compare, o.compareToken, o.compareAdminToken, o.compareMintKey, o.compareCACert, o.compareID, o.rules, o.settle})
 	if err != nil {
 		return exitUsage, err
 	}
