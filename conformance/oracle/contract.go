@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"slices"
 	"sort"
 	"strings"
@@ -32,6 +33,51 @@ type contract struct {
 	// enums are the members of the enum-typed properties, by property name
 	// (the activity log's statusFrom and statusTo under those names).
 	enums map[string][]string
+	// verdicts caches what validating a body found (see cachedVerdict):
+	// scenarios read the same alerts and pages again and again.
+	verdicts verdictCache
+}
+
+// verdictKey names one validation: the schema, which description, the body.
+type verdictKey struct {
+	schema     string
+	documented bool
+	body       uint64 // maphash of the body
+	size       int
+}
+
+// verdictCache is a bounded map of validation verdicts, safe for concurrent use.
+type verdictCache struct {
+	mu   sync.Mutex
+	seed maphash.Seed
+	m    map[verdictKey]string
+}
+
+// maxVerdicts bounds the cache; when full it starts again.
+const maxVerdicts = 4096
+
+// cachedVerdict returns what validating body against schema found ("" for
+// nothing), computing it with validate the first time.
+func (c *contract) cachedVerdict(schema string, documented bool, body []byte, validate func() string) string {
+	vc := &c.verdicts
+	vc.mu.Lock()
+	if vc.m == nil {
+		vc.m, vc.seed = map[verdictKey]string{}, maphash.MakeSeed()
+	}
+	k := verdictKey{schema, documented, maphash.Bytes(vc.seed, body), len(body)}
+	v, ok := vc.m[k]
+	vc.mu.Unlock()
+	if ok {
+		return v
+	}
+	v = validate()
+	vc.mu.Lock()
+	if len(vc.m) >= maxVerdicts {
+		clear(vc.m)
+	}
+	vc.m[k] = v
+	vc.mu.Unlock()
+	return v
 }
 
 // builtinContract is the contract of the embedded description, built once per

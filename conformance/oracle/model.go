@@ -20,15 +20,15 @@ import (
 type Model struct {
 	mu      sync.Mutex
 	alerts  map[string]*alertState
-	pending map[*Exchange]string // requests sent and not judged yet → the alert a PATCH writes ("" otherwise)
-	links   map[string]*chain    // next links handed out → the listing they continue
-	ids     map[string]string    // request-id → the exchange that had it first
+	pending map[*Exchange]pendingWrite // requests sent and not judged yet
+	links   map[string]*chain          // next links handed out → the listing they continue
+	ids     map[string]string          // request-id → the exchange that had it first
 	clock   clockEstimate
 }
 
 // NewModel returns an empty model.
 func NewModel() *Model {
-	return &Model{alerts: map[string]*alertState{}, pending: map[*Exchange]string{}, links: map[string]*chain{}, ids: map[string]string{}}
+	return &Model{alerts: map[string]*alertState{}, pending: map[*Exchange]pendingWrite{}, links: map[string]*chain{}, ids: map[string]string{}}
 }
 
 // Begin tells the model that x is about to be sent (x.Method, x.URL and x.Sent
@@ -37,11 +37,22 @@ func NewModel() *Model {
 func (m *Model) Begin(x *Exchange) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	id := ""
+	var w pendingWrite
 	if x.Method == http.MethodPatch {
-		id = alertOfURL(x.URL)
+		w.id = alertOfURL(x.URL)
+		if b, err := parsePatch(x.RequestBody); err == nil {
+			w.status, w.changes = b.statusChange()
+		}
 	}
-	m.pending[x] = id
+	m.pending[x] = w
+}
+
+// pendingWrite is what the model knows of a request in flight: the alert a
+// PATCH writes ("" for other requests) and the status it asks for.
+type pendingWrite struct {
+	id      string
+	status  string
+	changes bool
 }
 
 // Alert returns a copy of what the model knows of an alert (the properties it
@@ -103,7 +114,7 @@ type entryMark struct {
 type outcome int
 
 const (
-	pendingWrite   outcome = iota // sent, not judged yet
+	inFlight       outcome = iota // sent, not judged yet
 	ackedWrite                    // 200
 	refusedWrite                  // 4xx
 	uncertainWrite                // 5xx or no answer: it may or may not have been applied
@@ -168,15 +179,13 @@ func (m *Model) viewOf(p *pass, id string) *view {
 			}
 		}
 	}
-	for x, wid := range m.pending {
-		if x == p.x || wid != id {
+	for x, w := range m.pending {
+		if x == p.x || w.id != id {
 			continue
 		}
 		v.unsettled, v.concurrent = true, true
-		if b, err := parsePatch(x.RequestBody); err == nil {
-			if s, ok := b.statusChange(); ok {
-				v.asked = append(v.asked, s)
-			}
+		if w.changes {
+			v.asked = append(v.asked, w.status)
 		}
 	}
 	return v
@@ -246,7 +255,7 @@ func (m *Model) state(id string) *alertState {
 func (m *Model) learnPatch(p *pass) {
 	v := p.before
 	st := m.state(p.alertID)
-	body, err := parsePatch(p.x.RequestBody)
+	body, err := p.req, p.reqErr
 	w := &write{x: p.x, body: body}
 	switch {
 	case p.x.Status >= 400 && p.x.Status < 500:

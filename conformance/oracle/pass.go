@@ -55,6 +55,9 @@ type pass struct {
 	dupName string
 	before  *view // what the model knew, nil without a model
 	m       *Model
+	// req and reqErr are the decoded body of a PATCH (see parsePatch).
+	req    patchBody
+	reqErr error
 
 	findings Findings
 }
@@ -94,10 +97,13 @@ func (o *Oracle) newPass(m *Model, x *Exchange) *pass {
 		}
 	}
 	p.caller = callerOf(x.RequestHeader.Get("Authorization"))
+	if p.op == opPatch {
+		p.req, p.reqErr = parsePatch(x.RequestBody)
+	}
 	if len(bytes.TrimSpace(x.Body)) > 0 {
 		p.body, p.bodyErr = decodeOne(x.Body)
 		if p.bodyErr == nil {
-			p.dupName = duplicateName(x.Body)
+			p.dupName = o.c.cachedVerdict("duplicate names", false, x.Body, func() string { return duplicateName(x.Body) })
 		}
 	}
 	return p

@@ -209,8 +209,7 @@ func (p *pass) patch() (patchBody, map[string]any, bool) {
 	if p.op != opPatch || !p.success() || p.object() == nil {
 		return patchBody{}, nil, false
 	}
-	b, err := parsePatch(p.x.RequestBody)
-	return b, p.object(), err == nil
+	return p.req, p.object(), p.reqErr == nil
 }
 
 func checkPatchApplies(p *pass) {
@@ -443,8 +442,8 @@ func checkLogChain(p *pass) {
 			continue
 		}
 		asked := r.v.asked
-		if b, err := parsePatch(p.x.RequestBody); err == nil && p.op == opPatch {
-			if s, ok := b.statusChange(); ok {
+		if p.op == opPatch && p.reqErr == nil {
+			if s, ok := p.req.statusChange(); ok {
 				asked = append(asked, s)
 			}
 		}

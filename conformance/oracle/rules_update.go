@@ -132,7 +132,7 @@ func (p *pass) strictProblem() string {
 	if d := duplicateName(p.x.RequestBody); d != "" {
 		return fmt.Sprintf("the body names %s twice", d)
 	}
-	b, err := parsePatch(p.x.RequestBody)
+	b, err := p.req, p.reqErr
 	if err != nil {
 		return ""
 	}
