@@ -125,6 +125,16 @@ example docs/ci.md ci-recipe 0
 expect 'conformance: PASS: ' '{"status":"ok"}'
 [ -s "$work/reports/conformance.xml" ] || fail "ci-recipe wrote no JUnit report"
 
+echo "== the CI recipe runs your command even when the suite fails, and fails if either did"
+marker="$work/own-command-ran"
+st=0
+CONFORMANCE_FLAGS='-tags @no-such-tag' examples/ci/conformance.sh -r "$work/reports-fail" -- touch "$marker" >"$work/recipe.out" 2>&1 || st=$?
+[ "$st" = 2 ] || fail "recipe with a failing suite exited $st; want 2 (the suite's status): $(cat "$work/recipe.out")"
+[ -f "$marker" ] || fail "recipe with a failing suite did not run the command: $(cat "$work/recipe.out")"
+st=0
+CONFORMANCE_FLAGS='-tags @live-safe' examples/ci/conformance.sh -r "$work/reports-fail" -- sh -c 'exit 3' >"$work/recipe.out" 2>&1 || st=$?
+[ "$st" = 3 ] || fail "recipe with a failing command exited $st; want 3 (the command's status): $(cat "$work/recipe.out")"
+
 for name in $(grep -ho 'docs-example: [a-z0-9-]*' README.md docs/*.md | cut -d' ' -f2); do
   [[ " ${ran[*]} " == *" $name "* ]] || fail "example $name of the docs is not run by $0"
 done
