@@ -108,13 +108,26 @@ func Compare(ctx context.Context, a, b *Suite, o Options) (*Drift, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, s := range []*Suite{a, b} { // both, before either side's writes
+	for i, s := range []*Suite{a, b} { // both, before either side's writes
 		if err := s.Ping(ctx); err != nil {
-			return nil, err
+			return nil, &SideError{Side: "AB"[i : i+1], Err: err}
 		}
 	}
 	return Diff(a.runSelected(ctx, o, pickles, lines, nil), b.runSelected(ctx, o, pickles, lines, nil))
 }
+
+// SideError is an error of one side of Compare: its probe failed.
+type SideError struct {
+	// Side is "A" or "B".
+	Side string
+	// Err is the side's error (see Ping).
+	Err error
+}
+
+func (e *SideError) Error() string { return "side " + e.Side + ": " + e.Err.Error() }
+
+// Unwrap returns the side's error.
+func (e *SideError) Unwrap() error { return e.Err }
 
 // Diff compares two results of the same scenarios (as Run returns them) and
 // returns their drift; it fails when they are not results of the same scenarios.

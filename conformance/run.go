@@ -216,11 +216,8 @@ func (s *Suite) runSelected(ctx context.Context, o Options, pickles []*messages.
 	index := make(map[string]int, len(pickles))
 	for i, p := range pickles {
 		index[pickleKey(p)] = i
-		tags := make([]string, len(p.Tags))
-		for j, tg := range p.Tags {
-			tags[j] = tg.Name
-		}
-		res.Scenarios[i] = ScenarioResult{Feature: p.Uri, Line: lineOf(p, lines), Name: p.Name, Tags: tags, Outcome: Skipped}
+		d := scenarioOf(p, lines)
+		res.Scenarios[i] = ScenarioResult{Feature: d.Feature, Line: d.Line, Name: d.Name, Tags: d.Tags, Outcome: Skipped}
 	}
 	var mu sync.Mutex // guards res.Scenarios while scenarios run
 	format, out := o.Format, o.Output
@@ -299,6 +296,15 @@ func selection(o Options) ([]*messages.Pickle, map[string]int, error) {
 	if o.Features == nil {
 		o.Features = features.FS()
 	}
+	if strings.TrimSpace(o.Tags) != "" {
+		all, _, err := selected(Options{Features: o.Features})
+		if err != nil {
+			return nil, nil, err
+		}
+		if err := checkTags(o.Tags, all); err != nil {
+			return nil, nil, err
+		}
+	}
 	pickles, lines, err := selected(o)
 	if err != nil {
 		return nil, nil, err
@@ -307,6 +313,43 @@ func selection(o Options) ([]*messages.Pickle, map[string]int, error) {
 		return nil, nil, noScenario(o)
 	}
 	return pickles, lines, nil
+}
+
+// Scenario identifies one scenario (one row of an outline) of the features.
+type Scenario struct {
+	// Feature is the path of the feature file within Options.Features.
+	Feature string
+	// Line is the line of the scenario, or of its row in an outline's examples.
+	Line int
+	// Name is the scenario's name.
+	Name string
+	// Tags are the scenario's tags, including inherited ones.
+	Tags []string
+}
+
+// Select returns the scenarios o selects, in file order, without running
+// them or sending a request: what Run would run. Its errors are those of Run
+// before the probe: a *TagError (ErrTags), ErrNoScenario, or features that do
+// not parse.
+func Select(o Options) ([]Scenario, error) {
+	_, pickles, lines, err := prepare(o)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Scenario, len(pickles))
+	for i, p := range pickles {
+		out[i] = scenarioOf(p, lines)
+	}
+	return out, nil
+}
+
+// scenarioOf identifies a pickle as a Scenario.
+func scenarioOf(p *messages.Pickle, lines map[string]int) Scenario {
+	tags := make([]string, len(p.Tags))
+	for j, tg := range p.Tags {
+		tags[j] = tg.Name
+	}
+	return Scenario{Feature: p.Uri, Line: lineOf(p, lines), Name: p.Name, Tags: tags}
 }
 
 // noScenario explains why o selects no scenario.
@@ -318,7 +361,7 @@ func noScenario(o Options) error {
 	if err != nil || len(all) == 0 {
 		return fmt.Errorf("%w: the features hold no scenario (is it the folder of the .feature files?)", ErrNoScenario)
 	}
-	return fmt.Errorf("%w: the tags %q match none of the %d scenarios (check their spelling: %s)", ErrNoScenario, o.Tags, len(all), tagList(all))
+	return fmt.Errorf("%w: the tags %q match none of the %d scenarios: each tag is used, but no scenario has this combination (%s)", ErrNoScenario, o.Tags, len(all), tagList(all))
 }
 
 // tagList names the tags of the scenarios, for a hint.

@@ -27,10 +27,10 @@ import (
 	"io"
 	"io/fs"
 	"math/rand/v2"
-	"net"
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -65,7 +65,7 @@ type options struct {
 	format, out, featuresDir     string
 	concurrency                  int
 	randomSeed                   int64
-	listSteps                    bool
+	listSteps, list              bool
 	// compare is the second endpoint of a drift report, with its own settings.
 	compare                                  string
 	compareToken, compareAdminToken          string
@@ -118,6 +118,7 @@ func parseFlags(args []string, getenv func(string) string, usage io.Writer) (opt
 	fs.StringVar(&o.featuresDir, "features", "", "run the .feature files in this directory instead of the built-in ones")
 	fs.IntVar(&o.concurrency, "concurrency", 0, "scenarios run at once (default: 8 against the built-in mock, 1 against a -target or -compare)")
 	fs.BoolVar(&o.listSteps, "list-steps", false, "print the step patterns that feature files may use, and exit")
+	fs.BoolVar(&o.list, "list", false, "print the scenarios -tags selects (file:line, tags, name) and exit; sends no request")
 	fs.Int64Var(&o.randomSeed, "random-seed", -1, "seed of the scenario order; -1 picks one, 0 keeps file order")
 	if err := fs.Parse(args); err != nil {
 		return o, err
@@ -176,16 +177,20 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if o.listSteps {
 		return listSteps(ctx, stdout, stderr)
 	}
-	if o.compare != "" {
-		code, err := runCompare(ctx, o, stdout)
-		if err != nil {
-			fmt.Fprintf(stderr, "conformance: %v\n", oneLine(err))
+	if o.list {
+		if err := listScenarios(o, stdout); err != nil {
+			fmt.Fprintf(stderr, "conformance: %s\n", oneLine(err))
+			return exitUsage
 		}
-		return code
+		return exitPassed
 	}
-	code, err := runSuite(ctx, o, stdout)
+	run := runSuite
+	if o.compare != "" {
+		run = runCompare
+	}
+	code, err := run(ctx, o, stdout)
 	if err != nil {
-		fmt.Fprintf(stderr, "conformance: %v\n", oneLine(err))
+		fmt.Fprintf(stderr, "conformance: %s\n", explain(err, o))
 	}
 	return code
 }
@@ -222,8 +227,14 @@ func featureFS(dir string) (fs.FS, error) {
 	if dir == "" {
 		return features.FS(), nil
 	}
-	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
-		return nil, fmt.Errorf("-features %s: not a directory", dir)
+	st, err := os.Stat(dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, fmt.Errorf("-features %s: no such folder; give the folder that holds your .feature files", dir)
+	case err != nil:
+		return nil, fmt.Errorf("-features: %w", err)
+	case !st.IsDir():
+		return nil, fmt.Errorf("-features %s is a file; give the folder that holds it (-features %s): every .feature file below it runs", dir, filepath.Dir(dir))
 	}
 	return os.DirFS(dir), nil
 }
@@ -259,9 +270,9 @@ func runSuite(ctx context.Context, o options, stdout io.Writer) (int, error) {
 	}
 	report := stdout
 	if o.out != "" {
-		f, err := os.Create(o.out)
+		f, err := createReport(o.out)
 		if err != nil {
-			return exitUsage, fmt.Errorf("-out: %w", err)
+			return exitUsage, err
 		}
 		defer f.Close()
 		report = f
@@ -314,8 +325,8 @@ func runCompare(ctx context.Context, o options, stdout io.Writer) (int, error) {
 	}
 	var file *os.File
 	if o.out != "" {
-		if file, err = os.Create(o.out); err != nil {
-			return exitUsage, fmt.Errorf("-out: %w", err)
+		if file, err = createReport(o.out); err != nil {
+			return exitUsage, err
 		}
 		defer file.Close()
 	}
@@ -402,10 +413,10 @@ func startMock() (string, func(), error) {
 	if err != nil {
 		return "", nil, fmt.Errorf("built-in mock: %w", err)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ln, err := listen("the built-in mock", "127.0.0.1:0")
 	if err != nil {
 		_ = srv.Close()
-		return "", nil, fmt.Errorf("built-in mock: %w", err)
+		return "", nil, err
 	}
 	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
 	done := make(chan struct{})
