@@ -31,17 +31,9 @@ trap 'rm -rf "$work"' EXIT
 start=$SECONDS
 
 echo "== contract tools: npm packages"
-pins="$SPECTRAL $REDOCLY $OPENAPI_TS $TYPESCRIPT"
-cache="${CONTRACT_TOOLS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/alertmock-contract-tools}"
-stamp="$cache/installed"
-if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$pins" ]; then
-  rm -rf "$cache"
-  mkdir -p "$cache"
-  (cd "$cache" && echo '{"private":true}' >package.json &&
-    npm install --no-audit --no-fund --loglevel=error $pins)
-  echo "$pins" >"$stamp"
-fi
-bin="$cache/node_modules/.bin"
+. .ci/npm-tools.sh
+npm_tools contract $SPECTRAL $REDOCLY $OPENAPI_TS $TYPESCRIPT
+bin=$npm_bin
 
 echo "== Spectral (spectral:oas, .spectral.yaml): fail on warnings too"
 "$bin/spectral" lint --ruleset .spectral.yaml --fail-severity=warn "$spec"

@@ -63,6 +63,15 @@ type Config struct {
 	// ClockSkew is how far the server's clock may be from Now when a step
 	// compares a timestamp with the time of a request; zero means 5 minutes.
 	ClockSkew time.Duration
+	// Steps, when set, registers a team's own steps on every scenario, after
+	// the suite's: they run in Run, Test and Compare and may read the
+	// scenario's State (StateFrom).
+	Steps func(*godog.ScenarioContext)
+	// OmitSteps are step patterns of the suite, exactly as -list-steps prints
+	// them, that the suite does not register, so that a team's step with the
+	// same wording is not ambiguous with it (godog refuses a step text that
+	// two patterns match). New fails on a pattern the suite does not have.
+	OmitSteps []string
 }
 
 // Suite runs the features against one endpoint. Make it with New; it is safe
@@ -134,6 +143,12 @@ func New(ctx context.Context, cfg Config) (*Suite, error) {
 	if bad != nil {
 		return nil, bad
 	}
+	for _, p := range cfg.OmitSteps {
+		if _, ok := s.steps[p]; !ok {
+			return nil, fmt.Errorf("conformance: OmitSteps: %q is not a step pattern of the suite (conformance -list-steps lists them)", p)
+		}
+		delete(s.steps, p)
+	}
 	return s, nil
 }
 
@@ -141,7 +156,18 @@ func New(ctx context.Context, cfg Config) (*Suite, error) {
 // as godog.TestSuite.ScenarioInitializer.
 func (s *Suite) InitializeScenario(sc *godog.ScenarioContext) {
 	st := &scenario{suite: s, session: s.cfg.NewID(), alertID: s.cfg.AlertID, auth: s.defaultCredentials()}
-	st.register(func(pattern string, fn any) { sc.Step(s.steps[pattern], fn) })
+	st.register(func(pattern string, fn any) {
+		if re, ok := s.steps[pattern]; ok { // not omitted
+			sc.Step(re, fn)
+		}
+	})
+	state := &State{st: st}
+	sc.Before(func(ctx context.Context, _ *godog.Scenario) (context.Context, error) {
+		return context.WithValue(ctx, stateKey{}, state), nil
+	})
+	if s.cfg.Steps != nil {
+		s.cfg.Steps(sc)
+	}
 }
 
 // Ping sends one read of the alert list with the suite's credentials and

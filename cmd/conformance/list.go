@@ -11,6 +11,15 @@ import (
 	"github.com/partner-security/alertmock/conformance"
 )
 
+// featurePath is the path of a feature file as the user knows it: in the
+// -features folder, or features/ of the repository for the built-in ones.
+func featurePath(dir, feature string) string {
+	if dir == "" {
+		return path.Join("features", feature)
+	}
+	return filepath.Join(dir, filepath.FromSlash(feature))
+}
+
 // listScenarios prints the scenarios o.tags selects from the features, one a
 // line (file:line, tags, name), and a count; it sends no request.
 func listScenarios(o options, stdout io.Writer) error {
@@ -24,11 +33,7 @@ func listScenarios(o options, stdout io.Writer) error {
 	}
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
 	for _, sc := range scenarios {
-		file := path.Join("features", sc.Feature) // the embedded features, as in the repository
-		if o.featuresDir != "" {
-			file = filepath.Join(o.featuresDir, filepath.FromSlash(sc.Feature))
-		}
-		fmt.Fprintf(tw, "%s:%d\t%s\t%s\n", file, sc.Line, strings.Join(sc.Tags, " "), sc.Name)
+		fmt.Fprintf(tw, "%s:%d\t%s\t%s\n", featurePath(o.featuresDir, sc.Feature), sc.Line, strings.Join(sc.Tags, " "), sc.Name)
 	}
 	if err := tw.Flush(); err != nil {
 		return err

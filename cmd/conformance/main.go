@@ -279,15 +279,27 @@ func runSuite(ctx context.Context, o options, stdout io.Writer) (int, error) {
 	}
 
 	start := time.Now()
+	format := o.format
+	if format == "junit" {
+		format = "" // written below, with the features' paths as the user knows them
+	}
 	res, err := suite.Run(ctx, conformance.Options{
 		Features: feats, Tags: o.tags, Concurrency: o.concurrency, Randomize: o.randomSeed,
-		Format: o.format, Output: report,
+		Format: format, Output: report,
 	})
 	if err != nil {
 		if o.out != "" {
 			_ = os.Remove(o.out) // no report of a run that did not happen
 		}
 		return exitUsage, err
+	}
+	if o.format == "junit" {
+		for i := range res.Scenarios {
+			res.Scenarios[i].Feature = featurePath(o.featuresDir, res.Scenarios[i].Feature)
+		}
+		if err := res.WriteJUnit(report); err != nil {
+			return exitUsage, fmt.Errorf("-out: %w", err)
+		}
 	}
 	elapsed := time.Since(start).Round(time.Millisecond)
 	passed, failed := res.Counts()
