@@ -5,7 +5,9 @@
 #     ports 8080 and 8443 and the certificate path are rewritten to the real
 #     ones), checking the output the docs show;
 #  2. examples/ci/go-client, a client module, copied outside the repository
-#     with a replace pointing at this checkout and tested with go test -race.
+#     with a replace pointing at this checkout and tested with go test -race:
+#     its client against mocktest, and its own feature files with the
+#     suite's steps and its own (conformance.StateFrom, Config.OmitSteps).
 # Needs only Go and curl.
 set -euo pipefail
 cd "$(dirname "$0")/.."
