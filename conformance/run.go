@@ -93,6 +93,9 @@ type Result struct {
 	Scenarios []ScenarioResult
 	// Duration is the wall time of the run.
 	Duration time.Duration
+	// Restore says how the alert under test was put back after the run
+	// (Run, Test and Compare set it).
+	Restore *Restore
 }
 
 // Counts returns how many scenarios passed and how many did not (skipped
@@ -212,7 +215,10 @@ func (s *Suite) run(ctx context.Context, o Options, t *testing.T) (*Result, erro
 	if err := s.Ping(ctx); err != nil {
 		return nil, err
 	}
+	restore := s.noteAlert(ctx)
 	res := s.runSelected(ctx, o, pickles, lines, t)
+	s.restoreAlert(ctx, restore)
+	res.Restore = restore
 	if o.Format == "junit" && o.Output != nil {
 		if err := res.WriteJUnit(o.Output); err != nil {
 			return res, fmt.Errorf("conformance: the JUnit report: %w", err)

@@ -188,7 +188,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if o.compare != "" {
 		run = runCompare
 	}
-	code, err := run(ctx, o, stdout)
+	code, err := run(ctx, o, stdout, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "conformance: %s\n", explain(err, o))
 	}
@@ -258,7 +258,7 @@ func targetSuite(ctx context.Context, o options) (*conformance.Suite, string, fu
 	return suite, target, stop, nil
 }
 
-func runSuite(ctx context.Context, o options, stdout io.Writer) (int, error) {
+func runSuite(ctx context.Context, o options, stdout, _ io.Writer) (int, error) {
 	suite, target, stop, err := targetSuite(ctx, o)
 	if err != nil {
 		return exitUsage, err
@@ -302,6 +302,9 @@ func runSuite(ctx context.Context, o options, stdout io.Writer) (int, error) {
 		}
 	}
 	elapsed := time.Since(start).Round(time.Millisecond)
+	if res.Restore != nil {
+		fmt.Fprintf(stdout, "\nconformance: %s\n", res.Restore)
+	}
 	passed, failed := res.Counts()
 	verdict := "PASS"
 	if failed > 0 {
@@ -317,7 +320,7 @@ func runSuite(ctx context.Context, o options, stdout io.Writer) (int, error) {
 
 // runCompare runs the scenarios against -target and -compare and writes the
 // drift report.
-func runCompare(ctx context.Context, o options, stdout io.Writer) (int, error) {
+func runCompare(ctx context.Context, o options, stdout, stderr io.Writer) (int, error) {
 	a, _, stop, err := targetSuite(ctx, o)
 	if err != nil {
 		return exitUsage, err
@@ -367,6 +370,13 @@ func runCompare(ctx context.Context, o options, stdout io.Writer) (int, error) {
 		if err := file.Close(); err != nil {
 			return exitUsage, fmt.Errorf("-out: %w", err)
 		}
+	}
+	restored := stdout // after the text report; never inside a JSON or Markdown one
+	if file == nil && o.format != "text" {
+		restored = stderr
+	}
+	for i, r := range drift.Restores() {
+		fmt.Fprintf(restored, "conformance: %s: %s\n", [2]string{"-target", "-compare"}[i], r)
 	}
 	if !drift.Agree() {
 		return exitFailed, nil

@@ -169,3 +169,30 @@ func TestList(t *testing.T) {
 		t.Errorf("-list with a typo: exit status %d, stderr %q; want %d naming the tag", code, stderr, exitUsage)
 	}
 }
+
+// TestRestoreLine checks that a run against a target without sessions (as
+// Microsoft Graph) puts the alert under test back, also after a failed
+// scenario, and says so in the line before the summary.
+func TestRestoreLine(t *testing.T) {
+	srv, err := mock.New(mock.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = srv.Close() })
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.Header.Set("X-Mock-Session", "graph") // one state for every request
+		srv.ServeHTTP(w, r)
+	}))
+	t.Cleanup(ts.Close)
+	dir := t.TempDir()
+	feature := "Feature: w\n  Scenario: resolve, then expect a 201\n    Given I am signed in with permission to update alerts\n    When I change the alert's status to \"resolved\" with the reason \"fraud\"\n    Then the request succeeds with status 201\n"
+	if err := os.WriteFile(filepath.Join(dir, "w.feature"), []byte(feature), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := runCmd(t, noEnv, "-target", ts.URL+"/beta", "-features", dir, "-format", "progress")
+	lines := strings.Split(strings.TrimSpace(stdout), "\n")
+	want := `conformance: alert d8b202fc-a216-3404-69ef-bdffa445eff6 restored to status "active", reason null (the scenarios left status "resolved", reason "fraud")`
+	if code != exitFailed || len(lines) < 3 || lines[len(lines)-3] != want || !strings.HasPrefix(lines[len(lines)-1], "conformance: FAIL: 1 scenarios") {
+		t.Errorf("exit status %d, stdout ends:\n%s\nstderr %q; want %d and the line %q before the summary", code, strings.Join(lines[max(0, len(lines)-3):], "\n"), stderr, exitFailed, want)
+	}
+}
