@@ -2,11 +2,13 @@
 // built-in mock, a separately started alertmock, or Microsoft Graph, and exits 0
 // only when every selected scenario passed; with -compare it runs them against
 // two endpoints and writes a drift report, exiting 0 only when both sides agree
-// on every scenario. Exit status 2 is a usage error: bad flags, no scenario
-// selected, a target that does not serve the API.
+// on every scenario. Exit status 2 is a usage error, one line naming the fix:
+// bad flags, a tag the features do not have, no scenario selected, a target
+// that does not serve the API, refuses the token or is not trusted.
 //
 // Usage:
 //
+//	conformance -list [-tags EXPR] [-features DIR]
 //	conformance [-target URL] [-ca-cert FILE] [-token T] [-admin-token T] [-mint-key K]
 //	            [-alert-id ID] [-tags EXPR]
 //	            [-format pretty|progress|cucumber|junit] [-out FILE]
@@ -84,8 +86,9 @@ const usageHead = `Usage: conformance [flags]
 
 Runs the partner security alerts features against an endpoint of the API (by
 default a built-in mock) and exits 0 when every selected scenario passed, 1
-when one failed, 2 on a usage error (bad flags, no scenario selected, a target
-that does not serve the API). With -compare it runs them against two endpoints
+when one failed, 2 on a usage error (bad flags, a tag the features do not have,
+no scenario selected, a target that does not serve the API, refuses the token or
+is not trusted). -list prints what -tags selects without sending a request. With -compare it runs them against two endpoints
 and writes a drift report: exit 0 when both sides agree on every scenario, 1
 when they differ. See docs/conformance-ci.md.
 
