@@ -84,8 +84,9 @@ $out"
 }
 
 echo "== shell examples of README.md and docs/"
-alertmock -h 2>&1 | grep -q 'default "127.0.0.1:8080"' || fail "alertmock no longer listens on 127.0.0.1:8080 by default, as README says"
-alertmock -h 2>&1 | grep -q 'alertmock token \[flags\]' || fail "alertmock -h does not list the token subcommand"
+usage=$(alertmock -h 2>&1 || true) # captured first: grep -q on a pipe can SIGPIPE alertmock under pipefail
+grep -q 'default "127.0.0.1:8080"' <<<"$usage" || fail "alertmock no longer listens on 127.0.0.1:8080 by default, as README says"
+grep -q 'alertmock token \[flags\]' <<<"$usage" || fail "alertmock -h does not list the token subcommand"
 
 serve plain; p80=$plain; p443=0
 example README.md readme-quickstart "$p80"
