@@ -514,8 +514,8 @@ func (p *pass) writeWindow(v *view) (lo, hi time.Time) {
 			hi = h
 		}
 	}
-	for x := range p.m.pending {
-		if x != p.x && !x.Sent.IsZero() {
+	for x, w := range p.m.pending {
+		if x != p.x && w.id == p.alertID && !x.Sent.IsZero() {
 			if l := x.Sent.Add(-p.o.opts.ClockSkew); l.Before(lo) && !p.m.clock.set {
 				lo = l
 			} else if p.m.clock.set {
