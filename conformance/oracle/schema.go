@@ -90,7 +90,7 @@ func schemaError(err error) string {
 				unevaluated[parent] = append(unevaluated[parent], "'"+unescapePointer(name)+"'")
 				return
 			}
-			leaves = append(leaves, fmt.Sprintf("at %s: %s", at, e.Message))
+			leaves = append(leaves, fmt.Sprintf("at %s: %s", at, sortedNames(e.Message)))
 			return
 		}
 		for _, c := range e.Causes {
@@ -129,4 +129,17 @@ func compact(s []string) []string {
 		}
 	}
 	return out
+}
+
+// sortedNames puts the names of "additionalProperties 'b', 'a' not allowed"
+// in order: the validator lists them in map order.
+func sortedNames(msg string) string {
+	rest, ok := strings.CutPrefix(msg, "additionalProperties ")
+	names, ok2 := strings.CutSuffix(rest, " not allowed")
+	if !ok || !ok2 {
+		return msg
+	}
+	list := strings.Split(names, ", ")
+	sort.Strings(list)
+	return "additionalProperties " + strings.Join(list, ", ") + " not allowed"
 }
