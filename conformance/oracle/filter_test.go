@@ -78,9 +78,6 @@ func TestFilterEval(t *testing.T) {
 	}
 }
 
-
-
-
 // TestFindingsError checks the error a scenario step reports: the exchange
 // once, then each finding with its rule, label and source.
 func TestFindingsError(t *testing.T) {
