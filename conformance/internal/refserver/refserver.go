@@ -379,6 +379,9 @@ func (s *Server) authenticate(r *http.Request) (actor string, canWrite bool, e *
 		return "", false, errorf(401, "InvalidAuthenticationToken", "CompactToken parsing failed with error code: 80049217")
 	}
 	now := s.now().Unix()
+	if s.flaw == ServerClockHoursOff {
+		now = time.Now().Unix() // its token check keeps time, or it would refuse every token and hide the flaw
+	}
 	if ((c.Exp != 0 && now >= c.Exp) || (c.Nbf != 0 && now < c.Nbf)) && s.flaw != ExpiredTokenAccepted {
 		return "", false, errorf(401, "InvalidAuthenticationToken", "Access token has expired or is not valid yet.")
 	}
