@@ -33,6 +33,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/partner-security/alertmock/internal/version"
 	"github.com/partner-security/alertmock/mock"
 	"github.com/partner-security/alertmock/openapi"
 )
@@ -76,6 +77,7 @@ type options struct {
 	tlsCertOut     string // where the generated certificate's PEM is written
 	stateFile      string // bbolt file keeping sessions across restarts
 	maxSessions    int    // sessions kept before the least recently used is forgotten
+	version        bool   // print the version and exit
 }
 
 // parseFlags is the one place flags are declared; getenv reads the
@@ -106,6 +108,7 @@ func parseFlags(args []string, stderr io.Writer, getenv func(string) string) (*o
 	fs.StringVar(&o.tlsCert, "tls-cert", "", "serve HTTPS with this PEM certificate (chain) file; needs -tls-key")
 	fs.StringVar(&o.tlsKey, "tls-key", "", "PEM private key of -tls-cert")
 	fs.StringVar(&o.tlsCertOut, "tls-cert-out", "", "with -tls, write the generated certificate (PEM) here for clients to trust (default "+defaultCertOut()+")")
+	fs.BoolVar(&o.version, "version", false, "print the version and exit")
 	fs.StringVar(&o.stateFile, "state", "", "keep sessions in this bbolt file so acknowledged updates survive restarts (default: memory only)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -174,6 +177,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	o, err := parseFlags(args, stderr, os.Getenv)
 	if err != nil {
 		return err
+	}
+	if o.version {
+		fmt.Fprintln(stdout, version.Line("alertmock"))
+		return nil
 	}
 	logs := newLogWriter(stderr, 50*time.Millisecond, 32<<10) // one write per batch of log lines (logwriter.go)
 	defer logs.Flush()

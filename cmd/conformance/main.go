@@ -41,6 +41,7 @@ import (
 
 	"github.com/partner-security/alertmock/conformance"
 	"github.com/partner-security/alertmock/features"
+	"github.com/partner-security/alertmock/internal/version"
 	"github.com/partner-security/alertmock/mock"
 )
 
@@ -66,6 +67,7 @@ type options struct {
 	concurrency                  int
 	randomSeed                   int64
 	listSteps                    bool
+	version                      bool
 	// compare is the second endpoint of a drift report, with its own settings.
 	compare                                  string
 	compareToken, compareAdminToken          string
@@ -118,6 +120,7 @@ func parseFlags(args []string, getenv func(string) string, usage io.Writer) (opt
 	fs.StringVar(&o.featuresDir, "features", "", "run the .feature files in this directory instead of the built-in ones")
 	fs.IntVar(&o.concurrency, "concurrency", 0, "scenarios run at once (default: 8 against the built-in mock, 1 against a -target or -compare)")
 	fs.BoolVar(&o.listSteps, "list-steps", false, "print the step patterns that feature files may use, and exit")
+	fs.BoolVar(&o.version, "version", false, "print the version and exit")
 	fs.Int64Var(&o.randomSeed, "random-seed", -1, "seed of the scenario order; -1 picks one, 0 keeps file order")
 	if err := fs.Parse(args); err != nil {
 		return o, err
@@ -172,6 +175,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		fmt.Fprintf(stderr, "conformance: %v (conformance -h lists the flags)\n", err)
 		return exitUsage
+	}
+	if o.version {
+		fmt.Fprintln(stdout, version.Line("conformance"))
+		return exitPassed
 	}
 	if o.listSteps {
 		return listSteps(ctx, stdout, stderr)
