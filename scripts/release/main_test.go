@@ -120,6 +120,9 @@ func TestCheckVersionCatchesAMissingStamp(t *testing.T) {
 // match the archives, the archive holds both binaries, the README and (when
 // the checkout has one) the LICENSE, and the binaries print the version.
 func TestReleaseForThisPlatform(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the release binaries; -short skips it")
+	}
 	plat := runtime.GOOS + "/" + runtime.GOARCH
 	if !slices.Contains(platforms, plat) {
 		t.Skipf("%s is not a release platform", plat)
