@@ -106,7 +106,8 @@ if ! podman run --rm "$img" -version >"$work/version.out" 2>&1; then
   fail "podman cannot run a container here (above). On Debian as root, podman and runc with the settings of this script must work; see docs/container.md#ci"
 fi
 grep -q "^alertmock $version (" "$work/version.out" || fail "alertmock -version in the image: $(cat "$work/version.out")"
-podman run --rm --entrypoint conformance "$img" -version | grep -q "^conformance $version (" || fail "conformance -version in the image"
+v=$(podman run --rm --entrypoint conformance "$img" -version)
+[[ "$v" == "conformance $version ("* ]] || fail "conformance -version in the image: $v"
 labels=$(podman image inspect --format '{{index .Labels "org.opencontainers.image.version"}} {{index .Labels "org.opencontainers.image.source"}} {{.Config.User}}' "$img")
 [ "$labels" = "$version https://github.com/partner-security/alertmock 65532:65532" ] || fail "labels and user: $labels"
 size=$(podman image inspect --format '{{.Size}}' "$img")
@@ -160,7 +161,8 @@ quickstart=$(awk '$0 == "<!-- docs-example: readme-quickstart -->" { f = 1; next
 out=$(bash -euo pipefail -c "${quickstart//127.0.0.1:8080/127.0.0.1:$port}")
 [[ "$out" == $'200\n'*'"status":"resolved","resolvedBy":"alertmock@contoso.com"}' ]] ||
   fail "README quick start against the container: $out"
-podman logs alertmock-ci 2>&1 | grep -q '^{"time":' || fail "-log json (a flag after the image) was not honoured"
+podman logs alertmock-ci >"$work/alertmock-ci.log" 2>&1
+grep -q '^{"time":' "$work/alertmock-ci.log" || fail "-log json (a flag after the image) was not honoured: $(cat "$work/alertmock-ci.log")"
 
 podman stop -t 20 alertmock-ci >/dev/null
 status=$(podman inspect --format '{{.State.ExitCode}}' alertmock-ci)
