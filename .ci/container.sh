@@ -11,9 +11,10 @@
 #     the same volume, SIGTERM stops it with status 0, and the image's own
 #     conformance binary passes against it over HTTPS;
 #  4. the Testcontainers recipe (examples/testcontainers) runs on podman's
-#     Docker-compatible socket;
+#     Docker-compatible socket, and so does the Node block of the docs;
 #  5. examples/compose/compose.yaml runs with podman-compose.
-# Installs podman, runc and podman-compose from Debian when missing. Podman
+# Installs podman, runc and podman-compose from Debian when missing, and
+# Testcontainers for Node with npm into a cache folder. Podman
 # keeps its images, containers, volumes and networks in a temporary folder,
 # removed at the end: nothing is left running or stored.
 set -euo pipefail
@@ -201,6 +202,36 @@ for _ in $(seq 1 100); do [ -S "$work/podman.sock" ] && break; sleep 0.1; done
   { cat "$work/tc.out"; fail "the Testcontainers recipe"; }
 grep -E '^(--- |ok|PASS|FAIL)' "$work/tc.out"
 ! grep -q -- '--- SKIP' "$work/tc.out" || fail "the Testcontainers recipe skipped: no container engine on $work/podman.sock"
+
+echo "== Testcontainers for Node: the block of docs/container.md, then a PATCH through it"
+TESTCONTAINERS_NODE=testcontainers@11.14.0 # runs on Node.js 20 (12.x needs 22)
+cache="${XDG_CACHE_HOME:-$HOME/.cache}/alertmock-testcontainers-node"
+if [ "$(cat "$cache/installed" 2>/dev/null)" != "$TESTCONTAINERS_NODE" ]; then
+  rm -rf "$cache" && mkdir -p "$cache"
+  (cd "$cache" && echo '{"private":true}' >package.json &&
+    npm install --no-audit --no-fund --loglevel=error "$TESTCONTAINERS_NODE") >"$work/npm.log" 2>&1 ||
+    { cat "$work/npm.log"; fail "npm install $TESTCONTAINERS_NODE"; }
+  echo "$TESTCONTAINERS_NODE" >"$cache/installed"
+fi
+snippet=$(awk '$0 == "<!-- container-example: node -->" { f = 1; next }
+  f == 1 && /^```/ { f = 2; next } f == 2 && /^```/ { exit } f == 2 { print }' docs/container.md)
+[ -n "$snippet" ] || fail "docs/container.md has no <!-- container-example: node --> block"
+cat >"$work/node-check.cjs" <<EOF
+(async () => {
+$snippet
+  const r = await fetch(baseUrl + "/security/partner/securityAlerts/d8b202fc-a216-3404-69ef-bdffa445eff6", {
+    method: "PATCH",
+    headers: { Authorization: "Bearer any-opaque-token", "Content-Type": "application/json" },
+    body: JSON.stringify({ status: "resolved", resolvedReason: "fraud" }),
+  });
+  const body = await r.text();
+  await alertmock.stop();
+  if (r.status !== 200) throw new Error("PATCH " + baseUrl + ": " + r.status + " " + body);
+  console.log("testcontainers (node): PATCH through " + baseUrl + ": " + r.status);
+})().catch((e) => { console.error(e); process.exit(1); });
+EOF
+NODE_PATH="$cache/node_modules" DOCKER_HOST="unix://$work/podman.sock" TESTCONTAINERS_RYUK_DISABLED=true \
+  TESTCONTAINERS_HOST_OVERRIDE=127.0.0.1 node "$work/node-check.cjs" || fail "the Node block of docs/container.md"
 kill "$service_pid"; wait "$service_pid" 2>/dev/null || true; service_pid=""
 lap testcontainers
 
