@@ -82,8 +82,9 @@ $out"
 }
 
 echo "== shell examples of README.md and docs/"
-alertmock -h 2>&1 | grep -q 'default "127.0.0.1:8080"' || fail "alertmock no longer listens on 127.0.0.1:8080 by default, as README says"
-alertmock -h 2>&1 | grep -q 'alertmock token \[flags\]' || fail "alertmock -h does not list the token subcommand"
+usage=$(alertmock -h 2>&1) # not piped into grep -q: its early exit can kill the writer, which pipefail reports
+[[ "$usage" == *'default "127.0.0.1:8080"'* ]] || fail "alertmock no longer listens on 127.0.0.1:8080 by default, as README says"
+[[ "$usage" == *'alertmock token [flags]'* ]] || fail "alertmock -h does not list the token subcommand"
 
 serve plain; p80=$plain; p443=0
 example README.md readme-quickstart "$p80"
