@@ -21,16 +21,17 @@ import (
 // test (never journaled, faulted or throttled).
 // recoverPanic sits inside accessLog (not outermost) so that a recovered panic
 // is logged as one access line with status 500 and its request-id.
-// The Graph routes themselves come from the OpenAPI description: graph looks the
-// request up with kin-openapi's gorillamux router, then checks auth, query
-// options and body against the operation, then calls the operation's handler.
+// The Graph routes themselves come from the OpenAPI description: package
+// graphapi looks the request up with kin-openapi's gorillamux router, then
+// checks auth, query options and body against the operation, then calls the
+// operation's handler.
 func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", s.handleHealthz)
 	mux.Handle("/_mock/", s.control()) // control API (control.go, openapi/control.yaml)
 	own := s.recoverPanic(mux)         // the mock's own paths: no session, journal, faults or throttle
 
-	var graph http.Handler = http.HandlerFunc(s.graph)
+	var graph http.Handler = s.graph
 	graph = s.throttleRequests(graph) // per-session rate limit: 429 + Retry-After (package throttle)
 	graph = s.injectFaults(graph)     // fault rules: status, latency, drop (package fault)
 	graph = s.recoverPanic(graph)
