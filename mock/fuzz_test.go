@@ -3,6 +3,7 @@ package mock
 import (
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -95,6 +96,36 @@ func FuzzQuery(f *testing.F) {
 			default:
 				t.Fatalf("GET %s?%s: %d %s", path, q, w.Code, w.Body)
 			}
+		}
+	})
+}
+
+// FuzzPath sends arbitrary methods, paths and query strings to the whole
+// server (the Graph routes, the service root, the metadata document, $batch,
+// the control API, /healthz): no answer may be a 5xx, and every error is the
+// Graph envelope.
+func FuzzPath(f *testing.F) {
+	for _, p := range oddPaths {
+		f.Add("GET", p, "")
+	}
+	f.Add("POST", "/beta/$batch", "")
+	f.Add("GET", "/beta/security/partner/securityAlerts", "$top=1")
+	f.Add("PATCH", "/beta/security/partner/securityAlerts/"+alert.DocumentedID, "")
+	s, err := New(Config{Now: func() time.Time { return testNow }})
+	if err != nil {
+		f.Fatal(err)
+	}
+	methods := []string{"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"}
+	f.Fuzz(func(t *testing.T, method, path, query string) {
+		if !slices.Contains(methods, method) {
+			method = methods[len(method)%len(methods)]
+		}
+		w := serveRaw(s, method, path, query, `{"status":"active"}`)
+		if w.Code >= 500 {
+			t.Fatalf("%s %q ?%q: %d %s", method, path, query, w.Code, w.Body)
+		}
+		if w.Code >= 400 && method != "HEAD" && !strings.Contains(w.Body.String(), `"error":{"code":`) {
+			t.Fatalf("%s %q ?%q: %d without the Graph envelope: %s", method, path, query, w.Code, w.Body)
 		}
 	})
 }

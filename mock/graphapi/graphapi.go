@@ -101,6 +101,7 @@ type API struct {
 	maxBody  int64
 	pageSize int
 
+	metadata []byte                // the CSDL document (root.go)
 	ops      map[string]*operation // by operationId
 	matched  routeCache            // matched request paths (routing.go)
 	verdicts patchVerdicts         // schema verdicts on decoded PATCH bodies (patch.go)
@@ -121,6 +122,7 @@ func New(d Deps) (*API, error) {
 	if a.log == nil {
 		a.log = slog.New(slog.DiscardHandler)
 	}
+	a.metadata = openapi.MetadataXML()
 	var err error
 	if a.ops, err = a.operations(d.Contract.Doc); err != nil {
 		return nil, err

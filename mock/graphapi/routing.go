@@ -82,6 +82,12 @@ func (a *API) operations(doc *openapi3.T) (map[string]*operation, error) {
 }
 
 func (a *API) serve(w http.ResponseWriter, r *http.Request) error {
+	switch r.URL.Path {
+	case pathRoot, pathRoot + "/":
+		return a.serviceRoot(w, r)
+	case pathMetadata:
+		return a.metadataDocument(w, r)
+	}
 	r = a.canonicalCase(r)
 	op, params, err := a.lookup(r)
 	switch {
@@ -238,6 +244,9 @@ func (a *API) unknownSegment(path string) string {
 		return segs[0]
 	}
 	segs = segs[1:]
+	if len(segs) == 0 {
+		return ""
+	}
 	best := 0
 	for p := range a.contract.Doc.Paths.Map() {
 		tmpl := strings.Split(strings.Trim(p, "/"), "/")
