@@ -79,6 +79,12 @@ type Config struct {
 	// use, unless Persistence holds it, which then reads it back (a memory cap
 	// never deletes durable state). 0 means DefaultMaxSessions.
 	MaxSessions int
+	// BatchShuffleSeed, when not 0, shuffles the responses of every JSON
+	// batch (POST /beta/$batch) with a random source seeded with it, the same
+	// way on every run: a client that matches responses to its requests by
+	// position instead of by id then fails. 0 answers in the order the
+	// requests ran (Graph promises no order).
+	BatchShuffleSeed int64
 	// AdminToken, when set, is required on every control API call as
 	// "Authorization: Bearer <AdminToken>", from any address. When empty, the
 	// control API answers loopback clients only.
@@ -136,12 +142,12 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s.cfg.Alerts = nil // the store keeps its own copy
-	if s.graph, err = graphapi.New(graphapi.Deps{Contract: s.contract, Store: s.store, Tokens: s.tokens,
-		Now: s.now, NewID: s.newID, Logger: s.log, Session: s.sessionOf, DisableAuth: cfg.DisableAuth,
-		MaxBodyBytes: s.maxBody, PageSize: s.pageSize}); err != nil {
+	if err := s.initControls(cfg); err != nil {
 		return nil, err
 	}
-	if err := s.initControls(cfg); err != nil {
+	if s.graph, err = graphapi.New(graphapi.Deps{Contract: s.contract, Store: s.store, Tokens: s.tokens,
+		Now: s.now, NewID: s.newID, Logger: s.log, Session: s.sessionOf, DisableAuth: cfg.DisableAuth,
+		MaxBodyBytes: s.maxBody, PageSize: s.pageSize, Pipeline: s.pipeline, BatchShuffleSeed: cfg.BatchShuffleSeed}); err != nil {
 		return nil, err
 	}
 	s.handler = s.routes()

@@ -68,6 +68,7 @@ type options struct {
 	faultsFile     string
 	adminToken     string
 	throttle       float64
+	batchShuffle   int64
 	adminTokenFile string // file holding the admin token
 	authKeyFile    string // file holding the auth key
 	tls            bool   // serve HTTPS (tls.go)
@@ -102,6 +103,7 @@ func parseFlags(args []string, stderr io.Writer, getenv func(string) string) (*o
 	fs.StringVar(&o.adminToken, "admin-token", "", "require 'Authorization: Bearer <token>' on the control API /_mock/ and accept it from any address (default: loopback clients only); prefer -admin-token-file or "+envAdminToken)
 	fs.StringVar(&o.adminTokenFile, "admin-token-file", "", "read -admin-token from this file (one trailing newline is ignored)")
 	fs.Float64Var(&o.throttle, "throttle", 0, "limit each session to this many requests per second (429 with Retry-After over it; 0 = no limit)")
+	fs.Int64Var(&o.batchShuffle, "batch-shuffle", 0, "shuffle the responses of every JSON batch (POST /beta/$batch) with this seed, the same way on every run, to catch clients that match them by position (0: in the order the requests ran)")
 	fs.BoolVar(&o.tls, "tls", false, "serve HTTPS with a certificate generated at start for localhost, 127.0.0.1 and ::1")
 	fs.StringVar(&o.tlsCert, "tls-cert", "", "serve HTTPS with this PEM certificate (chain) file; needs -tls-key")
 	fs.StringVar(&o.tlsKey, "tls-key", "", "PEM private key of -tls-cert")
@@ -294,6 +296,7 @@ func controlFlags(o *options, cfg *mock.Config) error {
 	cfg.MaxSessions = o.maxSessions
 	cfg.AdminToken = o.adminToken
 	cfg.Throttle = mock.ThrottleConfig{RequestsPerSecond: o.throttle}
+	cfg.BatchShuffleSeed = o.batchShuffle
 	if o.faultsFile != "" {
 		b, err := os.ReadFile(o.faultsFile)
 		if err != nil {

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"net/http"
 	"time"
 
@@ -85,6 +86,16 @@ type Deps struct {
 	MaxBodyBytes int64
 	// PageSize is the list page size when `$top` does not say.
 	PageSize int
+	// Pipeline wraps the API in the middleware every Graph request passes
+	// (the mock's journal, fault rules and throttle); each request inside a
+	// JSON batch passes it too (ServeBatch). Nil means none.
+	Pipeline func(http.Handler) http.Handler
+	// BatchShuffleSeed, when not 0, shuffles the responses of every JSON
+	// batch with a random source seeded with it (the same batches come back
+	// in the same orders on every run), so clients that match responses to
+	// requests by position instead of id fail. 0 answers in the order the
+	// requests ran.
+	BatchShuffleSeed int64
 }
 
 // API serves the Graph operations of the description. It is an
@@ -102,6 +113,8 @@ type API struct {
 	pageSize int
 
 	metadata []byte                // the CSDL document (root.go)
+	inner    http.Handler          // the API behind Deps.Pipeline: where a batch's requests go (batch.go)
+	shuffle  *batchShuffle         // nil: batch responses in the order the requests ran
 	ops      map[string]*operation // by operationId
 	matched  routeCache            // matched request paths (routing.go)
 	verdicts patchVerdicts         // schema verdicts on decoded PATCH bodies (patch.go)
@@ -123,6 +136,13 @@ func New(d Deps) (*API, error) {
 		a.log = slog.New(slog.DiscardHandler)
 	}
 	a.metadata = openapi.MetadataXML()
+	a.inner = a
+	if d.Pipeline != nil {
+		a.inner = d.Pipeline(a)
+	}
+	if d.BatchShuffleSeed != 0 {
+		a.shuffle = &batchShuffle{rnd: rand.New(rand.NewPCG(uint64(d.BatchShuffleSeed), 0x9e3779b97f4a7c15))}
+	}
 	var err error
 	if a.ops, err = a.operations(d.Contract.Doc); err != nil {
 		return nil, err
@@ -137,6 +157,14 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err := a.serve(w, r); err != nil {
 		a.writeError(w, r, err)
 	}
+}
+
+// firstValue is h.Get(key) for a key already in canonical form.
+func firstValue(h http.Header, key string) string {
+	if v := h[key]; len(v) > 0 {
+		return v[0]
+	}
+	return ""
 }
 
 // writeError writes err as a Graph error envelope (grapherr.Write, the only

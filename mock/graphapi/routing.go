@@ -87,6 +87,8 @@ func (a *API) serve(w http.ResponseWriter, r *http.Request) error {
 		return a.serviceRoot(w, r)
 	case pathMetadata:
 		return a.metadataDocument(w, r)
+	case pathBatch:
+		return a.serveBatch(w, r)
 	}
 	r = a.canonicalCase(r)
 	op, params, err := a.lookup(r)
