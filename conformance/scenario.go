@@ -55,6 +55,8 @@ type scenario struct {
 	other map[string]any
 	// burst are the answers of "I send N status changes at once".
 	burst []burstResult
+	// batch is the latest JSON batch sent and its responses by id.
+	batch *batchSent
 }
 
 // defaultCredentials are those of the caller who may update alerts: the
@@ -86,6 +88,12 @@ type request struct {
 	hasBody     bool
 	contentType string // "" sends no Content-Type
 	auth        credentials
+	// accept is the Accept header; "" sends application/json.
+	accept string
+	// protocol marks a request to the service root, the metadata document or
+	// $batch: not operations of the description, so the contract does not
+	// judge them (steps_protocol.go checks them instead).
+	protocol bool
 }
 
 // send sends r with the scenario's session and client-request-id, reads the
@@ -104,6 +112,9 @@ func (st *scenario) send(ctx context.Context, r request) (*exchange, error) {
 		return nil, fmt.Errorf("build request %s %s: %w", r.method, u, err)
 	}
 	req.Header.Set("Accept", "application/json")
+	if r.accept != "" {
+		req.Header.Set("Accept", r.accept)
+	}
 	if st.session != "" {
 		req.Header.Set(SessionHeader, st.session)
 	}
@@ -133,6 +144,9 @@ func (st *scenario) send(ctx context.Context, r request) (*exchange, error) {
 		if json.Unmarshal(x.body, &v) == nil {
 			x.json = v
 		}
+	}
+	if r.protocol {
+		return x, nil
 	}
 	if err := st.suite.contract.Check(req, st.suite.base.Path, resp, x.body); err != nil {
 		return x, err
