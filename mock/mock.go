@@ -4,8 +4,10 @@ package mock
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"sync"
 	"time"
 
@@ -79,6 +81,15 @@ type Config struct {
 	// use, unless Persistence holds it, which then reads it back (a memory cap
 	// never deletes durable state). 0 means DefaultMaxSessions.
 	MaxSessions int
+	// FutureEnumMembers adds members to the alert enums after
+	// unknownFutureValue (keys alert.EnumStatus, alert.EnumSeverity, …), as
+	// Microsoft may one day: a test of clients that must survive it (Graph's
+	// evolvable enums). Alerts (the dataset, the control API) may then hold
+	// them; a client sees them only when it sends "Prefer:
+	// include-unknown-enum-members" (answered with Preference-Applied), and
+	// unknownFutureValue otherwise, in bodies and in `$filter`; /beta/$metadata
+	// declares them. It must pass alert.Future.Check.
+	FutureEnumMembers alert.Future
 	// BatchShuffleSeed, when not 0, shuffles the responses of every JSON
 	// batch (POST /beta/$batch) with a random source seeded with it, the same
 	// way on every run: a client that matches responses to its requests by
@@ -129,6 +140,9 @@ func New(cfg Config) (*Server, error) {
 	if s.pageSize <= 0 {
 		s.pageSize = DefaultPageSize
 	}
+	if err := cfg.FutureEnumMembers.Check(); err != nil {
+		return nil, fmt.Errorf("mock: Config.FutureEnumMembers: %w", err)
+	}
 	var err error
 	if s.contract, err = loadContract(); err != nil {
 		return nil, err
@@ -138,20 +152,33 @@ func New(cfg Config) (*Server, error) {
 	if seed == nil {
 		seed = alert.Seed(cfg.Seed)
 	}
-	if s.store, err = newStore(seed, cfg.Persistence, s.now, cfg.MaxSessions); err != nil {
+	if s.store, err = newStore(seed, cfg.FutureEnumMembers, cfg.Persistence, s.now, cfg.MaxSessions); err != nil {
 		return nil, err
 	}
 	s.cfg.Alerts = nil // the store keeps its own copy
+	s.cfg.FutureEnumMembers = cloneFuture(cfg.FutureEnumMembers)
 	if err := s.initControls(cfg); err != nil {
 		return nil, err
 	}
 	if s.graph, err = graphapi.New(graphapi.Deps{Contract: s.contract, Store: s.store, Tokens: s.tokens,
 		Now: s.now, NewID: s.newID, Logger: s.log, Session: s.sessionOf, DisableAuth: cfg.DisableAuth,
-		MaxBodyBytes: s.maxBody, PageSize: s.pageSize, Pipeline: s.pipeline, BatchShuffleSeed: cfg.BatchShuffleSeed}); err != nil {
+		MaxBodyBytes: s.maxBody, PageSize: s.pageSize, Pipeline: s.pipeline, BatchShuffleSeed: cfg.BatchShuffleSeed, Future: s.cfg.FutureEnumMembers}); err != nil {
 		return nil, err
 	}
 	s.handler = s.routes()
 	return s, nil
+}
+
+// cloneFuture copies f, so that the caller may change its map afterwards.
+func cloneFuture(f alert.Future) alert.Future {
+	if f == nil {
+		return nil
+	}
+	out := make(alert.Future, len(f))
+	for k, v := range f {
+		out[k] = slices.Clone(v)
+	}
+	return out
 }
 
 // loadContract loads and compiles the description once per process: a

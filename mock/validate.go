@@ -13,7 +13,12 @@ import (
 // and id) and the property. It serves the -data file; the method of the same
 // name on Server does the same with the schema it compiled at New. The work is
 // package mock/dataset's (dataset.Decode); this compiles the schema for it.
-func DecodeAlerts(data []byte) ([]alert.Alert, error) {
+func DecodeAlerts(data []byte) ([]alert.Alert, error) { return DecodeAlertsWith(data, nil) }
+
+// DecodeAlertsWith is DecodeAlerts for a mock whose enums gained the members
+// of future after unknownFutureValue (Config.FutureEnumMembers): alerts may
+// hold them.
+func DecodeAlertsWith(data []byte, future alert.Future) ([]alert.Alert, error) {
 	sch, err := openapi.NewSchemas()
 	if err != nil {
 		return nil, err
@@ -22,11 +27,11 @@ func DecodeAlerts(data []byte) ([]alert.Alert, error) {
 	if err != nil {
 		return nil, err
 	}
-	return dataset.Decode(entity, data)
+	return dataset.DecodeFuture(entity, data, future)
 }
 
 // DecodeAlerts is the package function DecodeAlerts with the Server's compiled
 // schema (for the control API).
 func (s *Server) DecodeAlerts(data []byte) ([]alert.Alert, error) {
-	return dataset.Decode(s.contract.Entity, data)
+	return dataset.DecodeFuture(s.contract.Entity, data, s.cfg.FutureEnumMembers)
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/getkin/kin-openapi/routers/gorillamux"
 	"github.com/santhosh-tekuri/jsonschema/v5"
 
+	"github.com/partner-security/alertmock/mock/alert"
 	"github.com/partner-security/alertmock/mock/auth"
 	"github.com/partner-security/alertmock/mock/grapherr"
 	"github.com/partner-security/alertmock/mock/store"
@@ -90,6 +91,11 @@ type Deps struct {
 	// (the mock's journal, fault rules and throttle); each request inside a
 	// JSON batch passes it too (ServeBatch). Nil means none.
 	Pipeline func(http.Handler) http.Handler
+	// Future are the members each alert enum gained after unknownFutureValue
+	// (Graph's evolvable enums): alerts may hold them, clients see them only
+	// with "Prefer: include-unknown-enum-members", and the metadata declares
+	// them. It must pass alert.Future.Check.
+	Future alert.Future
 	// BatchShuffleSeed, when not 0, shuffles the responses of every JSON
 	// batch with a random source seeded with it (the same batches come back
 	// in the same orders on every run), so clients that match responses to
@@ -113,6 +119,7 @@ type API struct {
 	pageSize int
 
 	metadata []byte                // the CSDL document (root.go)
+	future   alert.Future          // enum members after unknownFutureValue (evolve.go)
 	inner    http.Handler          // the API behind Deps.Pipeline: where a batch's requests go (batch.go)
 	shuffle  *batchShuffle         // nil: batch responses in the order the requests ran
 	ops      map[string]*operation // by operationId
@@ -135,7 +142,11 @@ func New(d Deps) (*API, error) {
 	if a.log == nil {
 		a.log = slog.New(slog.DiscardHandler)
 	}
-	a.metadata = openapi.MetadataXML()
+	if err := d.Future.Check(); err != nil {
+		return nil, fmt.Errorf("graphapi: Deps.Future: %w", err)
+	}
+	a.future = d.Future
+	a.metadata = metadataWith(openapi.MetadataXML(), d.Future)
 	a.inner = a
 	if d.Pipeline != nil {
 		a.inner = d.Pipeline(a)

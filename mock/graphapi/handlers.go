@@ -43,7 +43,7 @@ func (a *API) handleGet(w http.ResponseWriter, r *http.Request, c *call) error {
 	if err != nil {
 		return err
 	}
-	return writeEntity(w, r, al, c.query.Select)
+	return writeEntity(w, r, c.shown(al), c.query.Select)
 }
 
 // handleUpdate serves PATCH /security/partner/securityAlerts/{id}.
@@ -77,7 +77,7 @@ func (a *API) handleUpdate(w http.ResponseWriter, r *http.Request, c *call) erro
 	if err != nil {
 		return err
 	}
-	return writeEntity(w, r, al, nil)
+	return writeEntity(w, r, c.shown(al), nil)
 }
 
 // patchCache remembers, for bodies alert.DecodePatch accepted (a pure
@@ -186,7 +186,7 @@ func (a *API) handleList(w http.ResponseWriter, r *http.Request, c *call) error 
 		if i > 0 {
 			buf.WriteByte(',')
 		}
-		if err := encodeAlert(&buf, a, q.Select); err != nil {
+		if err := encodeAlert(&buf, c.shown(a), q.Select); err != nil {
 			return err
 		}
 	}

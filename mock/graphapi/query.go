@@ -14,8 +14,8 @@ type queryOptions = odata.Query
 // parseQuery reads the raw query string of a request for operation op. The `$`
 // prefix is optional (Graph beta); an option given twice, an option the
 // operation does not declare, and a malformed value are 400s naming the option.
-func (a *API) parseQuery(raw string, op *operation) (queryOptions, error) {
-	q, err := odata.Parse(raw, func(name string) bool { return op.query[name] })
+func (a *API) parseQuery(raw string, op *operation, include bool) (queryOptions, error) {
+	q, err := odata.ParseWith(raw, func(name string) bool { return op.query[name] }, odata.Evolution{Future: a.future, Include: include})
 	if err != nil {
 		return q, queryError(err)
 	}

@@ -39,6 +39,9 @@ type call struct {
 	who     principal
 	session string
 	query   queryOptions
+	// include: the client sent "Prefer: include-unknown-enum-members", so
+	// enum members added after unknownFutureValue are shown as they are.
+	include bool
 }
 
 // operations prepares every operation of doc, and fails when the description
@@ -106,8 +109,12 @@ func (a *API) serve(w http.ResponseWriter, r *http.Request) error {
 		return aerr
 	}
 	c.session = a.session(r)
-	if c.query, err = a.parseQuery(r.URL.RawQuery, op); err != nil {
+	c.include = prefersIncludeUnknown(r)
+	if c.query, err = a.parseQuery(r.URL.RawQuery, op, c.include); err != nil {
 		return err
+	}
+	if c.include {
+		w.Header().Set("Preference-Applied", preferIncludeUnknown)
 	}
 	return op.handle(w, r, c)
 }
