@@ -133,6 +133,11 @@ var brokenServers = []struct {
 	{refserver.RetryAfterDuration, documented, []string{`header Retry-After = "1s"; want seconds (e.g. 2 or 2.128) or an HTTP date`}},
 	{refserver.ForbiddenAs401, documented, []string{"status = 401; want 403"}},
 	{refserver.ExpiredTokenAccepted, documented, []string{"An expired token is refused", "status = 200; want 401"}},
+	{refserver.UnknownMemberLeaks, documented, []string{"A member added after unknownFutureValue reads as unknownFutureValue", "/severity"}},
+	{refserver.OptInIgnored, documented, []string{"A client that accepts unknown members sees the member", `the alert's "severity" = "unknownFutureValue"; want "critical"`}},
+	{refserver.NoPreferenceApplied, documented, []string{"A client that accepts unknown members sees the member", "Preference-Applied"}},
+	{refserver.FilterUnknownNoMatch, documented, []string{"Filtering by unknownFutureValue finds the alert", "lists 0 alerts, not the alert under test"}},
+	{refserver.FilterLaterMemberAccepted, documented, []string{"Filtering by a later member needs the client to accept", "status = 200; want 400"}},
 	{refserver.BatchThrottlesEnvelope, documented, []string{"A throttled request answers 429 with its own Retry-After", "$batch: status = 429; want 200"}},
 
 	// Our assumptions: caught only when the run includes @assumption scenarios.

@@ -161,6 +161,13 @@ func (st *scenario) register(step func(pattern string, fn any)) {
 	sc.Step(`^the batch response "([^"]*)" is the alert under test$`, st.replyIsAlertUnderTest)
 	sc.Step(`^the batch response "([^"]*)" is the other alert$`, st.replyIsOtherAlert)
 	sc.Step(`^the batch response "([^"]*)" has the alert's "([^"]*)" "([^"]*)"$`, st.replyProperty)
+
+	// Evolvable enums (steps_enums.go).
+	sc.Step(`^the alert has a severity added after unknownFutureValue$`, st.laterSeverityAlert)
+	sc.Step(`^I read the alert accepting unknown enum members$`, st.readAlertUnknownEnums)
+	sc.Step(`^the alert's "([^"]*)" is the member added after unknownFutureValue$`, st.alertPropertyIsLater)
+	sc.Step(`^I list the alerts (accepting unknown enum members )?filtering "([^"]*)" by the member added after unknownFutureValue$`, st.listFilteringLater)
+	sc.Step(`^the listed alerts include the alert under test$`, st.listedIncludeAlertUnderTest)
 }
 
 // stepAdder lets the register block read like godog's ScenarioContext.Step.

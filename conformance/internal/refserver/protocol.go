@@ -36,7 +36,8 @@ func (s *Server) serveProtocol(w http.ResponseWriter, r *http.Request) bool {
 		})
 		return true
 	case base + "/$metadata":
-		doc := openapi.MetadataXML()
+		doc := bytes.Replace(openapi.MetadataXML(), []byte(`<Member Name="unknownFutureValue" Value="4" />`),
+			[]byte(`<Member Name="unknownFutureValue" Value="4" />`+"\n        "+`<Member Name="`+laterSeverity+`" Value="5" />`), 1)
 		switch s.flaw {
 		case MetadataJSON:
 			w.Header().Set("Content-Type", "application/json")
