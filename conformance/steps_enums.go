@@ -1,11 +1,9 @@
 package conformance
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"slices"
@@ -55,25 +53,7 @@ func (st *scenario) laterSeverityAlert(ctx context.Context) error {
 	if st.session == "" {
 		return fmt.Errorf("this step needs the scenario's %s header", SessionHeader)
 	}
-	u := st.suite.base.Scheme + "://" + st.suite.base.Host + fmt.Sprintf(alertsPath, url.PathEscape(st.session))
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, bytes.NewReader(body))
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	if st.suite.cfg.AdminToken != "" {
-		req.Header.Set("Authorization", "Bearer "+st.suite.cfg.AdminToken)
-	}
-	resp, err := st.suite.cfg.Client.Do(req)
-	if err != nil {
-		return fmt.Errorf("this step needs the mock's control API (the scenario is @mock-only): POST %s: %w", u, err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("this step needs the mock's control API (the scenario is @mock-only): POST %s answered %d: %s", u, resp.StatusCode, excerpt(b))
-	}
-	return nil
+	return st.control(ctx, fmt.Sprintf(alertsPath, url.PathEscape(st.session)), body, http.StatusOK)
 }
 
 // maskLaterMembers returns an answer with the later severity read as
