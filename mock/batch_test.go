@@ -1,6 +1,7 @@
 package mock
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -9,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/partner-security/alertmock/mock/alert"
+	"github.com/partner-security/alertmock/openapi"
 )
 
 // batchResult is a decoded batch response.
@@ -287,5 +289,40 @@ func TestBatchShuffle(t *testing.T) {
 	}
 	if !slices.Equal(a, b) {
 		t.Errorf("seed 7 gave %v, then %v; want the same order", a, b)
+	}
+}
+
+// TestBatchBodies: a body that is not JSON travels base64-encoded both ways
+// (decoded before the request runs, encoded in the reply), a method that is
+// not an HTTP token refuses the batch, and a batch over 20 times the body
+// limit is a 413.
+func TestBatchBodies(t *testing.T) {
+	ts := newTestServer(t, Config{MaxBodyBytes: 300})
+	enc := base64.StdEncoding.EncodeToString([]byte(`{"status":"resolved"}`))
+	_, res := ts.batch(t, "bodies", fmt.Sprintf(`{"requests":[
+		{"id":"text","method":"PATCH","url":"/security/partner/securityAlerts/%s","headers":{"Content-Type":"text/plain"},"body":"%s"},
+		{"id":"md","method":"GET","url":"/$metadata"}]}`, alert.DocumentedID, enc))
+	if status, _, _ := res.byID(t, "text"); status != http.StatusUnsupportedMediaType {
+		t.Errorf("text/plain update: status %d; want 415", status)
+	}
+	for _, r := range res.Responses {
+		if r.ID != "md" {
+			continue
+		}
+		var s string
+		if err := json.Unmarshal(r.Body, &s); err != nil {
+			t.Fatalf("metadata reply body is not a base64 string: %s", r.Body)
+		}
+		if b, err := base64.StdEncoding.DecodeString(s); err != nil || string(b) != string(openapi.MetadataXML()) {
+			t.Errorf("metadata reply body does not decode to the metadata document (%v)", err)
+		}
+	}
+	got, _ := ts.batch(t, "bodies", `{"requests":[{"id":"1","method":"GE T","url":"/x"}]}`)
+	if got.Status != http.StatusBadRequest || !strings.Contains(got.ErrorMessage(t), "not an HTTP method") {
+		t.Errorf("method 'GE T': %d %s; want 400 saying it is not an HTTP method", got.Status, got.Body)
+	}
+	got, _ = ts.batch(t, "bodies", `{"requests":[{"id":"1","method":"GET","url":"/x","body":"`+strings.Repeat("a", 20*300)+`","headers":{"Content-Type":"text/plain"}}]}`)
+	if got.Status != http.StatusRequestEntityTooLarge {
+		t.Errorf("batch over 20 × MaxBodyBytes: Status = %d; want 413", got.Status)
 	}
 }

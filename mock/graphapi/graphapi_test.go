@@ -83,3 +83,27 @@ func TestRouteCacheSkipsHugeKeys(t *testing.T) {
 		}
 	}
 }
+
+// TestBatchBody: a batch request's body is the JSON value as written when
+// its Content-Type is JSON, and a base64 string decoded otherwise.
+func TestBatchBody(t *testing.T) {
+	for _, tt := range []struct {
+		name, ct, body, want string
+	}{
+		{"json object", "application/json", `{"status":"active"}`, `{"status":"active"}`},
+		{"json string stays JSON", "application/json; charset=utf-8", `"eyJhIjoxfQ=="`, `"eyJhIjoxfQ=="`},
+		{"base64 of another type", "text/plain", `"eyJhIjoxfQ=="`, `{"a":1}`},
+		{"base64url without padding", "application/octet-stream", `"eyJhIjoxfQ"`, `{"a":1}`},
+		{"not base64", "text/plain", `"not base64!"`, `"not base64!"`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			got, ct := batchBody(batchItem{Headers: map[string]string{"content-type": tt.ct}, Body: []byte(tt.body)})
+			if string(got) != tt.want || ct != tt.ct {
+				t.Errorf("batchBody = %s, %q; want %s, %q", got, ct, tt.want, tt.ct)
+			}
+		})
+	}
+	if got, ct := batchBody(batchItem{Body: []byte("null")}); got != nil || ct != "" {
+		t.Errorf("batchBody(null) = %q, %q; want no body", got, ct)
+	}
+}
