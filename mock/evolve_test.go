@@ -165,3 +165,38 @@ func mustJSON(tb testing.TB, v any) []byte {
 	}
 	return b
 }
+
+// TestEvolvableEnumPatch: a client that accepts unknown members may set a
+// status added after unknownFutureValue (Graph's guideline); without the
+// preference it is a 400, and the status stays. Others then read it, and the
+// activity log entry, as unknownFutureValue.
+func TestEvolvableEnumPatch(t *testing.T) {
+	ts := newTestServer(t, Config{FutureEnumMembers: alert.Future{alert.EnumStatus: {"dismissed"}}})
+	body := `{"status":"dismissed"}`
+	got := ts.do(t, req{Method: "PATCH", Path: alertPath(alert.DocumentedID), Body: body, Session: "p"})
+	if got.Status != 400 || !strings.Contains(got.ErrorMessage(t), "status") {
+		t.Fatalf("PATCH dismissed without the preference: %d %s; want 400 naming status", got.Status, got.Body)
+	}
+	if st := mustAlert(t, ts.Server, "p", alert.DocumentedID).Status; st != alert.StatusActive {
+		t.Fatalf("status after the refused PATCH = %s; want active", st)
+	}
+	got = ts.do(t, req{Method: "PATCH", Path: alertPath(alert.DocumentedID), Body: body, Session: "p", Header: map[string]string{"Prefer": preferUnknown}})
+	if got.Status != 200 || got.JSON(t)["status"] != "dismissed" {
+		t.Fatalf("PATCH dismissed with the preference: %d %s; want 200 with status dismissed", got.Status, got.Body)
+	}
+	a := mustAlert(t, ts.Server, "p", alert.DocumentedID)
+	if n := len(a.ActivityLogs); a.Status != "dismissed" || n == 0 || a.ActivityLogs[n-1].StatusTo != "dismissed" {
+		t.Fatalf("stored alert: status %s, log %+v; want dismissed with an entry active → dismissed", a.Status, a.ActivityLogs)
+	}
+	read := ts.do(t, req{Path: alertPath(alert.DocumentedID), Session: "p"}).JSON(t)
+	logs, _ := read["activityLogs"].([]any)
+	last, _ := logs[len(logs)-1].(map[string]any)
+	if read["status"] != "unknownFutureValue" || last["statusTo"] != "unknownFutureValue" {
+		t.Errorf("read without the preference: status %v, last statusTo %v; want unknownFutureValue for both", read["status"], last["statusTo"])
+	}
+	bad := ts.do(t, req{Method: "PATCH", Path: alertPath(alert.DocumentedID), Body: `{"status":"dismissed","resolvedReason":"fraud"}`,
+		Session: "p", Header: map[string]string{"Prefer": preferUnknown}})
+	if bad.Status != 400 {
+		t.Errorf("a reason with status dismissed: Status = %d; want 400 (a reason goes only with resolved)", bad.Status)
+	}
+}

@@ -65,7 +65,7 @@ func (a *API) handleUpdate(w http.ResponseWriter, r *http.Request, c *call) erro
 		}
 		return grapherr.Errorf(grapherr.CodeBadRequest, "The request body could not be read: %v.", err)
 	}
-	p, err := a.decodePatch(body)
+	p, err := a.decodePatch(body, c.include)
 	if err != nil {
 		return err
 	}
@@ -104,7 +104,16 @@ const (
 // decodePatch is alert.DecodePatch and then validatePatch, through the cache
 // (one lock per PATCH it has seen). Every call gets its own ResolvedReason
 // pointer.
-func (a *API) decodePatch(body []byte) (alert.Patch, error) {
+func (a *API) decodePatch(body []byte, include bool) (alert.Patch, error) {
+	if include && (len(a.future[alert.EnumStatus]) > 0 || len(a.future[alert.EnumResolvedReason]) > 0) {
+		// A client that accepts members after unknownFutureValue may set
+		// them (not cached: the cache holds the declared members' verdicts).
+		p, err := alert.DecodePatchFuture(body, a.future)
+		if err != nil {
+			return p, err
+		}
+		return p, a.validatePatch(p)
+	}
 	if len(body) > maxCachedPatchBody {
 		p, err := alert.DecodePatch(body)
 		if err != nil {

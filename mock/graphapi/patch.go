@@ -1,6 +1,7 @@
 package graphapi
 
 import (
+	"slices"
 	"sync"
 
 	"github.com/partner-security/alertmock/mock/alert"
@@ -38,11 +39,19 @@ func (a *API) validatePatch(p alert.Patch) error {
 	if err, ok := c.m[key]; ok {
 		return err
 	}
-	v := map[string]any{"status": string(p.Status)}
+	// The description knows only the declared members: a member added after
+	// unknownFutureValue is checked as the sentinel.
+	known := func(enum, m string) string {
+		if slices.Contains(alert.EnumValues(enum), m) {
+			return m
+		}
+		return alert.UnknownFutureValue
+	}
+	v := map[string]any{"status": known(alert.EnumStatus, string(p.Status))}
 	if p.ReasonSet {
 		v["resolvedReason"] = nil
 		if p.ResolvedReason != nil {
-			v["resolvedReason"] = string(*p.ResolvedReason)
+			v["resolvedReason"] = known(alert.EnumResolvedReason, string(*p.ResolvedReason))
 		}
 	}
 	var err error
