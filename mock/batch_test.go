@@ -326,3 +326,23 @@ func TestBatchBodies(t *testing.T) {
 		t.Errorf("batch over 20 × MaxBodyBytes: Status = %d; want 413", got.Status)
 	}
 }
+
+// TestBatchJournalOverControlAPI reads the journal entries of a batch through
+// the control API: each names its batch, as openapi/control.yaml describes.
+func TestBatchJournalOverControlAPI(t *testing.T) {
+	ts := newTestServer(t, Config{})
+	got, _ := ts.batch(t, "cj", `{"requests":[{"id":"only","method":"GET","url":"/security/partner/securityAlerts?$top=1"}]}`)
+	ctl := newControlClient(t, ts)
+	j := ctl.call(t, http.MethodGet, "/_mock/sessions/cj/journal", "")
+	var list struct {
+		Value []struct {
+			Batch *struct{ RequestID, ID string } `json:"batch"`
+		} `json:"value"`
+	}
+	if err := json.Unmarshal(j.Body, &list); err != nil || len(list.Value) != 1 || list.Value[0].Batch == nil {
+		t.Fatalf("journal = %s; want one entry with a batch link", j.Body)
+	}
+	if b := list.Value[0].Batch; b.RequestID != got.Header.Get("request-id") || b.ID != "only" {
+		t.Errorf("batch link = %+v; want the batch's request-id %s and id only", b, got.Header.Get("request-id"))
+	}
+}
