@@ -223,8 +223,12 @@ func TestBatchDependencies(t *testing.T) {
 // reach it.
 func TestBatchInnerRequests(t *testing.T) {
 	ts := newTestServer(t, Config{})
+	nested, res := ts.batch(t, "inner", `{"requests":[{"id":"n","method":"POST","url":"/$batch","headers":{"Content-Type":"application/json"},"body":{"requests":[{"id":"1","method":"GET","url":"/me"}]}}]}`)
+	if status, _, b := res.byID(t, "n"); nested.Status != 200 || status != 400 || !strings.Contains(fmt.Sprint(b), "do not nest") {
+		t.Errorf("a batch inside a batch: %d, slot %d %v; want 200 with a 400 saying batches do not nest", nested.Status, status, b)
+	}
 	body := `{"requests":[{"id":"me","method":"GET","url":"/me"},{"id":"list","method":"GET","url":"/security/partner/securityAlerts?$top=1","headers":{"client-request-id":"c-1"}}]}`
-	_, res := ts.batch(t, "inner", body)
+	_, res = ts.batch(t, "inner", body)
 	if status, _, b := res.byID(t, "me"); status != 404 || !strings.Contains(fmt.Sprint(b), "ResourceNotFound") {
 		t.Errorf("/me: %d %v; want 404 ResourceNotFound", status, b)
 	}

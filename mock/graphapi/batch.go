@@ -267,6 +267,14 @@ func (a *API) runBatchItem(outer *http.Request, it batchItem, batchID string) ba
 	if !strings.HasPrefix(target, "/") {
 		target = "/" + target
 	}
+	if p, _, _ := strings.Cut(target, "?"); p == "/$batch" || p == "/%24batch" {
+		rec := newRecorder()
+		id := a.newID()
+		rec.Header()["Request-Id"] = []string{id}
+		rec.Header()["Client-Request-Id"] = []string{orDefault(headerOf(it.Headers, "client-request-id"), id)}
+		a.writeError(rec, outer, grapherr.Errorf(grapherr.CodeBadRequest, "Request '%s' of the batch is itself a batch; batches do not nest.", it.ID))
+		return rec.reply(it.ID)
+	}
 	body, contentType := batchBody(it)
 	ctx := journal.WithBatch(outer.Context(), journal.Batch{RequestID: batchID, ID: it.ID})
 	r, err := http.NewRequestWithContext(ctx, it.Method, pathRoot+target, bytes.NewReader(body))
