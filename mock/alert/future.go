@@ -87,16 +87,42 @@ func isIdentifier(s string) bool {
 // client that did not opt in may see.
 func known(enum, v string) bool { return slices.Contains(EnumValues(enum), v) }
 
+// knownStatus is known(EnumStatus, …) without building the member list:
+// HasUnknownMembers runs for every alert a response carries.
+func knownStatus(s Status) bool {
+	switch s {
+	case StatusActive, StatusResolved, StatusInvestigating, StatusUnknownFutureValue:
+		return true
+	}
+	return false
+}
+
 // HasUnknownMembers reports whether any enum value of a is not a declared
-// member (a member added after the sentinel, which Masked hides).
+// member (a member added after the sentinel, which Masked hides). It
+// allocates nothing: every response checks every alert it carries.
 func (a *Alert) HasUnknownMembers() bool {
-	if !known(EnumStatus, string(a.Status)) || !known(EnumSeverity, string(a.Severity)) ||
-		!known(EnumConfidence, string(a.ConfidenceLevel)) ||
-		(a.ResolvedReason != nil && !known(EnumResolvedReason, string(*a.ResolvedReason))) {
+	switch a.Severity {
+	case SeverityInformational, SeverityHigh, SeverityMedium, SeverityLow, SeverityUnknownFutureValue:
+	default:
+		return true
+	}
+	switch a.ConfidenceLevel {
+	case ConfidenceLow, ConfidenceMedium, ConfidenceHigh, ConfidenceUnknownFutureValue:
+	default:
+		return true
+	}
+	if r := a.ResolvedReason; r != nil {
+		switch *r {
+		case ReasonLegitimate, ReasonIgnore, ReasonFraud, ReasonUnknownFutureValue:
+		default:
+			return true
+		}
+	}
+	if !knownStatus(a.Status) {
 		return true
 	}
 	for _, l := range a.ActivityLogs {
-		if !known(EnumStatus, string(l.StatusFrom)) || !known(EnumStatus, string(l.StatusTo)) {
+		if !knownStatus(l.StatusFrom) || !knownStatus(l.StatusTo) {
 			return true
 		}
 	}
