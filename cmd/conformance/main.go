@@ -45,6 +45,7 @@ import (
 	"github.com/partner-security/alertmock/features"
 	"github.com/partner-security/alertmock/internal/version"
 	"github.com/partner-security/alertmock/mock"
+	"github.com/partner-security/alertmock/mock/alert"
 )
 
 // Exit statuses.
@@ -439,9 +440,10 @@ func listSteps(ctx context.Context, stdout, stderr io.Writer) int {
 var ansiEscape = regexp.MustCompile(`\x1b\[[0-9;]*m`)
 
 // startMock serves a fresh mock on 127.0.0.1 and returns its base URL and a
-// function that stops it.
+// function that stops it. Its severity enum has the member "critical" after
+// unknownFutureValue, so that the evolvable-enum scenarios run.
 func startMock() (string, func(), error) {
-	srv, err := mock.New(mock.Config{})
+	srv, err := mock.New(mock.Config{FutureEnumMembers: alert.Future{alert.EnumSeverity: {"critical"}}})
 	if err != nil {
 		return "", nil, fmt.Errorf("built-in mock: %w", err)
 	}
