@@ -86,6 +86,9 @@ func (cmp comparison) eval(a map[string]any, c *contract) truth {
 			return compareTimes(s, lit, cmp.op)
 		}
 		_, isEnum := c.enums[cmp.prop]
+		if isEnum && s == unknownFutureValue && lit != unknownFutureValue {
+			return maybe // it may stand for a member the client does not know (evolvable enums)
+		}
 		switch cmp.op {
 		case "eq", "ne":
 			eq := s == lit

@@ -16,7 +16,7 @@ func TestFilterEval(t *testing.T) {
 		t.Fatal(err)
 	}
 	var a map[string]any
-	dec := json.NewDecoder(strings.NewReader(`{"status":"active","alertType":"Crypto","isTest":false,"resolvedReason":null,"detectedDateTime":"2024-01-23T16:03:33.05Z","score":5}`))
+	dec := json.NewDecoder(strings.NewReader(`{"status":"active","alertType":"Crypto","isTest":false,"confidenceLevel":"unknownFutureValue","resolvedReason":null,"detectedDateTime":"2024-01-23T16:03:33.05Z","score":5}`))
 	dec.UseNumber()
 	if err := dec.Decode(&a); err != nil {
 		t.Fatal(err)
@@ -60,6 +60,8 @@ func TestFilterEval(t *testing.T) {
 		{"not status eq 'active'", no},
 		{"(status eq 'resolved' or status eq 'active') and not (isTest eq true)", yes},
 		{"alertType eq 'it''s'", no},
+		{"confidenceLevel eq 'high'", maybe}, // unknownFutureValue may stand for a later member
+		{"confidenceLevel eq 'unknownFutureValue'", yes},
 	}
 	for _, tt := range tests {
 		e, err := parseFilter(tt.filter)

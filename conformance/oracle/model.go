@@ -55,6 +55,15 @@ type pendingWrite struct {
 	changes bool
 }
 
+// Forget drops what the model knows of the alerts: the client sent something
+// the model cannot follow (a JSON $batch, whose requests may change alerts).
+// What it knows of request-ids, next links and the server's clock stays.
+func (m *Model) Forget() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.alerts = map[string]*alertState{}
+}
+
 // Alert returns a copy of what the model knows of an alert (the properties it
 // has seen, as JSON values), and whether it knows the alert at all.
 func (m *Model) Alert(id string) (map[string]any, bool) {

@@ -32,6 +32,9 @@ const (
 	CodeInternalServerError        = "InternalServerError"
 	CodeServiceUnavailable         = "ServiceUnavailable"
 	CodeGatewayTimeout             = "GatewayTimeout"
+	// CodeFailedDependency answers a request of a JSON batch whose
+	// dependsOn names a request that failed (424).
+	CodeFailedDependency = "FailedDependency"
 )
 
 // The response headers Graph puts on every response; Write reads them back
@@ -65,6 +68,8 @@ func StatusOf(code string) int {
 		return http.StatusServiceUnavailable
 	case CodeGatewayTimeout:
 		return http.StatusGatewayTimeout
+	case CodeFailedDependency:
+		return http.StatusFailedDependency
 	}
 	return http.StatusInternalServerError
 }

@@ -157,7 +157,7 @@ func (s *Server) get(r *http.Request, session, id string) (int, any, *apiError) 
 		if a.ID != id {
 			continue
 		}
-		m := s.view(a)
+		m := s.mask(r, s.view(a))
 		if sel, ok := q["$select"]; ok && s.flaw != SelectIgnoredOnGet {
 			names, e := parseSelect(sel)
 			if e != nil {
@@ -207,7 +207,7 @@ func (s *Server) list(r *http.Request, session string) (int, any, *apiError) {
 	var match predicate = func(map[string]any) bool { return true }
 	if v, ok := q["$filter"]; ok && s.flaw != FilterIgnored {
 		var e *apiError
-		if match, e = parseFilter(v, s.flaw); e != nil {
+		if match, e = parseFilter(v, s.flaw, prefersUnknown(r)); e != nil {
 			return 0, nil, e
 		}
 	}
@@ -235,7 +235,7 @@ func (s *Server) list(r *http.Request, session string) (int, any, *apiError) {
 		listed = s.laggingLocked(session, listed)
 	}
 	for _, a := range listed {
-		m := s.view(a)
+		m := s.mask(r, s.view(a))
 		if s.flaw == FilterAfterSelect && names != nil {
 			m = s.project(m, names)
 		}

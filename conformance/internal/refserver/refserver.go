@@ -112,7 +112,7 @@ const (
 	DuplicateName        Flaw = "an alert read by id names displayName twice"
 	RequestIDNotUUID     Flaw = "request-ids are not UUIDs"
 	NoDateHeader         Flaw = "answers carry no Date header"
-	DateFrozen           Flaw = "the Date header is stuck at the time the server started"
+	DateFrozen           Flaw = "the server's clock, Date header included, stopped when it started"
 	ServerClockHoursOff  Flaw = "the whole server clock, Date header included, is three hours behind"
 	ClockFrozen          Flaw = "the clock of the alerts stopped when the server started"
 	NumericDetail        Flaw = "additionalDetails values are numbers where they can be"
@@ -123,7 +123,26 @@ const (
 	NextLinkLocalhost    Flaw = "the next link names localhost, not the host the client used"
 	LastPageRepeats      Flaw = "each further page repeats the last alert of the page before"
 	OrderByIgnored       Flaw = "$orderby is ignored"
-	ListLags             Flaw = "the list shows an alert as it was for 300 ms after a change"
+	ListLags             Flaw = "the first list after a change shows the alert as it was"
+
+	// Flaws of the service root, the metadata document and JSON batching
+	// (issue 18).
+	RootNotServiceDocument    Flaw = "the service root answers 404"
+	MetadataJSON              Flaw = "$metadata is answered as JSON, not CSDL XML"
+	MetadataWithoutAlert      Flaw = "$metadata lacks the partnerSecurityAlert entity type"
+	MetadataStatusNullable    Flaw = "$metadata declares status nullable"
+	BatchIDsByPosition        Flaw = "batch responses carry the ids of the requests in listed order, not their own"
+	BatchFailsWhole           Flaw = "one bad request in a batch fails the whole batch"
+	BatchThrottlesEnvelope    Flaw = "throttling hits the batch, not the request inside it"
+	BatchWriteLost            Flaw = "an update inside a batch is answered but not kept"
+	BatchNo424                Flaw = "a request whose dependency failed runs all the same"
+	BatchDuplicateIDs         Flaw = "ids that differ only in letter case are accepted"
+	BatchNoLimit              Flaw = "a batch of more than 20 requests is accepted"
+	UnknownMemberLeaks        Flaw = "a member after unknownFutureValue is sent to a client that did not accept it"
+	OptInIgnored              Flaw = "Prefer: include-unknown-enum-members is ignored"
+	NoPreferenceApplied       Flaw = "an accepted preference is not confirmed with Preference-Applied"
+	FilterUnknownNoMatch      Flaw = "$filter eq unknownFutureValue matches nothing"
+	FilterLaterMemberAccepted Flaw = "$filter on a member after unknownFutureValue is accepted without the preference"
 )
 
 // Server is the reference server; it implements http.Handler.
@@ -221,6 +240,16 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("client-request-id", clientID)
 	if r.URL.Path == "/_mock/faults" && r.Method == http.MethodPost {
 		s.addFault(w, r)
+		return
+	}
+	if strings.HasPrefix(r.URL.Path, "/_mock/sessions/") && strings.HasSuffix(r.URL.Path, "/alerts") && r.Method == http.MethodPost {
+		s.putAlert(w, r)
+		return
+	}
+	if prefersUnknown(r) && s.flaw != NoPreferenceApplied && strings.HasPrefix(r.URL.Path, collection) {
+		w.Header().Set("Preference-Applied", "include-unknown-enum-members")
+	}
+	if s.serveProtocol(w, r) {
 		return
 	}
 	if s.flaw == ListRedirects && r.Method == http.MethodGet && r.URL.Path == collection && s.firstVisit(r) {
