@@ -34,6 +34,27 @@ type Contract struct {
 // description declares.
 var contractRules = []string{"status-declared", "headers-declared", "json-content-type", "json-body", "body-schema-strict", "retry-after-format"}
 
+// documentedContractRules are the documented rules about what one answer
+// holds, which checkDocumented applies where Check applies contractRules.
+var documentedContractRules = []string{"status-documented", "json-content-type", "json-body", "body-schema", "error-envelope", "retry-after-format"}
+
+// checkDocumented judges one answer alone (no model) by the documented rules
+// about what it holds: a documented-only run's Check, for the replies inside
+// a $batch.
+func (st *scenario) checkDocumented(req *http.Request, resp *http.Response, body []byte) error {
+	x := &oracle.Exchange{Method: req.Method, URL: req.URL.String(), RequestHeader: req.Header, Status: resp.StatusCode, Header: resp.Header, Body: body}
+	v := &Violation{Method: req.Method, URL: req.URL.String(), Status: resp.StatusCode}
+	for _, f := range st.oracle.Judge(nil, x) {
+		if slices.Contains(documentedContractRules, f.Rule) {
+			v.Problems = append(v.Problems, fmt.Sprintf("[%s, %s] %s", f.Rule, f.Label, f.Message()))
+		}
+	}
+	if len(v.Problems) > 0 {
+		return v
+	}
+	return nil
+}
+
 // Violation is the error a Check returns: every way one response broke the
 // contract, with the request it answered.
 type Violation struct {
