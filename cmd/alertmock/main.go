@@ -59,6 +59,9 @@ type options struct {
 	dataFile       string
 	noAuth         bool
 	authKey        string
+	authAudience   string // aud every JWT must carry
+	authIssuer     string // iss every JWT must carry
+	authExpOpt     bool   // with -auth-key, accept a JWT without exp
 	logFormat      string
 	logLevel       string
 	maxBody        int64
@@ -91,6 +94,9 @@ func parseFlags(args []string, stderr io.Writer, getenv func(string) string) (*o
 	fs.BoolVar(&o.noAuth, "no-auth", false, "accept every request without checking the Authorization header")
 	fs.StringVar(&o.authKey, "auth-key", "", "verify JWT signatures with HS256 and this key (opaque tokens are then refused); prefer -auth-key-file or "+envAuthKey)
 	fs.StringVar(&o.authKeyFile, "auth-key-file", "", "read -auth-key from this file (one trailing newline is ignored)")
+	fs.StringVar(&o.authAudience, "auth-audience", "", "refuse a JWT whose aud claim is not (or does not contain) this value (401 \"Invalid audience.\")")
+	fs.StringVar(&o.authIssuer, "auth-issuer", "", "refuse a JWT whose iss claim is not this value (401 \"Invalid issuer.\")")
+	fs.BoolVar(&o.authExpOpt, "auth-exp-optional", false, "with -auth-key, accept a JWT without an exp claim (by default it is a 401, as Entra ID always sets exp)")
 	fs.StringVar(&o.logFormat, "log", "text", "log format: text or json")
 	fs.StringVar(&o.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	fs.Int64Var(&o.maxBody, "max-body", mock.DefaultMaxBodyBytes, "largest accepted request body in bytes (larger: 413)")
@@ -190,7 +196,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	if o.authKey != "" {
 		cfg.AuthKey = []byte(o.authKey)
+		cfg.AuthRequireExp = !o.authExpOpt
+	} else if o.authExpOpt {
+		return errors.New("-auth-exp-optional needs -auth-key (without it exp is never required)")
 	}
+	cfg.AuthAudience, cfg.AuthIssuer = o.authAudience, o.authIssuer
 	if err := controlFlags(o, &cfg); err != nil {
 		return err
 	}
