@@ -121,7 +121,7 @@ func RedactQuery(q string) string {
 		} else {
 			end += pos
 		}
-		if name, _, ok := strings.Cut(q[pos:end], "="); ok && secretParam(name) {
+		if name, _, ok := strings.Cut(q[pos:end], "="); ok && SecretParam(name) {
 			b = append(b, q[done:pos+len(name)]...)
 			b = append(b, "="+Redacted...)
 			done = end
@@ -134,9 +134,11 @@ func RedactQuery(q string) string {
 	return string(append(b, q[done:]...))
 }
 
-// secretParam reports whether the (escaped) query parameter name is one of
-// secretParams.
-func secretParam(name string) bool {
+// SecretParam reports whether the query parameter name (escaped as sent)
+// carries a credential: access_token, client_secret, api_key, sig, … (case
+// does not matter). The journal redacts their values and @odata.nextLink
+// leaves them out.
+func SecretParam(name string) bool {
 	if n, err := url.QueryUnescape(name); err == nil {
 		name = n
 	}
