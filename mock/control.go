@@ -2,9 +2,11 @@ package mock
 
 import (
 	"bytes"
+	"cmp"
 	"crypto/subtle"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"mime"
 	"net"
@@ -34,9 +36,16 @@ type controls struct {
 
 // initControls makes the journal, fault rules and throttle from cfg.
 func (s *Server) initControls(cfg Config) error {
+	if cfg.JournalBytes < 0 || cfg.JournalSessionBytes < 0 {
+		return fmt.Errorf("mock: Config.JournalBytes (%d) and JournalSessionBytes (%d) may not be negative", cfg.JournalBytes, cfg.JournalSessionBytes)
+	}
+	total, session := cmp.Or(cfg.JournalBytes, DefaultJournalBytes), cmp.Or(cfg.JournalSessionBytes, DefaultJournalSessionBytes)
+	if session > total {
+		return fmt.Errorf("mock: Config.JournalSessionBytes (%d) is over the journal's budget JournalBytes (%d)", session, total)
+	}
 	s.ctl = controls{
 		journal: journal.New(journal.Config{Size: cfg.JournalSize, BodyBytes: cfg.JournalBodyBytes,
-			MaxSessions: cfg.MaxSessions, Now: s.now}),
+			MaxSessions: cfg.MaxSessions, SessionBytes: session, TotalBytes: total, Now: s.now}),
 		faults:     fault.NewSet(),
 		throttle:   throttle.New(s.now),
 		adminToken: cfg.AdminToken,

@@ -85,6 +85,13 @@ type Config struct {
 	// JournalBodyBytes is how many bytes of each request body the journal
 	// keeps; 0 means DefaultJournalBodyBytes.
 	JournalBodyBytes int
+	// JournalBytes is the memory budget of the whole journal: past it the
+	// oldest entries of any session are dropped. 0 means DefaultJournalBytes.
+	JournalBytes int64
+	// JournalSessionBytes is the memory budget of one session's journal:
+	// past it the session's oldest entries are dropped. 0 means
+	// DefaultJournalSessionBytes; it may not exceed JournalBytes.
+	JournalSessionBytes int64
 	// Faults are fault rules in force from the start (see FaultRule); more
 	// can be added through the control API or Server.Faults.
 	Faults []FaultRule

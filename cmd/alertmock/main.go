@@ -68,6 +68,8 @@ type options struct {
 	pageSize       int
 	drainPeriod    time.Duration
 	journalSize    int
+	journalBytes   int64 // memory budget of the whole journal
+	journalSession int64 // memory budget of one session's journal
 	faultsFile     string
 	adminToken     string
 	throttle       float64
@@ -104,6 +106,8 @@ func parseFlags(args []string, stderr io.Writer, getenv func(string) string) (*o
 	fs.DurationVar(&o.drainPeriod, "drain", 10*time.Second, "how long to wait for in-flight requests at shutdown")
 	fs.IntVar(&o.maxSessions, "max-sessions", mock.DefaultMaxSessions, "sessions kept in memory (store and journal); past it the least recently used one is forgotten and starts from the seed again (with -state, a changed session is read back from the file instead)")
 	fs.IntVar(&o.journalSize, "journal-size", mock.DefaultJournalSize, "requests kept per session in the request journal (0 turns it off)")
+	fs.Int64Var(&o.journalBytes, "journal-bytes", mock.DefaultJournalBytes, "memory budget of the request journal in bytes; past it the oldest entries of any session are dropped")
+	fs.Int64Var(&o.journalSession, "journal-session-bytes", mock.DefaultJournalSessionBytes, "memory budget of one session's journal in bytes (at most -journal-bytes); past it the session's oldest entries are dropped")
 	fs.StringVar(&o.faultsFile, "faults", "", "JSON file of fault rules in force from the start (one rule or {\"value\":[…]}, as POST /_mock/faults)")
 	fs.StringVar(&o.adminToken, "admin-token", "", "require 'Authorization: Bearer <token>' on the control API /_mock/ and accept it from any address (default: loopback clients only); prefer -admin-token-file or "+envAdminToken)
 	fs.StringVar(&o.adminTokenFile, "admin-token-file", "", "read -admin-token from this file (one trailing newline is ignored)")
@@ -298,6 +302,13 @@ func controlFlags(o *options, cfg *mock.Config) error {
 	if o.journalSize == 0 {
 		cfg.JournalSize = -1 // the flag's 0 means off; Config's 0 means the default
 	}
+	if o.journalBytes < 1 || o.journalSession < 1 {
+		return fmt.Errorf("-journal-bytes and -journal-session-bytes must be positive (got %d and %d)", o.journalBytes, o.journalSession)
+	}
+	if o.journalSession > o.journalBytes {
+		return fmt.Errorf("-journal-session-bytes %d is over -journal-bytes %d", o.journalSession, o.journalBytes)
+	}
+	cfg.JournalBytes, cfg.JournalSessionBytes = o.journalBytes, o.journalSession
 	if o.maxSessions < 1 {
 		return fmt.Errorf("-max-sessions: %d is not a positive number", o.maxSessions)
 	}

@@ -32,6 +32,15 @@ func cutValue(v string) string {
 	return v[:headerValueBytes] + truncatedMark
 }
 
+// cutCopy is cutValue(v) in memory of its own: v may be part of a much
+// larger string (the request line) that keeping v would keep.
+func cutCopy(v string) string {
+	if len(v) > headerValueBytes {
+		return cutValue(v) // a new string
+	}
+	return strings.Clone(v)
+}
+
 // authSchemes are the HTTP authentication schemes (the IANA registry, and
 // NTLM, PoP and AWS4-HMAC-SHA256 in common use) whose name an Authorization
 // header keeps in the journal: "Bearer [redacted]". Any other first word may
@@ -146,26 +155,27 @@ func SecretParam(name string) bool {
 }
 
 // flattenRedacted returns h as name, value pairs with secrets redacted (see
-// Redact). Values are cut to headerValueBytes, and pairs stop at headerBytes
-// in all.
-func flattenRedacted(h http.Header) []string {
+// Redact), and whether some were left out: values are cut to
+// headerValueBytes, and pairs stop at headerBytes in all.
+func flattenRedacted(h http.Header) (pairs []string, truncated bool) {
 	n := 0
 	for _, vs := range h {
 		n += len(vs)
 	}
-	pairs := make([]string, 0, 2*n)
+	pairs = make([]string, 0, 2*n)
 	total := 0
 	for k, vs := range h {
 		for _, v := range vs {
 			v = cutValue(Redact(k, v))
 			if total+len(k)+len(v) > headerBytes {
+				truncated = true
 				continue
 			}
 			total += len(k) + len(v)
 			pairs = append(pairs, k, v)
 		}
 	}
-	return pairs
+	return pairs, truncated
 }
 
 // headerFromPairs rebuilds an http.Header from name, value pairs.
