@@ -1,6 +1,8 @@
 package mock
 
 import (
+	"errors"
+	"fmt"
 	"net/http"
 	"time"
 
@@ -48,8 +50,14 @@ var (
 
 // writeError writes err as a Graph error envelope with the status of its code
 // (grapherr.Write, the only writer of error bodies and of server-fault logs),
-// with the Server's clock, request ids and logger.
+// with the Server's clock, request ids and logger. A session whose records
+// in the state file are damaged is a 500 that names it.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	var de *store.DamagedError
+	if errors.As(err, &de) && de.Session != "" {
+		err = &Error{Code: CodeInternalServerError, Err: err, Message: fmt.Sprintf(
+			"The saved state of session '%s' is damaged in the state file and is not served; the server's log names the record. Restart alertmock with the file moved away.", de.Session)}
+	}
 	grapherr.Write(w, r, err, s.now(), s.newID, s.log)
 }
 

@@ -221,6 +221,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		if cfg.Persistence, err = mock.OpenState(o.stateFile); err != nil {
 			return fmt.Errorf("-state: %w", err)
 		}
+		if cfg.Persistence.EmptyFile() {
+			logger.Warn("state file was empty (0 bytes): starting it afresh, with no saved sessions", slog.String("path", o.stateFile))
+		}
+		if n, err := cfg.Persistence.LastChange(); err == nil {
+			logger.Info("state file opened", slog.String("path", o.stateFile), slog.Uint64("last-change", n))
+		}
 	}
 	srv, err := mock.New(cfg)
 	if err != nil {
