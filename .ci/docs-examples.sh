@@ -5,7 +5,9 @@
 #     ports 8080 and 8443 and the certificate path are rewritten to the real
 #     ones), checking the output the docs show;
 #  2. examples/ci/go-client, a client module, copied outside the repository
-#     with a replace pointing at this checkout and tested with go test -race.
+#     with a replace pointing at this checkout and tested with go test -race:
+#     its client against mocktest, and its own feature files with the
+#     suite's steps and its own (conformance.StateFrom, Config.OmitSteps).
 # Needs only Go and curl.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -82,8 +84,9 @@ $out"
 }
 
 echo "== shell examples of README.md and docs/"
-alertmock -h 2>&1 | grep -q 'default "127.0.0.1:8080"' || fail "alertmock no longer listens on 127.0.0.1:8080 by default, as README says"
-alertmock -h 2>&1 | grep -q 'alertmock token \[flags\]' || fail "alertmock -h does not list the token subcommand"
+usage=$(alertmock -h 2>&1 || true) # captured first: grep -q on a pipe can SIGPIPE alertmock under pipefail
+grep -q 'default "127.0.0.1:8080"' <<<"$usage" || fail "alertmock no longer listens on 127.0.0.1:8080 by default, as README says"
+grep -q 'alertmock token \[flags\]' <<<"$usage" || fail "alertmock -h does not list the token subcommand"
 
 serve plain; p80=$plain; p443=0
 example README.md readme-quickstart "$p80"
@@ -124,6 +127,16 @@ expect '"status":429,"retryAfter":"2","times":1' '"kind":"latency","latency":"2s
 example docs/ci.md ci-recipe 0
 expect 'conformance: PASS: ' '{"status":"ok"}'
 [ -s "$work/reports/conformance.xml" ] || fail "ci-recipe wrote no JUnit report"
+
+echo "== the CI recipe runs your command even when the suite fails, and fails if either did"
+marker="$work/own-command-ran"
+st=0
+CONFORMANCE_FLAGS='-tags @no-such-tag' examples/ci/conformance.sh -r "$work/reports-fail" -- touch "$marker" >"$work/recipe.out" 2>&1 || st=$?
+[ "$st" = 2 ] || fail "recipe with a failing suite exited $st; want 2 (the suite's status): $(cat "$work/recipe.out")"
+[ -f "$marker" ] || fail "recipe with a failing suite did not run the command: $(cat "$work/recipe.out")"
+st=0
+CONFORMANCE_FLAGS='-tags @live-safe' examples/ci/conformance.sh -r "$work/reports-fail" -- sh -c 'exit 3' >"$work/recipe.out" 2>&1 || st=$?
+[ "$st" = 3 ] || fail "recipe with a failing command exited $st; want 3 (the command's status): $(cat "$work/recipe.out")"
 
 for name in $(grep -ho 'docs-example: [a-z0-9-]*' README.md docs/*.md | cut -d' ' -f2); do
   [[ " ${ran[*]} " == *" $name "* ]] || fail "example $name of the docs is not run by $0"

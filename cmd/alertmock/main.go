@@ -242,8 +242,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 
 	ln, err := net.Listen("tcp", o.addr)
+	if errors.Is(err, syscall.EADDRINUSE) {
+		return fmt.Errorf("-addr %s is already in use (another alertmock?): stop it, or pick another port (-addr 127.0.0.1:0 picks a free one)", o.addr)
+	}
 	if err != nil {
-		return err
+		return fmt.Errorf("-addr: %w", err)
 	}
 	hs := &http.Server{
 		Handler:           srv,

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -114,6 +115,20 @@ func TestRunBadFlags(t *testing.T) {
 		if err := run(context.Background(), args, io.Discard, io.Discard); err == nil {
 			t.Errorf("run %v = nil; want an error", args)
 		}
+	}
+}
+
+// TestRunPortInUse checks that a taken -addr is one error naming the fix,
+// not Go's "bind: address already in use".
+func TestRunPortInUse(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	err = run(context.Background(), []string{"-addr", ln.Addr().String()}, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "-addr "+ln.Addr().String()+" is already in use") || !strings.Contains(err.Error(), "127.0.0.1:0") {
+		t.Errorf("run on a taken port = %v; want an error naming -addr and the fix", err)
 	}
 }
 

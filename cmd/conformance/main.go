@@ -2,11 +2,13 @@
 // built-in mock, a separately started alertmock, or Microsoft Graph, and exits 0
 // only when every selected scenario passed; with -compare it runs them against
 // two endpoints and writes a drift report, exiting 0 only when both sides agree
-// on every scenario. Exit status 2 is a usage error: bad flags, no scenario
-// selected, a target that does not serve the API.
+// on every scenario. Exit status 2 is a usage error, one line naming the fix:
+// bad flags, a tag the features do not have, no scenario selected, a target
+// that does not serve the API, refuses the token or is not trusted.
 //
 // Usage:
 //
+//	conformance -list [-tags EXPR] [-features DIR]
 //	conformance [-target URL] [-ca-cert FILE] [-token T] [-admin-token T] [-mint-key K]
 //	            [-alert-id ID] [-tags EXPR]
 //	            [-format pretty|progress|cucumber|junit] [-out FILE]
@@ -27,10 +29,10 @@ import (
 	"io"
 	"io/fs"
 	"math/rand/v2"
-	"net"
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -65,7 +67,7 @@ type options struct {
 	format, out, featuresDir     string
 	concurrency                  int
 	randomSeed                   int64
-	listSteps                    bool
+	listSteps, list              bool
 	// compare is the second endpoint of a drift report, with its own settings.
 	compare                                  string
 	compareToken, compareAdminToken          string
@@ -84,8 +86,9 @@ const usageHead = `Usage: conformance [flags]
 
 Runs the partner security alerts features against an endpoint of the API (by
 default a built-in mock) and exits 0 when every selected scenario passed, 1
-when one failed, 2 on a usage error (bad flags, no scenario selected, a target
-that does not serve the API). With -compare it runs them against two endpoints
+when one failed, 2 on a usage error (bad flags, a tag the features do not have,
+no scenario selected, a target that does not serve the API, refuses the token or
+is not trusted). -list prints what -tags selects without sending a request. With -compare it runs them against two endpoints
 and writes a drift report: exit 0 when both sides agree on every scenario, 1
 when they differ. See docs/conformance-ci.md.
 
@@ -118,6 +121,7 @@ func parseFlags(args []string, getenv func(string) string, usage io.Writer) (opt
 	fs.StringVar(&o.featuresDir, "features", "", "run the .feature files in this directory instead of the built-in ones")
 	fs.IntVar(&o.concurrency, "concurrency", 0, "scenarios run at once (default: 8 against the built-in mock, 1 against a -target or -compare)")
 	fs.BoolVar(&o.listSteps, "list-steps", false, "print the step patterns that feature files may use, and exit")
+	fs.BoolVar(&o.list, "list", false, "print the scenarios -tags selects (file:line, tags, name) and exit; sends no request")
 	fs.Int64Var(&o.randomSeed, "random-seed", -1, "seed of the scenario order; -1 picks one, 0 keeps file order")
 	if err := fs.Parse(args); err != nil {
 		return o, err
@@ -176,16 +180,20 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if o.listSteps {
 		return listSteps(ctx, stdout, stderr)
 	}
-	if o.compare != "" {
-		code, err := runCompare(ctx, o, stdout)
-		if err != nil {
-			fmt.Fprintf(stderr, "conformance: %v\n", oneLine(err))
+	if o.list {
+		if err := listScenarios(o, stdout); err != nil {
+			fmt.Fprintf(stderr, "conformance: %s\n", oneLine(err))
+			return exitUsage
 		}
-		return code
+		return exitPassed
 	}
-	code, err := runSuite(ctx, o, stdout)
+	run := runSuite
+	if o.compare != "" {
+		run = runCompare
+	}
+	code, err := run(ctx, o, stdout, stderr)
 	if err != nil {
-		fmt.Fprintf(stderr, "conformance: %v\n", oneLine(err))
+		fmt.Fprintf(stderr, "conformance: %s\n", explain(err, o))
 	}
 	return code
 }
@@ -222,8 +230,14 @@ func featureFS(dir string) (fs.FS, error) {
 	if dir == "" {
 		return features.FS(), nil
 	}
-	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
-		return nil, fmt.Errorf("-features %s: not a directory", dir)
+	st, err := os.Stat(dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, fmt.Errorf("-features %s: no such folder; give the folder that holds your .feature files", dir)
+	case err != nil:
+		return nil, fmt.Errorf("-features: %w", err)
+	case !st.IsDir():
+		return nil, fmt.Errorf("-features %s is a file; give the folder that holds it (-features %s): every .feature file below it runs", dir, filepath.Dir(dir))
 	}
 	return os.DirFS(dir), nil
 }
@@ -247,7 +261,7 @@ func targetSuite(ctx context.Context, o options) (*conformance.Suite, string, fu
 	return suite, target, stop, nil
 }
 
-func runSuite(ctx context.Context, o options, stdout io.Writer) (int, error) {
+func runSuite(ctx context.Context, o options, stdout, _ io.Writer) (int, error) {
 	suite, target, stop, err := targetSuite(ctx, o)
 	if err != nil {
 		return exitUsage, err
@@ -259,18 +273,22 @@ func runSuite(ctx context.Context, o options, stdout io.Writer) (int, error) {
 	}
 	report := stdout
 	if o.out != "" {
-		f, err := os.Create(o.out)
+		f, err := createReport(o.out)
 		if err != nil {
-			return exitUsage, fmt.Errorf("-out: %w", err)
+			return exitUsage, err
 		}
 		defer f.Close()
 		report = f
 	}
 
 	start := time.Now()
+	format := o.format
+	if format == "junit" {
+		format = "" // written below, with the features' paths as the user knows them
+	}
 	res, err := suite.Run(ctx, conformance.Options{
 		Features: feats, Tags: o.tags, Concurrency: o.concurrency, Randomize: o.randomSeed,
-		Format: o.format, Output: report,
+		Format: format, Output: report,
 	})
 	if err != nil {
 		if o.out != "" {
@@ -278,7 +296,18 @@ func runSuite(ctx context.Context, o options, stdout io.Writer) (int, error) {
 		}
 		return exitUsage, err
 	}
+	if o.format == "junit" {
+		for i := range res.Scenarios {
+			res.Scenarios[i].Feature = featurePath(o.featuresDir, res.Scenarios[i].Feature)
+		}
+		if err := res.WriteJUnit(report); err != nil {
+			return exitUsage, fmt.Errorf("-out: %w", err)
+		}
+	}
 	elapsed := time.Since(start).Round(time.Millisecond)
+	if res.Restore != nil {
+		fmt.Fprintf(stdout, "\nconformance: %s\n", res.Restore)
+	}
 	passed, failed := res.Counts()
 	verdict := "PASS"
 	if failed > 0 {
@@ -294,7 +323,7 @@ func runSuite(ctx context.Context, o options, stdout io.Writer) (int, error) {
 
 // runCompare runs the scenarios against -target and -compare and writes the
 // drift report.
-func runCompare(ctx context.Context, o options, stdout io.Writer) (int, error) {
+func runCompare(ctx context.Context, o options, stdout, stderr io.Writer) (int, error) {
 	a, _, stop, err := targetSuite(ctx, o)
 	if err != nil {
 		return exitUsage, err
@@ -314,8 +343,8 @@ func runCompare(ctx context.Context, o options, stdout io.Writer) (int, error) {
 	}
 	var file *os.File
 	if o.out != "" {
-		if file, err = os.Create(o.out); err != nil {
-			return exitUsage, fmt.Errorf("-out: %w", err)
+		if file, err = createReport(o.out); err != nil {
+			return exitUsage, err
 		}
 		defer file.Close()
 	}
@@ -344,6 +373,13 @@ func runCompare(ctx context.Context, o options, stdout io.Writer) (int, error) {
 		if err := file.Close(); err != nil {
 			return exitUsage, fmt.Errorf("-out: %w", err)
 		}
+	}
+	restored := stdout // after the text report; never inside a JSON or Markdown one
+	if file == nil && o.format != "text" {
+		restored = stderr
+	}
+	for i, r := range drift.Restores() {
+		fmt.Fprintf(restored, "conformance: %s: %s\n", [2]string{"-target", "-compare"}[i], r)
 	}
 	if !drift.Agree() {
 		return exitFailed, nil
@@ -402,10 +438,10 @@ func startMock() (string, func(), error) {
 	if err != nil {
 		return "", nil, fmt.Errorf("built-in mock: %w", err)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ln, err := listen("the built-in mock", "127.0.0.1:0")
 	if err != nil {
 		_ = srv.Close()
-		return "", nil, fmt.Errorf("built-in mock: %w", err)
+		return "", nil, err
 	}
 	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
 	done := make(chan struct{})
