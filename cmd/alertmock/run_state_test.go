@@ -338,30 +338,11 @@ func TestStateSurvivesEvictionAndLowerCap(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "state.db")
 	client := &http.Client{Timeout: 10 * time.Second}
 	alertURL := func(root string) string { return root + "/beta/security/partner/securityAlerts/" + alert.DocumentedID }
-	serve := func(maxSessions string) (string, context.CancelFunc, chan error) {
-		ctx, cancel := context.WithCancel(context.Background())
-		pr, pw := io.Pipe()
-		done := make(chan error, 1)
-		go func() {
-			done <- run(ctx, []string{"-addr", "127.0.0.1:0", "-log-level", "error", "-state", path, "-max-sessions", maxSessions}, pw, io.Discard)
-			pw.Close()
-		}()
-		line, err := bufio.NewReader(pr).ReadString('\n')
-		go func() { _, _ = io.Copy(io.Discard, pr) }()
-		if err != nil {
-			cancel()
-			t.Fatalf("start: %v (%v)", err, <-done)
-		}
-		return strings.TrimSuffix(strings.TrimSpace(line[strings.Index(line, "http://"):]), "/beta"), cancel, done
-	}
-	stop := func(cancel context.CancelFunc, done chan error) {
-		cancel()
-		if err := <-done; err != nil {
-			t.Fatalf("run = %v", err)
-		}
+	serve := func(maxSessions string) (string, func()) {
+		return runUntilStopped(t, io.Discard, "-log-level", "error", "-state", path, "-max-sessions", maxSessions)
 	}
 
-	root, cancel, done := serve("3")
+	root, stop := serve("3")
 	for _, s := range []string{"d1", "d2", "d3"} {
 		if status, m := call(t, client, "PATCH", alertURL(root), "x", s, `{"status":"resolved","resolvedReason":"fraud"}`); status != 200 {
 			t.Fatalf("PATCH in %s: %d %v", s, status, m)
@@ -373,9 +354,9 @@ func TestStateSurvivesEvictionAndLowerCap(t *testing.T) {
 	if status, m := call(t, client, "GET", alertURL(root), "x", "d1", ""); status != 200 || m["status"] != "resolved" {
 		t.Errorf("d1 after eviction: %d status %v; want 200 resolved (read back from the file)", status, m["status"])
 	}
-	stop(cancel, done)
+	stop()
 
-	root, cancel, done = serve("1")
+	root, stop = serve("1")
 	for _, s := range []string{"n1", "n2"} {
 		call(t, client, "GET", alertURL(root), "x", s, "")
 	}
@@ -384,7 +365,34 @@ func TestStateSurvivesEvictionAndLowerCap(t *testing.T) {
 			t.Errorf("%s after restart with -max-sessions 1: %d status %v; want 200 resolved", s, status, m["status"])
 		}
 	}
-	stop(cancel, done)
+	stop()
+}
+
+// runUntilStopped starts run with args (and -addr 127.0.0.1:0), its log to
+// logs, and returns the root URL it serves and a stop that cancels it and
+// fails the test unless run then returns nil.
+func runUntilStopped(t *testing.T, logs io.Writer, args ...string) (root string, stop func()) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, append([]string{"-addr", "127.0.0.1:0"}, args...), pw, logs)
+		pw.Close()
+	}()
+	line, err := bufio.NewReader(pr).ReadString('\n')
+	go func() { _, _ = io.Copy(io.Discard, pr) }()
+	if err != nil {
+		cancel()
+		t.Fatalf("start: %v (%v)", err, <-done)
+	}
+	return strings.TrimSuffix(strings.TrimSpace(line[strings.Index(line, "http://"):]), "/beta"), func() {
+		t.Helper()
+		cancel()
+		if err := <-done; err != nil {
+			t.Fatalf("run = %v", err)
+		}
+	}
 }
 
 // TestRunEmptyStateFile: a -state file with no bytes (mktemp's, or one
@@ -396,29 +404,13 @@ func TestRunEmptyStateFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	start := func() string {
-		ctx, cancel := context.WithCancel(context.Background())
-		pr, pw := io.Pipe()
 		var logs lockedBuffer
-		done := make(chan error, 1)
-		go func() {
-			done <- run(ctx, []string{"-addr", "127.0.0.1:0", "-state", path}, pw, &logs)
-			pw.Close()
-		}()
-		line, err := bufio.NewReader(pr).ReadString('\n')
-		go func() { _, _ = io.Copy(io.Discard, pr) }()
-		if err != nil {
-			cancel()
-			t.Fatalf("start: %v (%v)", err, <-done)
-		}
-		root := strings.TrimSuffix(strings.TrimSpace(line[strings.Index(line, "http://"):]), "/beta")
+		root, stop := runUntilStopped(t, &logs, "-state", path)
 		client := &http.Client{Timeout: 10 * time.Second}
 		if status, m := call(t, client, "PATCH", root+"/beta/security/partner/securityAlerts/"+alert.DocumentedID, "x", "e", `{"status":"resolved"}`); status != 200 {
 			t.Fatalf("PATCH: %d %v", status, m)
 		}
-		cancel()
-		if err := <-done; err != nil {
-			t.Fatal(err)
-		}
+		stop()
 		out, _ := logs.state()
 		return out
 	}

@@ -392,12 +392,10 @@ func walkAll(tx *bolt.Tx) error {
 func upgrade2(tx *bolt.Tx) error {
 	type kv struct{ k, v []byte }
 	sessions := tx.Bucket([]byte(bucketSessions))
-	var names [][]byte // buckets are changed after they are iterated
+	var names [][]byte
 	if sessions != nil {
-		if err := sessions.ForEachBucket(func(name []byte) error {
-			names = append(names, append([]byte(nil), name...))
-			return nil
-		}); err != nil {
+		var err error
+		if names, err = bucketNames(sessions); err != nil {
 			return err
 		}
 	}

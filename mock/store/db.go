@@ -357,11 +357,8 @@ func (d *DB) deleteAll() error {
 		if _, err := sessions.NextSequence(); err != nil {
 			return err
 		}
-		var names [][]byte // a bucket is not changed while it is iterated
-		if err := sessions.ForEachBucket(func(name []byte) error {
-			names = append(names, append([]byte(nil), name...))
-			return nil
-		}); err != nil {
+		names, err := bucketNames(sessions)
+		if err != nil {
 			return err
 		}
 		for _, name := range names {
@@ -371,4 +368,15 @@ func (d *DB) deleteAll() error {
 		}
 		return nil
 	})
+}
+
+// bucketNames lists the names of b's nested buckets (copies: b may be
+// changed once they are listed, never while it is iterated).
+func bucketNames(b *bolt.Bucket) ([][]byte, error) {
+	var names [][]byte
+	err := b.ForEachBucket(func(name []byte) error {
+		names = append(names, append([]byte(nil), name...))
+		return nil
+	})
+	return names, err
 }

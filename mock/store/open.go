@@ -66,49 +66,58 @@ func OpenDB(path string) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	ready := false // a file of this format with both buckets needs no write
-	_ = db.View(func(tx *bolt.Tx) error {
-		meta := tx.Bucket([]byte(bucketMeta))
-		ready = meta != nil && string(meta.Get([]byte(keyFormat))) == Format && tx.Bucket([]byte(bucketSessions)) != nil
-		return nil
-	})
-	if ready {
-		db.MaxBatchDelay = time.Millisecond
-		return &DB{db: db, path: path}, nil
-	}
-	err = db.Update(func(tx *bolt.Tx) error {
-		meta, err := tx.CreateBucketIfNotExists([]byte(bucketMeta))
-		if err != nil {
-			return err
-		}
-		switch v := meta.Get([]byte(keyFormat)); {
-		case v == nil:
-			if err := meta.Put([]byte(keyFormat), []byte(Format)); err != nil {
-				return err
+	if !ready(db) {
+		if err := db.Update(func(tx *bolt.Tx) error { return prepare(tx, path) }); err != nil {
+			db.Close()
+			var de *DamagedError
+			if errors.As(err, &de) {
+				return nil, de
 			}
-		case string(v) == "2" && tx.Bucket([]byte(bucketSessions)) != nil && tx.Bucket([]byte(bucketSessions)).Sequence() != 0:
-			// Only format 3 counts changes: the format record is damaged.
-			return &DamagedError{Path: path, Reason: `its format record reads "2" but it has format 3's change counter`}
-		case string(v) == "2":
-			if err := upgrade2(tx); err != nil {
-				return fmt.Errorf("upgrade from format \"2\": %w", err)
-			}
-		case string(v) != Format:
-			return fmt.Errorf("format %q; this alertmock reads format %q", v, Format)
+			return nil, fmt.Errorf("state file %s: %w", path, err)
 		}
-		_, err = tx.CreateBucketIfNotExists([]byte(bucketSessions))
-		return err
-	})
-	if err != nil {
-		db.Close()
-		var de *DamagedError
-		if errors.As(err, &de) {
-			return nil, de
-		}
-		return nil, fmt.Errorf("state file %s: %w", path, err)
 	}
 	db.MaxBatchDelay = time.Millisecond // a change waits at most this long for others to share its commit
 	return &DB{db: db, path: path, empty: statErr == nil && fi.Size() == 0}, nil
+}
+
+// ready reports whether db is a state file of this format with both
+// buckets: it then needs no write before use.
+func ready(db *bolt.DB) bool {
+	ok := false
+	_ = db.View(func(tx *bolt.Tx) error {
+		meta := tx.Bucket([]byte(bucketMeta))
+		ok = meta != nil && string(meta.Get([]byte(keyFormat))) == Format && tx.Bucket([]byte(bucketSessions)) != nil
+		return nil
+	})
+	return ok
+}
+
+// prepare makes tx's file a state file of this format: a new file gets the
+// buckets and the format, a format "2" file is upgraded; another format is
+// an error.
+func prepare(tx *bolt.Tx, path string) error {
+	meta, err := tx.CreateBucketIfNotExists([]byte(bucketMeta))
+	if err != nil {
+		return err
+	}
+	sessions := tx.Bucket([]byte(bucketSessions))
+	switch v := meta.Get([]byte(keyFormat)); {
+	case v == nil:
+		if err := meta.Put([]byte(keyFormat), []byte(Format)); err != nil {
+			return err
+		}
+	case string(v) == "2" && sessions != nil && sessions.Sequence() != 0:
+		// Only format 3 counts changes: the format record is damaged.
+		return &DamagedError{Path: path, Reason: `its format record reads "2" but it has format 3's change counter`}
+	case string(v) == "2":
+		if err := upgrade2(tx); err != nil {
+			return fmt.Errorf("upgrade from format \"2\": %w", err)
+		}
+	case string(v) != Format:
+		return fmt.Errorf("format %q; this alertmock reads format %q", v, Format)
+	}
+	_, err = tx.CreateBucketIfNotExists([]byte(bucketSessions))
+	return err
 }
 
 // openChecked opens the file with bbolt and, for a file that existed, reads
