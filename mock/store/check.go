@@ -154,19 +154,40 @@ const (
 // check (tx.Check) runs in a goroutine of its own, where a key length
 // pointing past the memory map is a fault no recover can catch, so the
 // process would crash instead of refusing the file. After checkPages it can
-// only read memory it mapped.
+// only read memory it mapped. It reads each page's header and element table
+// (and the values of the buckets in it), not the keys and values, which
+// the walk and their checksums see.
 func checkPages(path string, m metaPage) error {
 	f, err := os.Open(path)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return err
+	}
 	ps := uint64(m.pageSize)
-	seen := map[uint64]bool{}
+	if uint64(fi.Size())/ps < m.hwm {
+		return fmt.Errorf("the file has %d pages; its high-water mark is %d", uint64(fi.Size())/ps, m.hwm)
+	}
+	ne := binary.NativeEndian
+	seen := make([]uint64, m.hwm/64+1) // a bit per page below the mark
+	bufs := make([][]byte, 0, 8)       // one buffer per depth, reused by siblings
+	buf := func(depth, n int) []byte {
+		for len(bufs) <= depth {
+			bufs = append(bufs, nil)
+		}
+		if cap(bufs[depth]) < n {
+			bufs[depth] = make([]byte, n)
+		}
+		return bufs[depth][:n]
+	}
 	var visit func(id uint64, depth int) error
-	// elements checks the elements of a page image of n bytes (after its
-	// header) and visits the buckets and children they name.
-	var elements func(b []byte, flags uint16, count int, depth int) error
+	// elements checks the count elements of a page of span bytes whose
+	// header and element table are in table, and visits the buckets and
+	// children they name; value returns n bytes at off in the page.
+	var elements func(table []byte, span uint64, flags uint16, count int, value func(off, n uint64) ([]byte, error), depth int) error
 	visit = func(id uint64, depth int) error {
 		if depth > 64 {
 			return fmt.Errorf("page %d: the tree is deeper than 64 levels", id)
@@ -174,66 +195,73 @@ func checkPages(path string, m metaPage) error {
 		if id < 2 || id >= m.hwm {
 			return fmt.Errorf("page %d is not a data page below the high-water mark %d", id, m.hwm)
 		}
-		if seen[id] {
-			return fmt.Errorf("page %d is reached twice", id)
-		}
-		seen[id] = true
-		head := make([]byte, pageHeader)
-		if _, err := f.ReadAt(head, int64(id*ps)); err != nil {
+		at := int64(id * ps)
+		head := buf(depth, pageHeader)
+		if _, err := f.ReadAt(head, at); err != nil {
 			return fmt.Errorf("page %d: %v", id, err)
 		}
-		ne := binary.NativeEndian
-		overflow := uint64(ne.Uint32(head[12:]))
 		if got := ne.Uint64(head); got != id {
 			return fmt.Errorf("page %d says it is page %d", id, got)
+		}
+		flags, count, overflow := ne.Uint16(head[8:]), int(ne.Uint16(head[10:])), uint64(ne.Uint32(head[12:]))
+		if flags != branchFlag && flags != leafFlag {
+			return fmt.Errorf("page %d: flags %#x, not a branch or leaf page", id, flags)
 		}
 		if id+overflow >= m.hwm {
 			return fmt.Errorf("page %d: %d overflow pages pass the high-water mark %d", id, overflow, m.hwm)
 		}
-		for o := uint64(1); o <= overflow; o++ {
-			seen[id+o] = true
+		for p := id; p <= id+overflow; p++ {
+			if seen[p/64]&(1<<(p%64)) != 0 {
+				return fmt.Errorf("page %d is reached twice", p)
+			}
+			seen[p/64] |= 1 << (p % 64)
 		}
-		b := make([]byte, (1+overflow)*ps)
-		if _, err := f.ReadAt(b, int64(id*ps)); err != nil {
+		span := (1 + overflow) * ps
+		n := uint64(pageHeader + count*elementSize)
+		if n > span {
+			return fmt.Errorf("page %d: %d elements do not fit", id, count)
+		}
+		table := buf(depth, int(n))
+		if _, err := f.ReadAt(table, at); err != nil {
 			return fmt.Errorf("page %d: %v", id, err)
 		}
-		flags := ne.Uint16(b[8:])
-		if flags != branchFlag && flags != leafFlag {
-			return fmt.Errorf("page %d: flags %#x, not a branch or leaf page", id, flags)
+		value := func(off, n uint64) ([]byte, error) {
+			v := make([]byte, n)
+			_, err := f.ReadAt(v, at+int64(off))
+			return v, err
 		}
-		if err := elements(b, flags, int(ne.Uint16(b[10:])), depth); err != nil {
+		if err := elements(table, span, flags, count, value, depth); err != nil {
 			return fmt.Errorf("page %d: %w", id, err)
 		}
 		return nil
 	}
-	elements = func(b []byte, flags uint16, count int, depth int) error {
-		ne := binary.NativeEndian
-		if pageHeader+count*elementSize > len(b) {
-			return fmt.Errorf("%d elements do not fit", count)
-		}
+	elements = func(table []byte, span uint64, flags uint16, count int, value func(off, n uint64) ([]byte, error), depth int) error {
 		for i := range count {
 			e := pageHeader + i*elementSize
 			if flags == branchFlag {
-				pos, ksize := uint64(ne.Uint32(b[e:])), uint64(ne.Uint32(b[e+4:]))
-				if uint64(e)+pos+ksize > uint64(len(b)) {
+				pos, ksize := uint64(ne.Uint32(table[e:])), uint64(ne.Uint32(table[e+4:]))
+				if uint64(e)+pos+ksize > span {
 					return fmt.Errorf("element %d: key outside the page", i)
 				}
-				if err := visit(ne.Uint64(b[e+8:]), depth+1); err != nil {
+				if err := visit(ne.Uint64(table[e+8:]), depth+1); err != nil {
 					return err
 				}
 				continue
 			}
-			eflags, pos, ksize, vsize := ne.Uint32(b[e:]), uint64(ne.Uint32(b[e+4:])), uint64(ne.Uint32(b[e+8:])), uint64(ne.Uint32(b[e+12:]))
+			eflags, pos, ksize, vsize := ne.Uint32(table[e:]), uint64(ne.Uint32(table[e+4:])), uint64(ne.Uint32(table[e+8:])), uint64(ne.Uint32(table[e+12:]))
 			start := uint64(e) + pos
-			if start+ksize+vsize > uint64(len(b)) {
+			if start+ksize+vsize > span {
 				return fmt.Errorf("element %d: key or value outside the page", i)
 			}
 			if eflags&bucketElement == 0 {
 				continue
 			}
-			v := b[start+ksize : start+ksize+vsize]
-			if len(v) < bucketHeader {
-				return fmt.Errorf("element %d: a bucket of %d bytes", i, len(v))
+			if vsize < bucketHeader {
+				return fmt.Errorf("element %d: a bucket of %d bytes", i, vsize)
+			}
+			v, err := value(start+ksize, vsize)
+			if err != nil {
+				return fmt.Errorf("element %d: %v", i, err)
 			}
 			if root := ne.Uint64(v); root != 0 {
 				if err := visit(root, depth+1); err != nil {
@@ -245,10 +273,12 @@ func checkPages(path string, m metaPage) error {
 			if len(inline) < pageHeader {
 				return fmt.Errorf("element %d: an inline bucket of %d bytes", i, len(inline))
 			}
-			if fl := ne.Uint16(inline[8:]); fl != leafFlag {
-				return fmt.Errorf("element %d: an inline bucket with flags %#x", i, fl)
+			fl, n := ne.Uint16(inline[8:]), int(ne.Uint16(inline[10:]))
+			if fl != leafFlag || pageHeader+n*elementSize > len(inline) {
+				return fmt.Errorf("element %d: an inline bucket with flags %#x and %d elements in %d bytes", i, fl, n, len(inline))
 			}
-			if err := elements(inline, leafFlag, int(ne.Uint16(inline[10:])), depth+1); err != nil {
+			inValue := func(off, n uint64) ([]byte, error) { return inline[off : off+n], nil }
+			if err := elements(inline, uint64(len(inline)), leafFlag, n, inValue, depth+1); err != nil {
 				return fmt.Errorf("element %d (inline bucket): %w", i, err)
 			}
 		}
@@ -312,7 +342,6 @@ func walkSession(b *bolt.Bucket, name string, seq uint64) error {
 	if inf.Seq > seq {
 		return fmt.Errorf("its last change is #%d, after the file's last change #%d", inf.Seq, seq)
 	}
-	logs := map[string]uint64{} // alert id → entries seen
 	err = b.ForEach(func(k, v []byte) error {
 		switch string(k) {
 		case keyInfo:
@@ -332,7 +361,8 @@ func walkSession(b *bolt.Bucket, name string, seq uint64) error {
 		return err
 	}
 	n := 0
-	if ab := b.Bucket([]byte(bucketAlerts)); ab != nil {
+	ab := b.Bucket([]byte(bucketAlerts))
+	if ab != nil {
 		if err := ab.ForEach(func(id, v []byte) error {
 			if v == nil {
 				return fmt.Errorf("alert %q is a bucket", id)
@@ -340,7 +370,6 @@ func walkSession(b *bolt.Bucket, name string, seq uint64) error {
 			if _, err := unseal(name, kindAlert, id, v); err != nil {
 				return err
 			}
-			logs[string(id)] = 0
 			n++
 			return nil
 		}); err != nil {
@@ -354,6 +383,10 @@ func walkSession(b *bolt.Bucket, name string, seq uint64) error {
 	if lb == nil {
 		return nil
 	}
+	// An alert's entries are next to each other (their keys start with
+	// its id) and in order; each must follow the one before, from 0.
+	var prev string
+	var next uint64
 	return lb.ForEach(func(k, v []byte) error {
 		if v == nil {
 			return fmt.Errorf("activity log key %q is a bucket", k)
@@ -362,12 +395,14 @@ func walkSession(b *bolt.Bucket, name string, seq uint64) error {
 			return err
 		}
 		id, i, ok := splitLogKey(k)
-		next, has := logs[id]
-		if !ok || !has || i != next {
-			return fmt.Errorf("activity log key %q names no alert or is out of turn", k)
+		if ok && id != prev {
+			prev, next = id, 0
 		}
-		logs[id] = next + 1
-		return nil
+		if !ok || i != next {
+			return fmt.Errorf("activity log key %q is out of turn", k)
+		}
+		next++
+		return nil // that its alert exists is checked when the session is read
 	})
 }
 
