@@ -327,9 +327,10 @@ func walk(tx *bolt.Tx) error {
 	})
 }
 
-// walkSession checks one session's records: the info, every alert, and
-// every activity log entry, which must follow the entries before it of an
-// alert the session has.
+// walkSession checks one session's records: the info, every alert (as
+// many as the info says, for a whole set), and every activity log entry,
+// which must follow the entries before it of its alert (that the alert
+// exists is checked when the session is read).
 func walkSession(b *bolt.Bucket, name string, seq uint64) error {
 	var inf savedInfo
 	v, err := unseal(name, kindInfo, []byte(keyInfo), b.Get([]byte(keyInfo)))
