@@ -131,14 +131,18 @@ func TestJournalMemoryBudget(t *testing.T) {
 	}
 	fillJournal(t, s, 1, 1) // what the first request sets up for good (caches, pools)
 	s.Journal().ClearAll()
+	sessions, each := 100, 30 // ~90 MB of entries without a budget
+	if raceEnabled {
+		sessions, each = 50, 20 // still ~30 MB without a budget
+	}
 	before := liveHeap()
-	fillJournal(t, s, 100, 30)
+	fillJournal(t, s, sessions, each)
 	held := int64(liveHeap()) - int64(before)
-	t.Logf("100 sessions × 30 requests at the caps: live heap grew by %d bytes (budget %d)", held, budget)
+	t.Logf("%d sessions × %d requests at the caps: live heap grew by %d bytes (budget %d)", sessions, each, held, budget)
 	if held > budget*4/3 {
 		t.Errorf("live heap grew by %d bytes; want at most %d (the journal's budget %d, plus a third)", held, budget*4/3, budget)
 	}
-	last := s.Journal().Entries("hostile-0099", JournalFilter{})
+	last := s.Journal().Entries(fmt.Sprintf("hostile-%04d", sessions-1), JournalFilter{})
 	if len(last) == 0 || !last[len(last)-1].BodyTruncated || len(last[len(last)-1].Body) != DefaultJournalBodyBytes {
 		t.Fatalf("newest session keeps %d entries; want its newest, with a body cut at %d bytes and marked", len(last), DefaultJournalBodyBytes)
 	}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"strconv"
 	"strings"
 	"testing"
@@ -90,6 +91,7 @@ func TestEarlyRefusalDoesNotWaitForBody(t *testing.T) {
 		t.Fatalf("first request on the throttled server: %d", got.Status) // uses up the burst
 	}
 	admin := newTestServer(t, Config{AdminToken: "s3cret"})
+	remote := remoteServer(t) // its clients look non-loopback: the control API answers 403
 
 	rw := "Authorization: Bearer " + jwt(map[string]any{"scp": "PartnerSecurity.ReadWrite.All"}) + "\r\n"
 	ro := "Authorization: Bearer " + jwt(map[string]any{"scp": "PartnerSecurity.Read.All"}) + "\r\n"
@@ -120,6 +122,7 @@ func TestEarlyRefusalDoesNotWaitForBody(t *testing.T) {
 		{"control 400 session name", ts, "POST", "/_mock/sessions/" + strings.Repeat("s", MaxSessionNameBytes+1) + "/alerts", ctJSON, 400, CodeBadRequest},
 		{"control 415", ts, "POST", "/_mock/faults", "Content-Type: text/plain\r\n", 415, CodeUnsupportedMediaType},
 		{"control 401 admin token", admin, "POST", "/_mock/faults", ctJSON, 401, CodeInvalidAuthenticationToken},
+		{"control 403 not loopback", remote, "POST", "/_mock/faults", ctJSON, 403, CodeForbidden},
 		{"healthz 405", ts, "POST", "/healthz", ctJSON, 405, CodeMethodNotAllowed},
 		{"healthz GET ignores the body", ts, "GET", "/healthz", "", 200, ""},
 		{"list GET ignores the body", ts, "GET", "/beta/security/partner/securityAlerts?$top=1", rw, 200, ""},
@@ -175,3 +178,34 @@ func TestReadBodyKeepsConnection(t *testing.T) {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// remoteServer starts a Server whose listener reports every client as
+// 192.0.2.7 (TEST-NET-1), so its control API refuses them with 403 as it
+// does clients that are not on loopback.
+func remoteServer(tb testing.TB) *testServer {
+	tb.Helper()
+	s, err := New(Config{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	hs := httptest.NewUnstartedServer(s)
+	hs.Listener = remoteListener{hs.Listener}
+	hs.Start()
+	tb.Cleanup(hs.Close)
+	return &testServer{Server: s, Root: hs.URL}
+}
+
+// remoteListener hands out connections that name another peer.
+type remoteListener struct{ net.Listener }
+
+func (l remoteListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	return remoteConn{c}, nil
+}
+
+type remoteConn struct{ net.Conn }
+
+func (remoteConn) RemoteAddr() net.Addr { return &net.TCPAddr{IP: net.IPv4(192, 0, 2, 7), Port: 5000} }
