@@ -96,6 +96,15 @@ expect $'200\n' '{"@odata.context":"http://127.0.0.1:8080/beta/$metadata#securit
 example docs/mock.md tokens "$p80"
 [ "$(echo $out)" = "200 403 401" ] || fail "tokens: got $(echo $out); want 200 403 401"
 
+example docs/mock.md service-root "$p80"
+expect '{"@odata.context":"http://127.0.0.1:8080/beta/$metadata","value":[{"name":"security","kind":"Singleton","url":"security"}]}' '<EntityType Name="partnerSecurityAlert" BaseType="graph.entity">'
+example docs/mock.md batch "$p80"
+expect '{"responses":[{"id":"1","status":200,' '{"id":"2","status":200,' '"status":"investigating"}}]}'
+
+serve evolved -enum-member securityAlertSeverity=critical; p80=$evolved
+example docs/mock.md evolvable-enums "$p80"
+expect $'"severity":"unknownFutureValue"}\n' '"severity":"critical"}'
+
 serve signed -auth-key s3cret; p80=$signed
 example docs/mock.md auth-key "$p80"
 [ "$(echo $out)" = "200 Invalid signature CompactToken parsing failed" ] || fail "auth-key: got $(echo $out)"

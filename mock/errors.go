@@ -1,12 +1,11 @@
 package mock
 
 import (
-	"errors"
-	"fmt"
 	"net/http"
 	"time"
 
 	"github.com/partner-security/alertmock/mock/dataset"
+	"github.com/partner-security/alertmock/mock/graphapi"
 	"github.com/partner-security/alertmock/mock/grapherr"
 	"github.com/partner-security/alertmock/mock/store"
 )
@@ -26,6 +25,9 @@ const (
 	CodeServiceUnavailable         = grapherr.CodeServiceUnavailable
 	CodeGatewayTimeout             = grapherr.CodeGatewayTimeout
 )
+
+// ContentTypeOData is the Content-Type of every successful Graph response.
+const ContentTypeOData = graphapi.ContentTypeOData
 
 // Error is the mock's application error (grapherr.Error): a Graph error code
 // (one of the Code constants; it decides the HTTP status), a message for the
@@ -50,14 +52,8 @@ var (
 
 // writeError writes err as a Graph error envelope with the status of its code
 // (grapherr.Write, the only writer of error bodies and of server-fault logs),
-// with the Server's clock, request ids and logger. A session whose records
-// in the state file are damaged is a 500 that names it.
+// with the Server's clock, request ids and logger.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
-	var de *store.DamagedError
-	if errors.As(err, &de) && de.Session != "" {
-		err = &Error{Code: CodeInternalServerError, Err: err, Message: fmt.Sprintf(
-			"The saved state of session '%s' is damaged in the state file and is not served; the server's log names the record. Restart alertmock with the file moved away.", de.Session)}
-	}
 	grapherr.Write(w, r, err, s.now(), s.newID, s.log)
 }
 

@@ -30,10 +30,13 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
+	"github.com/partner-security/alertmock/internal/version"
 	"github.com/partner-security/alertmock/mock"
+	"github.com/partner-security/alertmock/mock/alert"
 	"github.com/partner-security/alertmock/openapi"
 )
 
@@ -73,14 +76,17 @@ type options struct {
 	faultsFile     string
 	adminToken     string
 	throttle       float64
-	adminTokenFile string // file holding the admin token
-	authKeyFile    string // file holding the auth key
-	tls            bool   // serve HTTPS (tls.go)
-	tlsCert        string // PEM certificate file to serve instead of a generated one
-	tlsKey         string // its PEM private key
-	tlsCertOut     string // where the generated certificate's PEM is written
-	stateFile      string // bbolt file keeping sessions across restarts
-	maxSessions    int    // sessions kept before the least recently used is forgotten
+	batchShuffle   int64
+	enumMembers    alert.Future // -enum-member, repeatable
+	adminTokenFile string       // file holding the admin token
+	authKeyFile    string       // file holding the auth key
+	tls            bool         // serve HTTPS (tls.go)
+	tlsCert        string       // PEM certificate file to serve instead of a generated one
+	tlsKey         string       // its PEM private key
+	tlsCertOut     string       // where the generated certificate's PEM is written
+	stateFile      string       // bbolt file keeping sessions across restarts
+	maxSessions    int          // sessions kept before the least recently used is forgotten
+	version        bool         // print the version and exit
 }
 
 // parseFlags is the one place flags are declared; getenv reads the
@@ -112,10 +118,23 @@ func parseFlags(args []string, stderr io.Writer, getenv func(string) string) (*o
 	fs.StringVar(&o.adminToken, "admin-token", "", "require 'Authorization: Bearer <token>' on the control API /_mock/ and accept it from any address (default: loopback clients only); prefer -admin-token-file or "+envAdminToken)
 	fs.StringVar(&o.adminTokenFile, "admin-token-file", "", "read -admin-token from this file (one trailing newline is ignored)")
 	fs.Float64Var(&o.throttle, "throttle", 0, "limit each session to this many requests per second (429 with Retry-After over it; 0 = no limit)")
+	fs.Int64Var(&o.batchShuffle, "batch-shuffle", 0, "shuffle the responses of every JSON batch (POST /beta/$batch) with this seed, the same way on every run, to catch clients that match them by position (0: in the order the requests ran)")
+	fs.Func("enum-member", "add a member after unknownFutureValue to an alert enum, as ENUM=MEMBER (e.g. securityAlertSeverity=critical; repeatable): alerts may hold it, clients see it only with 'Prefer: include-unknown-enum-members'", func(v string) error {
+		enum, member, ok := strings.Cut(v, "=")
+		if !ok {
+			return fmt.Errorf("want ENUM=MEMBER, e.g. %s=critical", alert.EnumSeverity)
+		}
+		if o.enumMembers == nil {
+			o.enumMembers = alert.Future{}
+		}
+		o.enumMembers[enum] = append(o.enumMembers[enum], member)
+		return o.enumMembers.Check()
+	})
 	fs.BoolVar(&o.tls, "tls", false, "serve HTTPS with a certificate generated at start for localhost, 127.0.0.1 and ::1")
 	fs.StringVar(&o.tlsCert, "tls-cert", "", "serve HTTPS with this PEM certificate (chain) file; needs -tls-key")
 	fs.StringVar(&o.tlsKey, "tls-key", "", "PEM private key of -tls-cert")
 	fs.StringVar(&o.tlsCertOut, "tls-cert-out", "", "with -tls, write the generated certificate (PEM) here for clients to trust (default "+defaultCertOut()+")")
+	fs.BoolVar(&o.version, "version", false, "print the version and exit")
 	fs.StringVar(&o.stateFile, "state", "", "keep sessions in this bbolt file so acknowledged updates survive restarts (default: memory only)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -185,6 +204,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if o.version {
+		fmt.Fprintln(stdout, version.Line("alertmock"))
+		return nil
+	}
 	logs := newLogWriter(stderr, 50*time.Millisecond, 32<<10) // one write per batch of log lines (logwriter.go)
 	defer logs.Flush()
 	logger, err := newLogger(o, logs)
@@ -192,11 +215,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	cfg := mock.Config{
-		Seed:         o.seed,
-		Logger:       logger,
-		DisableAuth:  o.noAuth,
-		MaxBodyBytes: o.maxBody,
-		PageSize:     o.pageSize,
+		FutureEnumMembers: o.enumMembers,
+		Seed:              o.seed,
+		Logger:            logger,
+		DisableAuth:       o.noAuth,
+		MaxBodyBytes:      o.maxBody,
+		PageSize:          o.pageSize,
 	}
 	if o.authKey != "" {
 		cfg.AuthKey = []byte(o.authKey)
@@ -213,7 +237,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return fmt.Errorf("-data: %w", err)
 		}
-		if cfg.Alerts, err = mock.DecodeAlerts(b); err != nil {
+		if cfg.Alerts, err = mock.DecodeAlertsWith(b, o.enumMembers); err != nil {
 			return fmt.Errorf("-data %s: %w", o.dataFile, err)
 		}
 	}
@@ -326,6 +350,7 @@ func controlFlags(o *options, cfg *mock.Config) error {
 	cfg.MaxSessions = o.maxSessions
 	cfg.AdminToken = o.adminToken
 	cfg.Throttle = mock.ThrottleConfig{RequestsPerSecond: o.throttle}
+	cfg.BatchShuffleSeed = o.batchShuffle
 	if o.faultsFile != "" {
 		b, err := os.ReadFile(o.faultsFile)
 		if err != nil {

@@ -3,6 +3,7 @@
 package journal
 
 import (
+	"context"
 	"net/http"
 	"sync"
 	"time"
@@ -63,6 +64,32 @@ type Entry struct {
 	Status int `json:"status"`
 	// RequestID is the response's request-id header.
 	RequestID string `json:"requestId"`
+	// Batch, for a request sent inside a JSON batch (POST /beta/$batch),
+	// names the batch and the request's id in it; nil otherwise.
+	Batch *Batch `json:"batch,omitempty"`
+}
+
+// Batch links a journal entry to the JSON batch it came in.
+type Batch struct {
+	// RequestID is the request-id of the batch (the $batch request itself).
+	RequestID string `json:"requestId"`
+	// ID is the request's id inside the batch.
+	ID string `json:"id"`
+}
+
+// batchKey is the context key of WithBatch.
+type batchKey struct{}
+
+// WithBatch returns ctx marked as that of a request sent inside the batch b:
+// Middleware records b in the request's entry.
+func WithBatch(ctx context.Context, b Batch) context.Context {
+	return context.WithValue(ctx, batchKey{}, &b)
+}
+
+// batchOf returns the batch link of a request's context, or nil.
+func batchOf(ctx context.Context) *Batch {
+	b, _ := ctx.Value(batchKey{}).(*Batch)
+	return b
 }
 
 // Config configures a Journal. The zero value keeps DefaultSize entries of

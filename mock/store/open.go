@@ -34,6 +34,20 @@ func (e *DamagedError) Error() string {
 	return fmt.Sprintf("state file %s is damaged (%s); move it away or delete it to start afresh", e.Path, what)
 }
 
+// FaultMessage is what a client whose request read the damaged session is
+// told (with a 500; see grapherr.ServerFault); empty for damage to the file
+// as a whole, which is refused before anything is served.
+func (e *DamagedError) FaultMessage() string {
+	if e.Session == "" {
+		return ""
+	}
+	s := e.Session
+	if len(s) > 80 {
+		s = s[:80] + "…"
+	}
+	return "The saved state of session '" + s + "' is damaged in the state file and is not served; the server's log names the record. Restart the mock with the state file moved away."
+}
+
 // Is makes errors.Is(err, ErrDamaged) true.
 func (e *DamagedError) Is(target error) bool { return target == ErrDamaged }
 

@@ -120,7 +120,7 @@ func (s *Server) get(r *http.Request, session, id string) (int, any, *apiError) 
 		if a.ID != id {
 			continue
 		}
-		m := s.view(a)
+		m := s.mask(r, s.view(a))
 		if sel, ok := q["$select"]; ok && s.flaw != SelectIgnoredOnGet {
 			names, e := parseSelect(sel)
 			if e != nil {
@@ -167,7 +167,7 @@ func (s *Server) list(r *http.Request, session string) (int, any, *apiError) {
 	var match predicate = func(map[string]any) bool { return true }
 	if v, ok := q["$filter"]; ok && s.flaw != FilterIgnored {
 		var e *apiError
-		if match, e = parseFilter(v, s.flaw); e != nil {
+		if match, e = parseFilter(v, s.flaw, prefersUnknown(r)); e != nil {
 			return 0, nil, e
 		}
 	}
@@ -192,7 +192,7 @@ func (s *Server) list(r *http.Request, session string) (int, any, *apiError) {
 		listed = seed()
 	}
 	for _, a := range listed {
-		m := s.view(a)
+		m := s.mask(r, s.view(a))
 		if s.flaw == FilterAfterSelect && names != nil {
 			m = project(m, names)
 		}

@@ -33,7 +33,7 @@ func (s *Server) patch(r *http.Request, session, id, actor string) (int, any, *a
 		s.storeStatusAnyway(session, id, raw)
 	}
 	if e == nil && status == 200 {
-		m := body.(map[string]any)
+		m := s.mask(r, body.(map[string]any))
 		m["@odata.context"] = s.context(r, "/$entity")
 	}
 	return status, body, e
