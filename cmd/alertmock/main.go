@@ -144,6 +144,9 @@ func parseFlags(args []string, stderr io.Writer, getenv func(string) string) (*o
 	}
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	if err := flagsFromEnv(fs, set, getenv); err != nil {
+		return nil, err
+	}
 	var err error
 	if o.adminToken, err = secret("admin-token", o.adminToken, set, o.adminTokenFile, envAdminToken, getenv); err != nil {
 		return nil, err
@@ -169,6 +172,45 @@ const (
 	envAdminToken = "ALERTMOCK_ADMIN_TOKEN"
 	envAuthKey    = "ALERTMOCK_AUTH_KEY"
 )
+
+// envName is the environment variable that sets the flag name when the
+// command line does not: ALERTMOCK_ and the name in capitals, "-" as "_"
+// (-page-size: ALERTMOCK_PAGE_SIZE).
+func envName(name string) string {
+	return "ALERTMOCK_" + strings.ToUpper(strings.ReplaceAll(name, "-", "_"))
+}
+
+// flagsFromEnv sets every flag the command line left unset from its
+// environment variable (envName), so that a container started without
+// arguments (a CI service, a compose file) takes any setting. The command line
+// wins; the secrets keep their own order (secret); -version is not read.
+// A repeatable flag (-enum-member) takes several values separated by commas.
+// A bad value is an error naming the variable.
+func flagsFromEnv(fs *flag.FlagSet, set map[string]bool, getenv func(string) string) error {
+	var err error
+	fs.VisitAll(func(f *flag.Flag) {
+		switch f.Name {
+		case "version", "admin-token", "auth-key":
+			return
+		}
+		v := getenv(envName(f.Name))
+		if err != nil || set[f.Name] || v == "" {
+			return
+		}
+		vals := []string{v}
+		if f.Name == "enum-member" {
+			vals = strings.Split(v, ",")
+		}
+		for _, one := range vals {
+			if e := fs.Set(f.Name, strings.TrimSpace(one)); e != nil {
+				err = fmt.Errorf("%s=%q: %v", envName(f.Name), v, e)
+				return
+			}
+		}
+		set[f.Name] = true
+	})
+	return err
+}
 
 // secret returns the value of the secret flag name: the flag when set, else
 // the contents of file (its -file form) when given, else the environment
