@@ -171,9 +171,9 @@ status=$(podman inspect --format '{{.State.ExitCode}}' alertmock-ci)
 podman rm alertmock-ci >/dev/null
 lap run
 
-echo "== a new container on the same volume, HTTPS, and the image's conformance binary"
-podman run -d --name alertmock-ci2 -p 127.0.0.1::8080 -e ALERTMOCK_ADMIN_TOKEN="$admin" \
-  -v alertmock-ci-state:/data alertmock -tls >/dev/null
+echo "== a new container on the same volume, HTTPS (from ALERTMOCK_TLS, as a service container sets flags), and the image's conformance binary"
+podman run -d --name alertmock-ci2 -p 127.0.0.1::8080 -e ALERTMOCK_ADMIN_TOKEN="$admin" -e ALERTMOCK_TLS=true \
+  -v alertmock-ci-state:/data alertmock >/dev/null
 port=$(published alertmock-ci2)
 for _ in $(seq 1 100); do podman cp alertmock-ci2:/tmp/alertmock-cert.pem "$work/cert.pem" 2>/dev/null && break; sleep 0.1; done
 [ -s "$work/cert.pem" ] || fail "-tls wrote no certificate to /tmp in the container: $(podman logs alertmock-ci2 2>&1)"

@@ -57,6 +57,16 @@ type Config struct {
 	// AuthKey, when set, makes the mock verify JWT signatures with HS256 and this
 	// key; tokens that are not HS256 JWTs signed with it, and opaque tokens, get 401.
 	AuthKey []byte
+	// AuthAudience, when set, is the aud claim every JWT must carry (the
+	// string, or a member of the array); others get 401 "Access token
+	// validation failure. Invalid audience.". Opaque tokens are not checked.
+	AuthAudience string
+	// AuthIssuer, when set, is the iss claim every JWT must carry; others
+	// get 401 "… Invalid issuer.".
+	AuthIssuer string
+	// AuthRequireExp makes a JWT without an exp claim a 401 (Entra ID never
+	// issues one). alertmock sets it with -auth-key unless -auth-exp-optional.
+	AuthRequireExp bool
 	// MaxBodyBytes is the largest accepted request body; 0 means DefaultMaxBodyBytes.
 	MaxBodyBytes int64
 	// PageSize is the default list page size; 0 means DefaultPageSize.
@@ -69,6 +79,13 @@ type Config struct {
 	// JournalBodyBytes is how many bytes of each request body the journal
 	// keeps; 0 means DefaultJournalBodyBytes.
 	JournalBodyBytes int
+	// JournalBytes is the memory budget of the whole journal: past it the
+	// oldest entries of any session are dropped. 0 means DefaultJournalBytes.
+	JournalBytes int64
+	// JournalSessionBytes is the memory budget of one session's journal:
+	// past it the session's oldest entries are dropped. 0 means
+	// DefaultJournalSessionBytes; it may not exceed JournalBytes.
+	JournalSessionBytes int64
 	// Faults are fault rules in force from the start (see FaultRule); more
 	// can be added through the control API or Server.Faults.
 	Faults []FaultRule
@@ -147,7 +164,7 @@ func New(cfg Config) (*Server, error) {
 	if s.contract, err = loadContract(); err != nil {
 		return nil, err
 	}
-	s.tokens = auth.NewVerifier(cfg.AuthKey)
+	s.tokens = auth.NewVerifier(cfg.AuthKey, auth.Checks{Audience: cfg.AuthAudience, Issuer: cfg.AuthIssuer, RequireExp: cfg.AuthRequireExp})
 	seed := cfg.Alerts
 	if seed == nil {
 		seed = alert.Seed(cfg.Seed)

@@ -9,6 +9,7 @@ import (
 
 // routes declares the whole HTTP surface of the mock, outermost middleware first:
 //
+//	closeUnreadBodies  a response to a request whose body was not read ends the connection
 //	requestIDs   every response gets request-id and client-request-id headers
 //	accessLog    one slog line per request (method, path, status, duration, request-id)
 //	sessionName  a session name over MaxSessionNameBytes is a 400
@@ -31,18 +32,23 @@ import (
 // checks auth, query options and body against the operation, then calls the
 // operation's handler.
 func (s *Server) routes() http.Handler {
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", s.handleHealthz)
-	mux.Handle("/_mock/", s.control()) // control API (control.go, openapi/control.yaml)
-	own := s.recoverPanic(mux)         // the mock's own paths: no session, journal, faults or throttle
+	control := s.control() // control API (control.go, openapi/control.yaml)
+	own := s.recoverPanic(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/healthz" {
+			s.handleHealthz(w, r)
+			return
+		}
+		control.ServeHTTP(w, r)
+	})) // the mock's own paths: no session, journal, faults or throttle
 
 	graph := s.pipeline(s.graph)
 	// A JSON batch is not itself journaled, faulted or throttled: each request
 	// in it passes s.pipeline on its own (graphapi.API.ServeBatch).
 	batch := s.checkSessionName(s.recoverPanic(http.HandlerFunc(s.graph.ServeBatch)))
 
-	// Graph paths do not go through the ServeMux: it answers a path with "//",
-	// "." or ".." segments with a text/html redirect; Graph answers 404.
+	// No path goes through a ServeMux unchecked: it answers a path with "//",
+	// "." or ".." segments with a text/html redirect; Graph answers 404, and
+	// so does the control API (control.go).
 	var h http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch p := r.URL.Path; {
 		case p == "/healthz" || strings.HasPrefix(p, "/_mock/"):
@@ -55,6 +61,7 @@ func (s *Server) routes() http.Handler {
 	})
 	h = s.accessLog(h)
 	h = s.requestIDs(h)
+	h = closeUnreadBodies(h) // no client waits for a refusal made before its body was read (unreadbody.go)
 	return h
 }
 
@@ -75,8 +82,14 @@ func (s *Server) pipeline(h http.Handler) http.Handler {
 	return h
 }
 
-// handleHealthz answers readiness probes.
+// handleHealthz answers readiness probes (GET, HEAD); other methods get 405
+// in the Graph envelope, not ServeMux's text/plain.
 func (s *Server) handleHealthz(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		w.Header().Set("Allow", "GET, HEAD")
+		s.writeError(w, r, errorf(CodeMethodNotAllowed, "The HTTP method '%s' is not allowed for /healthz; allowed: GET, HEAD.", r.Method))
+		return
+	}
 	w.Header().Set("Content-Type", "application/json")
 	_, _ = w.Write([]byte(`{"status":"ok"}`))
 }

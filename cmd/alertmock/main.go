@@ -62,12 +62,17 @@ type options struct {
 	dataFile       string
 	noAuth         bool
 	authKey        string
+	authAudience   string // aud every JWT must carry
+	authIssuer     string // iss every JWT must carry
+	authExpOpt     bool   // with -auth-key, accept a JWT without exp
 	logFormat      string
 	logLevel       string
 	maxBody        int64
 	pageSize       int
 	drainPeriod    time.Duration
 	journalSize    int
+	journalBytes   int64 // memory budget of the whole journal
+	journalSession int64 // memory budget of one session's journal
 	faultsFile     string
 	adminToken     string
 	throttle       float64
@@ -97,6 +102,9 @@ func parseFlags(args []string, stderr io.Writer, getenv func(string) string) (*o
 	fs.BoolVar(&o.noAuth, "no-auth", false, "accept every request without checking the Authorization header")
 	fs.StringVar(&o.authKey, "auth-key", "", "verify JWT signatures with HS256 and this key (opaque tokens are then refused); prefer -auth-key-file or "+envAuthKey)
 	fs.StringVar(&o.authKeyFile, "auth-key-file", "", "read -auth-key from this file (one trailing newline is ignored)")
+	fs.StringVar(&o.authAudience, "auth-audience", "", "refuse a JWT whose aud claim is not (or does not contain) this value (401 \"Invalid audience.\")")
+	fs.StringVar(&o.authIssuer, "auth-issuer", "", "refuse a JWT whose iss claim is not this value (401 \"Invalid issuer.\")")
+	fs.BoolVar(&o.authExpOpt, "auth-exp-optional", false, "with -auth-key, accept a JWT without an exp claim (by default it is a 401, as Entra ID always sets exp)")
 	fs.StringVar(&o.logFormat, "log", "text", "log format: text or json")
 	fs.StringVar(&o.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	fs.Int64Var(&o.maxBody, "max-body", mock.DefaultMaxBodyBytes, "largest accepted request body in bytes (larger: 413)")
@@ -104,6 +112,8 @@ func parseFlags(args []string, stderr io.Writer, getenv func(string) string) (*o
 	fs.DurationVar(&o.drainPeriod, "drain", 10*time.Second, "how long to wait for in-flight requests at shutdown")
 	fs.IntVar(&o.maxSessions, "max-sessions", mock.DefaultMaxSessions, "sessions kept in memory (store and journal); past it the least recently used one is forgotten and starts from the seed again (with -state, a changed session is read back from the file instead)")
 	fs.IntVar(&o.journalSize, "journal-size", mock.DefaultJournalSize, "requests kept per session in the request journal (0 turns it off)")
+	fs.Int64Var(&o.journalBytes, "journal-bytes", mock.DefaultJournalBytes, "memory budget of the request journal in bytes; past it the oldest entries of any session are dropped")
+	fs.Int64Var(&o.journalSession, "journal-session-bytes", mock.DefaultJournalSessionBytes, "memory budget of one session's journal in bytes (at most -journal-bytes); past it the session's oldest entries are dropped")
 	fs.StringVar(&o.faultsFile, "faults", "", "JSON file of fault rules in force from the start (one rule or {\"value\":[…]}, as POST /_mock/faults)")
 	fs.StringVar(&o.adminToken, "admin-token", "", "require 'Authorization: Bearer <token>' on the control API /_mock/ and accept it from any address (default: loopback clients only); prefer -admin-token-file or "+envAdminToken)
 	fs.StringVar(&o.adminTokenFile, "admin-token-file", "", "read -admin-token from this file (one trailing newline is ignored)")
@@ -134,6 +144,9 @@ func parseFlags(args []string, stderr io.Writer, getenv func(string) string) (*o
 	}
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	if err := flagsFromEnv(fs, set, getenv); err != nil {
+		return nil, err
+	}
 	var err error
 	if o.adminToken, err = secret("admin-token", o.adminToken, set, o.adminTokenFile, envAdminToken, getenv); err != nil {
 		return nil, err
@@ -159,6 +172,45 @@ const (
 	envAdminToken = "ALERTMOCK_ADMIN_TOKEN"
 	envAuthKey    = "ALERTMOCK_AUTH_KEY"
 )
+
+// envName is the environment variable that sets the flag name when the
+// command line does not: ALERTMOCK_ and the name in capitals, "-" as "_"
+// (-page-size: ALERTMOCK_PAGE_SIZE).
+func envName(name string) string {
+	return "ALERTMOCK_" + strings.ToUpper(strings.ReplaceAll(name, "-", "_"))
+}
+
+// flagsFromEnv sets every flag the command line left unset from its
+// environment variable (envName), so that a container started without
+// arguments (a CI service, a compose file) takes any setting. The command line
+// wins; the secrets keep their own order (secret); -version is not read.
+// A repeatable flag (-enum-member) takes several values separated by commas.
+// A bad value is an error naming the variable.
+func flagsFromEnv(fs *flag.FlagSet, set map[string]bool, getenv func(string) string) error {
+	var err error
+	fs.VisitAll(func(f *flag.Flag) {
+		switch f.Name {
+		case "version", "admin-token", "auth-key":
+			return
+		}
+		v := getenv(envName(f.Name))
+		if err != nil || set[f.Name] || v == "" {
+			return
+		}
+		vals := []string{v}
+		if f.Name == "enum-member" {
+			vals = strings.Split(v, ",")
+		}
+		for _, one := range vals {
+			if e := fs.Set(f.Name, strings.TrimSpace(one)); e != nil {
+				err = fmt.Errorf("%s=%q: %v", envName(f.Name), v, e)
+				return
+			}
+		}
+		set[f.Name] = true
+	})
+	return err
+}
 
 // secret returns the value of the secret flag name: the flag when set, else
 // the contents of file (its -file form) when given, else the environment
@@ -214,7 +266,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	if o.authKey != "" {
 		cfg.AuthKey = []byte(o.authKey)
+		cfg.AuthRequireExp = !o.authExpOpt
+	} else if o.authExpOpt {
+		return errors.New("-auth-exp-optional needs -auth-key (without it exp is never required)")
 	}
+	cfg.AuthAudience, cfg.AuthIssuer = o.authAudience, o.authIssuer
 	if err := controlFlags(o, &cfg); err != nil {
 		return err
 	}
@@ -230,6 +286,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if o.stateFile != "" {
 		if cfg.Persistence, err = mock.OpenState(o.stateFile); err != nil {
 			return fmt.Errorf("-state: %w", err)
+		}
+		if cfg.Persistence.EmptyFile() {
+			logger.Warn("state file was empty (0 bytes): starting it afresh, with no saved sessions", slog.String("path", o.stateFile))
+		}
+		if n, err := cfg.Persistence.LastChange(); err == nil {
+			logger.Info("state file opened", slog.String("path", o.stateFile), slog.Uint64("last-change", n))
 		}
 	}
 	srv, err := mock.New(cfg)
@@ -260,6 +322,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 		TLSConfig:         tlsConfig,
+		// "OPTIONS *" reaches the mock (a Graph 404) instead of Go's empty 200.
+		DisableGeneralOptionsHandler: true,
 	}
 	scheme := "http"
 	if tlsConfig != nil {
@@ -315,6 +379,13 @@ func controlFlags(o *options, cfg *mock.Config) error {
 	if o.journalSize == 0 {
 		cfg.JournalSize = -1 // the flag's 0 means off; Config's 0 means the default
 	}
+	if o.journalBytes < 1 || o.journalSession < 1 {
+		return fmt.Errorf("-journal-bytes and -journal-session-bytes must be positive (got %d and %d)", o.journalBytes, o.journalSession)
+	}
+	if o.journalSession > o.journalBytes {
+		return fmt.Errorf("-journal-session-bytes %d is over -journal-bytes %d", o.journalSession, o.journalBytes)
+	}
+	cfg.JournalBytes, cfg.JournalSessionBytes = o.journalBytes, o.journalSession
 	if o.maxSessions < 1 {
 		return fmt.Errorf("-max-sessions: %d is not a positive number", o.maxSessions)
 	}

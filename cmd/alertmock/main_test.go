@@ -110,7 +110,8 @@ func TestRunData(t *testing.T) {
 }
 
 func TestRunBadFlags(t *testing.T) {
-	for _, args := range [][]string{{"-nope"}, {"extra"}, {"-log", "xml"}, {"-log-level", "loud"}} {
+	for _, args := range [][]string{{"-nope"}, {"extra"}, {"-log", "xml"}, {"-log-level", "loud"},
+		{"-journal-bytes", "0"}, {"-journal-session-bytes", "-1"}, {"-journal-bytes", "1000", "-journal-session-bytes", "1001"}} {
 		if err := run(context.Background(), args, io.Discard, io.Discard); err == nil {
 			t.Errorf("run %v = nil; want an error", args)
 		}

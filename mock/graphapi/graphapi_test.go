@@ -30,7 +30,7 @@ func newTestAPI(tb testing.TB) *API {
 		base[i] = &seed[i]
 	}
 	now := func() time.Time { return time.Date(2025, 3, 4, 5, 6, 7, 0, time.UTC) }
-	a, err := New(Deps{Contract: c, Store: store.New(base, store.Options{Now: now}), Tokens: auth.NewVerifier(nil),
+	a, err := New(Deps{Contract: c, Store: store.New(base, store.Options{Now: now}), Tokens: auth.NewVerifier(nil, auth.Checks{}),
 		Now: now, NewID: func() string { return "0dd686c8-6380-42ef-b98e-45b8cbf494b2" },
 		Session: func(*http.Request) string { return "default" }, MaxBodyBytes: 1 << 20, PageSize: 100})
 	if err != nil {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/partner-security/alertmock/mock/alert"
 	"github.com/partner-security/alertmock/mock/grapherr"
+	"github.com/partner-security/alertmock/mock/journal"
 	"github.com/partner-security/alertmock/mock/store"
 	"github.com/partner-security/alertmock/openapi"
 )
@@ -205,12 +206,17 @@ func (a *API) handleList(w http.ResponseWriter, r *http.Request, c *call) error 
 }
 
 // nextLink is the absolute URL of the page starting at skip: the request's
-// scheme, host and path with every original query option kept and $skip set.
+// scheme, host and path with every original query option kept and $skip set,
+// except parameters that carry credentials (access_token, …), which are
+// never sent back.
 func nextLink(r *http.Request, q queryOptions, skip int) string {
 	params := make([]string, 0, len(q.RawParams)+1)
 	replaced := false
 	for _, p := range q.RawParams {
 		k, _, _ := strings.Cut(p, "=")
+		if journal.SecretParam(k) {
+			continue
+		}
 		if key, err := url.QueryUnescape(k); err == nil && (key == "$skip" || key == "skip") {
 			params = append(params, k+"="+strconv.Itoa(skip))
 			replaced = true
