@@ -276,6 +276,14 @@ var ruleCases = []ruleCase{
 		return []*Exchange{f.get(alert(nil)), f.patch(`{"status":"unknownFutureValue"}`, 200, alert(map[string]any{"status": "unknownFutureValue"}))}
 	}, true},
 	{"patch-applies-named", "the status changed", changed(nil), false},
+	{"patch-applies-named", "a reason of unknownFutureValue replaced", func(f *fx) []*Exchange {
+		resolved := map[string]any{"status": "resolved", "resolvedReason": "fraud", "resolvedBy": user, "resolvedOnDateTime": "2024-02-23T16:03:33.05Z"}
+		answer := map[string]any{"status": "resolved", "resolvedReason": "ignore", "resolvedBy": user, "resolvedOnDateTime": "2024-02-23T16:03:33.05Z"}
+		return []*Exchange{f.get(alert(resolved)), f.patch(`{"status":"resolved","resolvedReason":"unknownFutureValue"}`, 200, alert(answer))}
+	}, true},
+	// Found by exploration: unknownFutureValue leaves the reason as the
+	// status recalculates it, and leaving resolved may clear it.
+	{"patch-applies-named", "reopened with a reason of unknownFutureValue, the reason cleared", reopenedBy(`{"status":"active","resolvedReason":"unknownFutureValue"}`, nil), false},
 	{"patch-keeps-unnamed", "a property it does not name cleared", changed(map[string]any{"catalogOfferId": null}), true},
 	{"patch-keeps-unnamed", "resolvedOnDateTime set outside resolving", changed(map[string]any{"resolvedOnDateTime": t0.Format(time.RFC3339)}), true},
 	{"patch-keeps-unnamed", "only what the status recalculates", changed(nil), false},
@@ -334,13 +342,19 @@ func changedThenListed(changes map[string]any) func(f *fx) []*Exchange {
 // reopened reads a resolved alert and reopens it; the answer clears the
 // resolution but for the changes.
 func reopened(changes map[string]any) func(f *fx) []*Exchange {
+	return reopenedBy(`{"status":"active"}`, changes)
+}
+
+// reopenedBy reads a resolved alert and reopens it with the body, answered
+// with the alert reopened as the mock does, with the changes.
+func reopenedBy(body string, changes map[string]any) func(f *fx) []*Exchange {
 	return func(f *fx) []*Exchange {
 		resolved := map[string]any{"status": "resolved", "resolvedReason": "fraud", "resolvedBy": user, "resolvedOnDateTime": "2024-02-23T16:03:33.05Z"}
 		a := map[string]any{"activityLogs": []any{entry("resolved", "active", 25)}}
 		for k, v := range changes {
 			a[k] = v
 		}
-		return []*Exchange{f.get(alert(resolved)), f.patch(`{"status":"active"}`, 200, alert(a))}
+		return []*Exchange{f.get(alert(resolved)), f.patch(body, 200, alert(a))}
 	}
 }
 

@@ -38,7 +38,7 @@ var modelRules = []Rule{
 	{
 		ID: "patch-applies-named", Label: Documented,
 		Source: "Microsoft Graph docs: Update partnerSecurityAlert (\"returns a 200 OK response code and an updated partnerSecurityAlert object\"; status and resolvedReason updatable) and Graph's evolvable enums (graph/patterns/evolvable-enums.md: unknownFutureValue in a PATCH means no change)",
-		Doc:    "The 200 of an update shows the status and the resolvedReason it named (null clears the reason); unknownFutureValue leaves the property as it was.",
+		Doc:    "The 200 of an update shows the status and the resolvedReason it named (null clears the reason); unknownFutureValue leaves the property as it was, except that a reason may be cleared when the update takes the alert out of resolved (as patch-keeps-unnamed allows for an unnamed reason).",
 		check:  checkPatchApplies,
 	},
 	{
@@ -237,7 +237,10 @@ func checkPatchApplies(p *pass) {
 			p.report("resolvedReason", show(a["resolvedReason"]), "null, as the update asked")
 		}
 	case *b.reason == unknownFutureValue:
-		if want, has := v.propsOf("resolvedReason"); settled && has && !jsonEqual(a["resolvedReason"], want) {
+		// As if the reason were not named: what the status recalculates may
+		// change, and leaving resolved may clear it (see patch-keeps-unnamed).
+		cleared := settled && a["resolvedReason"] == nil && v.props["status"] == "resolved" && a["status"] != "resolved"
+		if want, has := v.propsOf("resolvedReason"); settled && has && !jsonEqual(a["resolvedReason"], want) && !cleared {
 			p.report("resolvedReason", show(a["resolvedReason"]), show(want)+" as before: unknownFutureValue means no change")
 		}
 	default:
