@@ -210,10 +210,7 @@ func (s *Suite) InitializeScenario(sc *godog.ScenarioContext) {
 // initializeScenario registers the steps on a fresh per-scenario state that
 // judges every exchange by the documented rules only, or by every rule.
 func (s *Suite) initializeScenario(sc *godog.ScenarioContext, documented bool) {
-	st := &scenario{suite: s, session: s.cfg.NewID(), alertID: s.cfg.AlertID, auth: s.defaultCredentials(), oracle: s.all, models: map[string]*oracle.Model{}}
-	if documented {
-		st.oracle = s.documented
-	}
+	st := s.newScenario(documented)
 	st.register(func(pattern string, fn any) {
 		if re, ok := s.steps[pattern]; ok { // not omitted
 			sc.Step(re, fn)
@@ -226,6 +223,17 @@ func (s *Suite) initializeScenario(sc *godog.ScenarioContext, documented bool) {
 	if s.cfg.Steps != nil {
 		s.cfg.Steps(sc)
 	}
+}
+
+// newScenario returns the state of a fresh scenario: its own session, the
+// alert under test, the default credentials, and an oracle of the documented
+// rules only or of every rule.
+func (s *Suite) newScenario(documented bool) *scenario {
+	st := &scenario{suite: s, session: s.cfg.NewID(), alertID: s.cfg.AlertID, auth: s.defaultCredentials(), oracle: s.all, models: map[string]*oracle.Model{}}
+	if documented {
+		st.oracle = s.documented
+	}
+	return st
 }
 
 // documentedOnly decides, for a run of the selected scenarios, whether the

@@ -30,6 +30,7 @@ func (st *scenario) register(step func(pattern string, fn any)) {
 
 	// The data.
 	sc.Step(`^the alert under test$`, st.alertUnderTest)
+	sc.Step(`^the alert under test has the id "([^"]*)"$`, st.alertUnderTestHasID)
 	sc.Step(`^the alert is "([^"]*)"$`, st.alertIs)
 	sc.Step(`^there are at least (\d+) alerts$`, st.atLeastAlerts)
 	sc.Step(`^another alert$`, st.anotherAlert)
@@ -44,6 +45,7 @@ func (st *scenario) register(step func(pattern string, fn any)) {
 	sc.Step(`^I update the alert without a Content-Type with the body:$`, st.updateWithoutContentType)
 	sc.Step(`^I update the alert with a body of (\d+) MiB$`, st.updateWithLargeBody)
 	sc.Step(`^I update the alert with the id "([^"]*)" with:$`, st.updateByID)
+	sc.Step(`^I update the alert with the id "([^"]*)" with the JSON '(.*)'$`, st.updateByIDWithJSON)
 	sc.Step(`^I change the alert's status to "([^"]*)"$`, st.changeStatus)
 	sc.Step(`^I change the alert's status to "([^"]*)" with the reason "([^"]*)"$`, st.changeStatusWithReason)
 
@@ -51,11 +53,13 @@ func (st *scenario) register(step func(pattern string, fn any)) {
 	sc.Step(`^I read the alert$`, st.readAlert)
 	sc.Step(`^I read the alert selecting "([^"]*)"$`, st.readAlertSelecting)
 	sc.Step(`^I read the alert with the id "([^"]*)"$`, st.readAlertByID)
+	sc.Step(`^I read the alert with the id "([^"]*)" selecting "([^"]*)"$`, st.readAlertByIDSelecting)
 	sc.Step(`^I read the alert in a new session$`, st.readAlertNewSession)
 	sc.Step(`^I read the alert as a user of another tenant of my own$`, st.readAlertOtherTenant)
 	sc.Step(`^I list the alerts$`, st.listAlerts)
 	sc.Step(`^I list the alerts with "([^"]*)"$`, st.listAlertsWith)
 	sc.Step(`^I read every page of the alerts with "([^"]*)"$`, st.readEveryPage)
+	sc.Step(`^I read the alerts page by page with "([^"]*)"$`, st.readPageByPage)
 	sc.Step(`^I send a (GET|POST|PUT|PATCH|DELETE) request to "([^"]*)"$`, st.sendRequest)
 
 	// Remembering.
