@@ -339,6 +339,8 @@ func (m *Model) learnList(p *pass) {
 		}
 	}
 	c := p.chainLocked()
+	// A next link leads on once: its URL read again is a listing of its own.
+	delete(m.links, p.x.URL)
 	if c != nil {
 		c.pages++
 		for _, l := range p.alerts() {
@@ -403,9 +405,9 @@ func (m *Model) noteLog(st *alertState, a map[string]any) {
 // noteEntry remembers the newest entry a write of the client made.
 func (m *Model) noteEntry(st *alertState, p *pass, a map[string]any) {
 	log, _ := logOf(a)
-	before, _ := logOf(st.props)
-	if len(log) <= len(before) {
-		return
+	before, known := logOf(st.props)
+	if !known || len(log) <= len(before) {
+		return // an alert not read before may have had these entries already
 	}
 	e, _ := log[len(log)-1].(map[string]any)
 	s, _ := e["updatedDateTime"].(string)

@@ -206,6 +206,16 @@ var ruleCases = []ruleCase{
 			with(f.list("", page("", []string{wholeItem(map[string]any{"id": "b"})})), func(x *Exchange) { x.URL = next }),
 		}
 	}, false},
+	// Found by exploration: a client may read the URL of a next link again
+	// on its own; that is a new listing, not a page repeating the one before.
+	{"pages-no-duplicate", "a next link read again on its own", func(f *fx) []*Exchange {
+		next := base + "/security/partner/securityAlerts?$top=1&$skip=1"
+		return []*Exchange{
+			f.list("$top=1", page("", []string{wholeItem(nil)}, `"@odata.nextLink":"`+next+`"`)),
+			with(f.list("", page("", []string{wholeItem(map[string]any{"id": "b"})})), func(x *Exchange) { x.URL = next }),
+			with(f.list("", page("", []string{wholeItem(map[string]any{"id": "b"})})), func(x *Exchange) { x.URL = next }),
+		}
+	}, false},
 	{"auth-required", "read without a token", one(func(f *fx) *Exchange {
 		return with(f.get(alert(nil)), func(x *Exchange) { x.RequestHeader.Del("Authorization") })
 	}), true},
@@ -314,6 +324,15 @@ var ruleCases = []ruleCase{
 		return append(xs, f.patch(`{"status":"active"}`, 200, alert(map[string]any{"activityLogs": []any{first, stopped}})))
 	}, true},
 	{"change-time", "an entry at the time of the update", changed(nil), false},
+	// Found by exploration: the entries an alert had when the client first
+	// updated it, unread, are not that update's.
+	{"change-time", "an old entry of an alert first seen in an update's answer", func(f *fx) []*Exchange {
+		old := map[string]any{"statusFrom": "investigating", "statusTo": "active", "updatedBy": user, "updatedDateTime": "2024-10-02T21:07:54.858Z"}
+		return []*Exchange{
+			f.patch(`{"status":"unknownFutureValue"}`, 200, alert(map[string]any{"activityLogs": []any{old}})),
+			f.patch(`{"status":"investigating"}`, 200, alert(map[string]any{"status": "investigating", "activityLogs": []any{old, entry("active", "investigating", 25)}})),
+		}
+	}, false},
 	{"actor-recorded", "an entry by another user", changed(map[string]any{"activityLogs": []any{map[string]any{"statusFrom": "active", "statusTo": "investigating", "updatedBy": "admin@contoso.com", "updatedDateTime": t0.Add(25 * time.Millisecond).Format(time.RFC3339Nano)}}}), true},
 	{"actor-recorded", "an entry by the signed-in user", changed(nil), false},
 }
