@@ -178,6 +178,9 @@ func (p *filterParser) term() (predicate, error) {
 	}
 	switch op {
 	case "eq":
+		if p.flaw == MediumConfidenceIncludesHigh && prop == "confidenceLevel" && val == "medium" {
+			return mediumIncludesHigh, nil
+		}
 		if p.flaw == EqMatchesNothing || (p.flaw == FilterUnknownNoMatch && val == "unknownFutureValue") {
 			return func(m map[string]any) bool { return m[prop] == lit }, nil
 		}

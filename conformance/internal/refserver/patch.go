@@ -29,6 +29,9 @@ func (s *Server) patch(r *http.Request, session, id, actor string) (int, any, *a
 		return 0, nil, errorf(413, "RequestEntityTooLarge", "The request body is larger than 1 MiB.")
 	}
 	status, body, e := s.patchChecked(session, id, actor, raw)
+	if s.flaw == RefusedReasonLingers {
+		s.linger(session, id, raw, status, body, e)
+	}
 	if e != nil && e.status == http.StatusBadRequest && s.flaw == RefusedButStored {
 		s.storeStatusAnyway(session, id, raw)
 	}

@@ -158,8 +158,11 @@ type Server struct {
 	// previous holds, per session and alert, the alert before its latest
 	// change until it is listed once (ListLags).
 	previous map[string]lagged
-	faults   map[string]int  // session → status of its next answer
-	visited  map[string]bool // session and URL of requests already redirected (ListRedirects)
+	faults   map[string]int // session → status of its next answer
+	// lingering are the reasons of refused updates, by session and alert
+	// (RefusedReasonLingers, explore.go).
+	lingering map[string]string
+	visited   map[string]bool // session and URL of requests already redirected (ListRedirects)
 }
 
 // firstVisit reports whether r's session has not asked for r's URL before.
