@@ -15,6 +15,7 @@
 //	            [-features DIR] [-concurrency N] [-random-seed N]
 //	            [-rules auto|documented|all] [-settle D]
 //	conformance -list-rules
+//	conformance -explore N [-seed S] [-target URL …] [-rules …] [-tags EXPR] [-format pretty|junit] [-out FILE]
 //	conformance [-target URL …] -compare URL [-compare-token T] [-compare-ca-cert FILE]
 //	            [-compare-admin-token T] [-compare-mint-key K] [-compare-alert-id ID]
 //	            [-format text|json|markdown] [-out FILE] [-tags EXPR] …
@@ -76,6 +77,10 @@ type options struct {
 	version                      bool
 	rules                        string
 	settle                       time.Duration
+	// explore is the number of random operations of an exploration (0: none), seed their seed.
+	explore int
+	seed    int64
+	seedSet bool
 	// compare is the second endpoint of a drift report, with its own settings.
 	compare                                  string
 	compareToken, compareAdminToken          string
@@ -135,12 +140,15 @@ func parseFlags(args []string, getenv func(string) string, usage io.Writer) (opt
 	fs.StringVar(&o.rules, "rules", "auto", "rules every exchange is judged by: documented, all, or auto (documented when no selected scenario is tagged @assumption, else all)")
 	fs.DurationVar(&o.settle, "settle", oracle.DefaultSettle, "how long a documented step re-reads a list for a change to show (eventual consistency)")
 	fs.Int64Var(&o.randomSeed, "random-seed", -1, "seed of the scenario order; -1 picks one, 0 keeps file order")
+	fs.IntVar(&o.explore, "explore", 0, "instead of the scenarios, run N random operations judged by the oracle; on a failure print a minimal scenario that reproduces it (see docs/conformance.md, Exploration)")
+	fs.Int64Var(&o.seed, "seed", 0, "seed of the -explore operations (default: a random one, printed so a failure can be rerun)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
 	if fs.NArg() > 0 {
 		return o, fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
 	}
+	fs.Visit(func(f *flag.Flag) { o.seedSet = o.seedSet || f.Name == "seed" })
 	allowed, def := formats, "pretty"
 	if o.compare != "" {
 		allowed, def = compareFormats, "text"
@@ -164,6 +172,9 @@ func parseFlags(args []string, getenv func(string) string, usage io.Writer) (opt
 	}
 	if o.compareID == "" {
 		o.compareID = o.alertID
+	}
+	if err := checkExplore(&o); err != nil {
+		return o, err
 	}
 	if o.rules != "auto" && o.rules != string(conformance.RulesDocumented) && o.rules != string(conformance.RulesAll) {
 		return o, fmt.Errorf("-rules %q: want auto, documented or all", o.rules)
@@ -214,8 +225,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return exitPassed
 	}
 	run := runSuite
-	if o.compare != "" {
+	switch {
+	case o.compare != "":
 		run = runCompare
+	case o.explore > 0:
+		run = runExplore
 	}
 	code, err := run(ctx, o, stdout, stderr)
 	if err != nil {
