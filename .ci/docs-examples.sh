@@ -133,6 +133,11 @@ example README.md cheat-sheet "$p80"
 [ "$(grep -o '"fired":0' <<<"$out" | wc -l)" -eq 4 ] || fail "cheat-sheet: want 4 rules added: $out"
 expect '"status":429,"retryAfter":"2","times":1' '"kind":"latency","latency":"2s"' '"kind":"drop","probability":0.1' '{"requestsPerSecond":5'
 
+serve plain; p80=$plain
+example docs/conformance.md explore "$p80"
+expect 'conformance: PASS: 300 operations (seed 1) against http://127.0.0.1:' '(rules: all)' \
+  'conformance: PASS: 300 operations (seed 1) against http://127.0.0.1:8080/beta in ' '(rules: documented)'
+
 example docs/ci.md ci-recipe 0
 expect 'conformance: PASS: ' '{"status":"ok"}'
 [ -s "$work/reports/conformance.xml" ] || fail "ci-recipe wrote no JUnit report"

@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -140,4 +141,39 @@ func TestExploreFlags(t *testing.T) {
 	if got, want := rerun(o), "conformance -explore 10 -seed 0 -tags '~@assumption && ~@mock-only' -rules documented"; got != want {
 		t.Errorf("rerun = %q; want %q", got, want)
 	}
+}
+
+// TestExploreOutputInDocs runs the failing exploration docs/conformance.md
+// shows and checks the page's text against the output, ports and times
+// aside.
+func TestExploreOutputInDocs(t *testing.T) {
+	page, err := os.ReadFile("../../docs/conformance.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, ok := strings.Cut(string(page), "<!-- explore-output")
+	_, rest, ok2 := strings.Cut(rest, "```text\n")
+	block, _, ok3 := strings.Cut(rest, "```")
+	if !ok || !ok2 || !ok3 {
+		t.Fatal("docs/conformance.md has no <!-- explore-output --> block of text")
+	}
+	code, stdout, stderr := runCmd(t, noEnv, "-explore", "300", "-seed", "1", "-target", serveClearing(t))
+	if code != exitFailed {
+		t.Fatalf("exit status = %d; want %d\nstdout: %s\nstderr: %s", code, exitFailed, stdout, stderr)
+	}
+	if got, want := normalizeRun(stdout), normalizeRun(block); got != want {
+		t.Errorf("the output of the exploration differs from docs/conformance.md:\n--- got\n%s\n--- docs\n%s", got, want)
+	}
+}
+
+var (
+	anyPort     = regexp.MustCompile(`127\.0\.0\.1:[0-9]+`)
+	anyDuration = regexp.MustCompile(` in [0-9.]+(ns|µs|ms|s) \(rules`)
+)
+
+// normalizeRun writes every port as 8080 and every duration as T.
+func normalizeRun(s string) string {
+	s = anyPort.ReplaceAllString(s, "127.0.0.1:8080")
+	s = anyDuration.ReplaceAllString(s, " in T (rules")
+	return strings.TrimSpace(s)
 }
