@@ -40,6 +40,10 @@ func explore(tb testing.TB, cfg conformance.Config, o conformance.ExploreOptions
 // mock in details the documentation leaves open.
 func TestExploreMockPasses(t *testing.T) {
 	mockURL, refURL := serveMock(t), serve(t, refserver.New(refserver.None))
+	ops := 300
+	if testing.Short() {
+		ops = 100 // under -race -short; cmd/conformance's TestExploreMock runs the 300
+	}
 	for _, tt := range []struct {
 		name, base string
 		rules      conformance.RuleSet
@@ -52,7 +56,7 @@ func TestExploreMockPasses(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			res := explore(t, conformance.Config{BaseURL: tt.base, Rules: tt.rules, Settle: testSettle}, conformance.ExploreOptions{Ops: 300, Seed: 1, Tags: tt.tags, WriteOthers: true})
+			res := explore(t, conformance.Config{BaseURL: tt.base, Rules: tt.rules, Settle: testSettle}, conformance.ExploreOptions{Ops: ops, Seed: 1, Tags: tt.tags, WriteOthers: true})
 			if res.Rules != tt.want {
 				t.Errorf("rules = %s; want %s", res.Rules, tt.want)
 			}
@@ -98,6 +102,9 @@ var exploredServers = []struct {
 // the scenario). For the flaws only exploration reaches, every scenario of
 // the features passes the server.
 func TestExploreFindsBrokenServers(t *testing.T) {
+	if testing.Short() {
+		t.Skip("explores each broken server, and runs the features against two of them")
+	}
 	good := serve(t, refserver.New(refserver.None))
 	for _, tt := range exploredServers {
 		t.Run(string(tt.flaw), func(t *testing.T) {
