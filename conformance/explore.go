@@ -298,8 +298,8 @@ func (x *explorer) replay(ctx context.Context, ops []exploreOp, fresh bool) (*ou
 			return nil, fmt.Errorf("exploration: %s: %w", text, err)
 		}
 	}
-	for i, op := range ops {
-		pattern, err := x.run(ctx, fns, op.step())
+	for _, step := range sequence(ops) {
+		pattern, err := x.run(ctx, fns, step.text)
 		if err == nil {
 			continue
 		}
@@ -310,7 +310,7 @@ func (x *explorer) replay(ctx context.Context, ops []exploreOp, fresh bool) (*ou
 		if errors.As(err, &unrunnable) {
 			return nil, err
 		}
-		o := &outcome{at: i, err: err, key: "step " + pattern, finding: firstLine(err.Error(), 240)}
+		o := &outcome{at: step.op, err: err, key: "step " + pattern, finding: firstLine(err.Error(), 240)}
 		var fs oracle.Findings
 		if errors.As(err, &fs) && len(fs) > 0 {
 			o.rule, o.label, o.key = fs[0].Rule, fs[0].Label, fs[0].Rule

@@ -225,11 +225,31 @@ func (o exploreOp) simpler() []exploreOp {
 	return out
 }
 
-// steps writes a sequence of operations as the steps of a scenario.
-func steps(ops []exploreOp) []string {
-	out := make([]string, len(ops))
+// opStep is one step of a sequence and the index of the operation it runs.
+type opStep struct {
+	text string
+	op   int
+}
+
+// sequence writes operations as the steps that run them, in order: the one
+// place both a replay and the printed scenario take their steps from, so
+// that they cannot differ. Each operation is one step; a step an operation
+// needs before it (its request variant, say) goes here, with the
+// operation's index.
+func sequence(ops []exploreOp) []opStep {
+	out := make([]opStep, len(ops))
 	for i, o := range ops {
-		out[i] = o.step()
+		out[i] = opStep{o.step(), i}
+	}
+	return out
+}
+
+// steps returns the texts of the sequence of ops.
+func steps(ops []exploreOp) []string {
+	seq := sequence(ops)
+	out := make([]string, len(seq))
+	for i, s := range seq {
+		out[i] = s.text
 	}
 	return out
 }
