@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"testing/fstest"
 )
 
 // testState is a target state for generating operations without a target.
@@ -64,7 +65,7 @@ func TestGeneratedStepsAreSteps(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ops := newGenerator(7, sp, testState(), true, true).ops(2000)
+	ops := newGenerator(7, sp, testState(), true, true).ops(600)
 	for _, text := range steps(ops) {
 		var matches []string
 		for p, re := range s.steps {
@@ -79,11 +80,26 @@ func TestGeneratedStepsAreSteps(t *testing.T) {
 			t.Errorf("step %q holds a value a quoted step argument cannot", text)
 		}
 	}
-	again := steps(newGenerator(7, sp, testState(), true, true).ops(2000))
+	// Gherkin keeps every text as it is (a "#" inside a line, quotes,
+	// braces), so the printed scenario runs the same steps.
+	feature := "Feature: f\n  Scenario: s\n"
+	for _, text := range steps(ops) {
+		feature += "    When " + text + "\n"
+	}
+	pickles, _, err := selected(Options{Features: fstest.MapFS{"f.feature": {Data: []byte(feature)}}})
+	if err != nil || len(pickles) != 1 {
+		t.Fatalf("the steps as a feature: %d scenarios, %v", len(pickles), err)
+	}
+	for i, st := range pickles[0].Steps {
+		if st.Text != steps(ops)[i] {
+			t.Errorf("Gherkin reads step %d as %q; want %q", i, st.Text, steps(ops)[i])
+		}
+	}
+	again := steps(newGenerator(7, sp, testState(), true, true).ops(600))
 	if !slices.Equal(steps(ops), again) {
 		t.Error("seed 7 drew other operations the second time")
 	}
-	if other := steps(newGenerator(8, sp, testState(), true, true).ops(2000)); slices.Equal(steps(ops), other) {
+	if other := steps(newGenerator(8, sp, testState(), true, true).ops(600)); slices.Equal(steps(ops), other) {
 		t.Error("seeds 7 and 8 drew the same operations")
 	}
 }
