@@ -3,10 +3,13 @@ package conformance_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"encoding/xml"
 	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"testing/fstest"
 
@@ -158,6 +161,57 @@ func runScenario(tb testing.TB, base, feature string) conformance.ScenarioResult
 		tb.Fatalf("the feature holds %d scenarios; want 1:\n%s", len(res.Scenarios), feature)
 	}
 	return res.Scenarios[0]
+}
+
+// TestExploreLiveTarget explores a target that keeps one state for every
+// request, as Microsoft Graph does (it ignores X-Mock-Session): each replay
+// of the shrinking starts from the alert under test put back as the
+// exploration found it, so the failure still shrinks, and the alert is put
+// back at the end.
+func TestExploreLiveTarget(t *testing.T) {
+	srv := refserver.New(refserver.UnknownFutureValueApplied)
+	// statusNow reads the alert's status from the server itself, with the
+	// token of the exploration (the server keeps the state of its tenant).
+	var token string
+	statusNow := func() string {
+		req := httptest.NewRequest(http.MethodGet, "/beta/security/partner/securityAlerts/"+conformance.DocumentedAlertID, nil)
+		req.Header.Set("Authorization", token)
+		rec := httptest.NewRecorder()
+		srv.ServeHTTP(rec, req)
+		var a struct{ Status string }
+		_ = json.Unmarshal(rec.Body.Bytes(), &a)
+		return a.Status
+	}
+	var mu sync.Mutex
+	sessions, dirty := map[string]bool{}, 0
+	base := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if id := r.Header.Get(conformance.SessionHeader); id != "" {
+			mu.Lock()
+			token = r.Header.Get("Authorization")
+			if !sessions[id] {
+				sessions[id] = true
+				if statusNow() != "active" {
+					dirty++ // a sequence starts from a state an earlier one left
+				}
+			}
+			mu.Unlock()
+		}
+		r.Header.Del(conformance.SessionHeader)
+		srv.ServeHTTP(w, r)
+	}))
+	res := explore(t, conformance.Config{BaseURL: base, Settle: testSettle}, conformance.ExploreOptions{Ops: 300, Seed: 1})
+	f := res.Failure
+	if f == nil || f.Rule != "patch-applies-named" || len(f.Steps) > maxMinimalSteps || f.Replays < 2 {
+		t.Fatalf("failure %+v; want patch-applies-named, shrunk to at most %d operations in replays", f, maxMinimalSteps)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if dirty > 0 {
+		t.Errorf("%d of %d sequences started with the alert under test not active; want each from the state the exploration found", dirty, len(sessions))
+	}
+	if r := res.Restore; r == nil || r.Err != "" || r.Before.Status != "active" || token == "" || statusNow() != "active" {
+		t.Errorf("restore = %v, status now %q; want the alert under test noted active and put back", r, statusNow())
+	}
 }
 
 // TestExploreScenarioCarriesTheRules checks that the printed scenario judges
