@@ -163,8 +163,10 @@ func TestShrink(t *testing.T) {
 				seenX = true
 			case op.kind == opRead && op.id == "y" && seenX:
 				return &outcome{at: i, err: errors.New("broke r"), rule: "r", rules: []string{"r"}, key: "r"}, nil
-			case op.kind == opRead && op.id == "z":
+			case op.kind == opRead && op.id == "y":
 				return &outcome{at: i, err: errors.New("broke q"), rule: "q", rules: []string{"q"}, key: "q"}, nil
+			case op.kind == opRead && op.id == "early":
+				return &outcome{at: i, err: errors.New("broke r early"), rule: "r", rules: []string{"r"}, key: "r"}, nil
 			}
 		}
 		return &outcome{at: -1}, nil
@@ -185,10 +187,10 @@ func TestShrink(t *testing.T) {
 	if texts := steps(got); !slices.Equal(texts, []string{`I read the alert with the id "x"`, `I read the alert with the id "y"`}) || last.rule != "r" {
 		t.Errorf("shrunk to %q (rule %q) in %d replays; want the read of x, then of y", texts, last.rule, replays)
 	}
-	// A z read before the pair fails by another rule: it must stay out.
-	withZ := append([]exploreOp{read("x"), read("n"), read("y")}, read("z"))
-	if got, _, _, _ := shrink(withZ[:3], first, 400, replay); len(got) != 2 {
-		t.Errorf("shrunk to %q; want the pair", steps(got))
+	// y alone fails too, by another rule: that candidate does not count.
+	// A candidate that fails by the rule earlier is cut after it.
+	if got, _, _, _ := shrink([]exploreOp{read("x"), read("n"), read("early"), read("n2"), read("y")}, first, 400, replay); !slices.Equal(steps(got), []string{`I read the alert with the id "early"`}) {
+		t.Errorf("shrunk to %q; want the read of early alone, which fails by r", steps(got))
 	}
 	if _, _, replays, _ := shrink(ops, first, 3, replay); replays != 3 {
 		t.Errorf("%d replays with a budget of 3; want 3", replays)
