@@ -109,6 +109,9 @@ func Compare(ctx context.Context, a, b *Suite, o Options) (*Drift, error) {
 		return nil, err
 	}
 	for _, s := range []*Suite{a, b} { // both, before either side's writes
+		if err := s.checkNeeds(pickles); err != nil {
+			return nil, err
+		}
 		if err := s.Ping(ctx); err != nil {
 			return nil, err
 		}

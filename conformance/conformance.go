@@ -44,8 +44,17 @@ type Config struct {
 	// Redirects are never followed (the suite uses a copy that hands them back).
 	Client *http.Client
 	// Token is the bearer token of the signed-in caller. Empty means the harness
-	// mints unsigned tokens itself (accepted by the mock, not by Graph).
+	// mints unsigned tokens itself (accepted by the mock, not by Graph), and
+	// every need (see Needs) is met by minting.
 	Token string
+	// ReadToken, UnprivilegedToken, ExpiredToken, AppToken and AppReadToken
+	// are the tokens of the scenarios tagged with a need (see Needs): a
+	// delegated token with PartnerSecurity.Read.All only, one without a partner
+	// security permission, an expired one, and app-only tokens with the role
+	// PartnerSecurity.ReadWrite.All and PartnerSecurity.Read.All. Empty means
+	// minted when Token is empty, and unmet otherwise. ReadToken also signs in
+	// the steps that only read ("I am signed in with permission to read alerts").
+	ReadToken, UnprivilegedToken, ExpiredToken, AppToken, AppReadToken string
 	// AlertID is the alert the scenarios read and update; empty means
 	// DocumentedAlertID.
 	AlertID string

@@ -191,6 +191,9 @@ func (s *Suite) run(ctx context.Context, o Options, t *testing.T) (*Result, erro
 	if err != nil {
 		return nil, err
 	}
+	if err := s.checkNeeds(pickles); err != nil {
+		return nil, err
+	}
 	if err := s.Ping(ctx); err != nil {
 		return nil, err
 	}

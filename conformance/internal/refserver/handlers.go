@@ -3,6 +3,7 @@ package refserver
 import (
 	"encoding/json"
 	"net/http"
+	"regexp"
 	"slices"
 	"sort"
 	"strconv"
@@ -50,6 +51,15 @@ func (s *Server) view(a alert) map[string]any {
 			}
 		}
 	}
+	if layout := s.timeLayout(); layout != nil {
+		rewriteTimes(m, layout)
+	}
+	if s.chose(NonStringDetails) {
+		nonStringDetails(m)
+	}
+	if s.chose(ODataAnnotations) {
+		annotate(m)
+	}
 	return m
 }
 
@@ -66,12 +76,25 @@ func inZone(v any) any {
 	return t.In(time.FixedZone("", 2*60*60)).Format(time.RFC3339Nano)
 }
 
-func (s *Server) context(r *http.Request, suffix string) string {
-	scheme := "http"
-	if r.TLS != nil {
-		scheme = "https"
+// setContext sets the @odata.context of a body: the entity set, the selected
+// properties (names, nil for none) and the suffix ("/$entity" for one alert).
+func (s *Server) setContext(body map[string]any, r *http.Request, names []string, suffix string) {
+	if s.chose(NoContext) {
+		return
 	}
-	return scheme + "://" + r.Host + base + "/$metadata#security/partner/securityAlerts" + suffix
+	root := "http://" + r.Host + base
+	if r.TLS != nil {
+		root = "https://" + r.Host + base
+	}
+	if s.chose(ContextOtherForms) {
+		root = "https://graph.microsoft.com/beta"
+		names = declaredOrder(names)
+	}
+	sel := ""
+	if names != nil {
+		sel = "(" + strings.Join(names, ",") + ")"
+	}
+	body["@odata.context"] = root + "/$metadata#security/partner/securityAlerts" + sel + suffix
 }
 
 // query returns the query options with the optional "$" prefix made explicit.
@@ -94,20 +117,32 @@ var selectable = []string{"id", "activityLogs", "additionalDetails", "affectedRe
 	"isTest", "lastObservedDateTime", "resolvedBy", "resolvedOnDateTime", "resolvedReason", "severity", "status",
 	"subscriptionId", "valueAddedResellerTenantId"}
 
-func parseSelect(v string) ([]string, *apiError) {
-	names := strings.Split(v, ",")
-	for _, n := range names {
-		if !slices.Contains(selectable, strings.TrimSpace(n)) {
+func (s *Server) parseSelect(v string) ([]string, *apiError) {
+	var names []string
+	for _, n := range strings.Split(v, ",") {
+		switch {
+		case slices.Contains(selectable, strings.TrimSpace(n)):
+			names = append(names, n)
+		case !s.chose(LenientQuery):
 			return nil, errorf(400, "BadRequest", "Invalid value '%s' in query option '$select'.", n)
 		}
+	}
+	if len(names) == 0 {
+		names = []string{"id"}
 	}
 	return names, nil
 }
 
+// project keeps the named properties of an alert, and its annotations.
 func project(m map[string]any, names []string) map[string]any {
 	out := map[string]any{}
 	for _, n := range names {
 		out[n] = m[n]
+	}
+	for k, v := range m {
+		if strings.HasPrefix(k, "@odata.") {
+			out[k] = v
+		}
 	}
 	return out
 }
@@ -122,15 +157,15 @@ func (s *Server) get(r *http.Request, session, id string) (int, any, *apiError) 
 		}
 		m := s.view(a)
 		if sel, ok := q["$select"]; ok && s.flaw != SelectIgnoredOnGet {
-			names, e := parseSelect(sel)
+			names, e := s.parseSelect(sel)
 			if e != nil {
 				return 0, nil, e
 			}
 			m = project(m, names)
-			m["@odata.context"] = s.context(r, "("+strings.Join(names, ",")+")/$entity")
+			s.setContext(m, r, names, "/$entity")
 			return 200, m, nil
 		}
-		m["@odata.context"] = s.context(r, "/$entity")
+		s.setContext(m, r, nil, "/$entity")
 		return 200, m, nil
 	}
 	return 0, nil, s.notFound(id)
@@ -141,13 +176,20 @@ func (s *Server) list(r *http.Request, session string) (int, any, *apiError) {
 	top, skip := 100, 0
 	var err error
 	if v, ok := q["$top"]; ok {
-		if top, err = strconv.Atoi(v); err != nil || top < 1 || top > 999 || (s.flaw == TopAtMost100 && top > 100) {
+		if top, err = strconv.Atoi(v); err != nil || top < 1 || top > 999 || (s.chose(TopAtMost100) && top > 100) {
 			return 0, nil, errorf(400, "BadRequest", "Invalid value '%s' for query option '$top'; expected 1 to 999.", v)
 		}
 	}
 	if v, ok := q["$skip"]; ok {
 		if skip, err = strconv.Atoi(v); err != nil || skip < 0 {
 			return 0, nil, errorf(400, "BadRequest", "Invalid value '%s' for query option '$skip'.", v)
+		}
+	}
+	tokens := s.chose(SkipToken) || s.chose(CountFirstPageOnly)
+	if v, ok := q["$skiptoken"]; ok && tokens {
+		var valid bool
+		if skip, valid = fromSkipToken(v); !valid {
+			return 0, nil, errorf(400, "BadRequest", "Invalid $skiptoken.")
 		}
 	}
 	count := false
@@ -160,12 +202,15 @@ func (s *Server) list(r *http.Request, session string) (int, any, *apiError) {
 	var names []string
 	if v, ok := q["$select"]; ok {
 		var e *apiError
-		if names, e = parseSelect(v); e != nil {
+		if names, e = s.parseSelect(v); e != nil {
 			return 0, nil, e
 		}
 	}
 	var match predicate = func(map[string]any) bool { return true }
 	if v, ok := q["$filter"]; ok && s.flaw != FilterIgnored {
+		if s.chose(NarrowFilter) && !narrowFilter.MatchString(v) {
+			return 0, nil, errorf(400, "BadRequest", "Only status eq '<status>' is supported in query option '$filter'.")
+		}
 		var e *apiError
 		if match, e = parseFilter(v, s.flaw); e != nil {
 			return 0, nil, e
@@ -173,20 +218,23 @@ func (s *Server) list(r *http.Request, session string) (int, any, *apiError) {
 	}
 	var less func(a, b map[string]any) bool
 	if v, ok := q["$orderby"]; ok {
+		if s.chose(OrderByRefused) {
+			return 0, nil, errorf(400, "BadRequest", "Query option '$orderby' is not supported.")
+		}
 		var e *apiError
 		if less, e = parseOrderBy(v); e != nil {
 			return 0, nil, e
 		}
 	}
 	for k := range q {
-		if !slices.Contains([]string{"$top", "$skip", "$count", "$select", "$filter", "$orderby"}, k) {
+		if !slices.Contains([]string{"$top", "$skip", "$count", "$select", "$filter", "$orderby"}, k) && !s.chose(LenientQuery) && !(k == "$skiptoken" && tokens) {
 			return 0, nil, errorf(400, "BadRequest", "The query option '%s' is not supported.", k)
 		}
 	}
 
 	s.mu.Lock()
 	var all []map[string]any
-	listed := s.alertsLocked(session)
+	listed := s.listedLocked(session)
 	unfiltered := len(listed)
 	if s.flaw == ListStale {
 		listed = seed()
@@ -208,8 +256,11 @@ func (s *Server) list(r *http.Request, session string) (int, any, *apiError) {
 		}
 	}
 	total := len(all)
-	if s.flaw == TopIgnored {
+	if s.chose(TopIgnored) {
 		top = 999
+	}
+	if s.chose(SmallPages) {
+		top = min(top, 5)
 	}
 	page := all[min(skip, total):min(skip+top, total)]
 	value := make([]any, 0, len(page))
@@ -219,12 +270,9 @@ func (s *Server) list(r *http.Request, session string) (int, any, *apiError) {
 		}
 		value = append(value, m)
 	}
-	ctxSuffix := ""
-	if names != nil {
-		ctxSuffix = "(" + strings.Join(names, ",") + ")"
-	}
-	body := map[string]any{"@odata.context": s.context(r, ctxSuffix), "value": value}
-	if count {
+	body := map[string]any{"value": value}
+	s.setContext(body, r, names, "")
+	if _, later := q["$skiptoken"]; count && !(s.chose(CountFirstPageOnly) && later) {
 		switch s.flaw {
 		case CountIgnoresFilter:
 			body["@odata.count"] = unfiltered
@@ -234,11 +282,15 @@ func (s *Server) list(r *http.Request, session string) (int, any, *apiError) {
 			body["@odata.count"] = total
 		}
 	}
-	if skip+top < total || (s.flaw == EmptyTrailingPage && skip+top == total) {
+	if skip+top < total || (s.chose(EmptyTrailingPage) && skip+top == total) {
 		next := *r.URL
 		vals := next.Query()
 		vals.Del("skip")
 		vals.Set("$skip", strconv.Itoa(skip+top))
+		if tokens {
+			vals.Del("$skip")
+			vals.Set("$skiptoken", skipToken(skip+top))
+		}
 		for flaw, opt := range map[Flaw]string{NextLinkDropsSelect: "select", NextLinkDropsOrderBy: "orderby"} {
 			if s.flaw == flaw {
 				vals.Del(opt)
@@ -256,6 +308,9 @@ func (s *Server) list(r *http.Request, session string) (int, any, *apiError) {
 	}
 	return 200, body, nil
 }
+
+// narrowFilter is the only filter NarrowFilter supports.
+var narrowFilter = regexp.MustCompile(`^status eq '(active|resolved|investigating|unknownFutureValue)'$`)
 
 var (
 	statuses = []string{"active", "resolved", "investigating", "unknownFutureValue"}

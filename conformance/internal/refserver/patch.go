@@ -3,6 +3,7 @@ package refserver
 import (
 	"encoding/json"
 	"net/http"
+	"reflect"
 	"slices"
 	"strings"
 	"time"
@@ -14,15 +15,29 @@ func (s *Server) patch(r *http.Request, session, id, actor string) (int, any, *a
 	ct := r.Header.Get("Content-Type")
 	mt, _, _ := strings.Cut(ct, ";")
 	mt = strings.TrimSpace(strings.ToLower(mt))
-	if s.flaw == ContentTypePrefix && strings.HasPrefix(mt, "application/json") {
+	if s.chose(ContentTypePrefix) && strings.HasPrefix(mt, "application/json") {
 		mt = "application/json"
 	}
-	if mt != "application/json" && s.flaw != AnyContentType {
+	if mt != "application/json" && !s.chose(AnyContentType) {
+		if s.chose(MediaTypeAs400) {
+			return 0, nil, errorf(400, "BadRequest", "The request body must be sent as application/json, not '%s'.", ct)
+		}
 		return 0, nil, errorf(415, "UnsupportedMediaType", "The Content-Type '%s' is not supported; send application/json.", ct)
 	}
 	limit := int64(maxBody)
-	if s.flaw == NoSizeLimit {
+	if s.chose(NoSizeLimit) {
 		limit = 64 << 20
+	}
+	if s.chose(ConcurrentUpdateConflict) {
+		key := session + " " + id
+		if s.enter(key) > 1 {
+			s.leave(key)
+			return 0, nil, errorf(409, "Conflict", "Another update of the alert is in progress.")
+		}
+		defer s.leave(key)
+	}
+	if s.chose(ConcurrentUpdateConflict) || s.chose(ThrottleBursts) {
+		time.Sleep(50 * time.Millisecond) // long enough for updates sent at once to meet
 	}
 	raw, err := readAll(r, limit)
 	if err != nil {
@@ -33,8 +48,7 @@ func (s *Server) patch(r *http.Request, session, id, actor string) (int, any, *a
 		s.storeStatusAnyway(session, id, raw)
 	}
 	if e == nil && status == 200 {
-		m := body.(map[string]any)
-		m["@odata.context"] = s.context(r, "/$entity")
+		s.setContext(body.(map[string]any), r, nil, "/$entity")
 	}
 	return status, body, e
 }
@@ -68,17 +82,19 @@ func (s *Server) patchChecked(session, id, actor string, raw []byte) (int, any, 
 	var status, reason *string
 	reasonGiven, reasonNull := false, false
 	var displayName *string
+	unchanged := map[string]json.RawMessage{} // read-only properties that must keep their value (UnchangedReadOnlyAccepted)
 	for k, v := range body {
 		switch k {
 		case "@odata.type":
 			var t string
-			if json.Unmarshal(v, &t) != nil || strings.TrimPrefix(t, "#") != "microsoft.graph.partner.security.partnerSecurityAlert" {
+			if json.Unmarshal(v, &t) != nil || strings.TrimPrefix(t, "#") != "microsoft.graph.partner.security.partnerSecurityAlert" ||
+				(s.chose(TypeAnnotationHashOnly) && !strings.HasPrefix(t, "#")) {
 				return 0, nil, errorf(400, "BadRequest", "Invalid value for property '@odata.type'.")
 			}
 		case "status":
 			st, e := s.parseStatus(v)
 			if e != nil {
-				return 0, nil, e
+				return 0, nil, s.unprocessable(e)
 			}
 			status = &st
 		case "resolvedReason":
@@ -91,7 +107,7 @@ func (s *Server) patchChecked(session, id, actor string, raw []byte) (int, any, 
 				if s.flaw == ReasonOutsideEnumIgnored {
 					continue
 				}
-				return 0, nil, errorf(400, "BadRequest", "Invalid value for property 'resolvedReason'.")
+				return 0, nil, s.unprocessable(errorf(400, "BadRequest", "Invalid value for property 'resolvedReason'."))
 			}
 			reasonGiven = true
 			reason = &rs
@@ -101,6 +117,10 @@ func (s *Server) patchChecked(session, id, actor string, raw []byte) (int, any, 
 					continue
 				}
 				if s.flaw == ReadOnlyStored && k == "displayName" && json.Unmarshal(v, &displayName) == nil {
+					continue
+				}
+				if s.chose(UnchangedReadOnlyAccepted) {
+					unchanged[k] = v
 					continue
 				}
 				return 0, nil, errorf(400, "BadRequest", "Property '%s' is read-only and cannot be set.", k)
@@ -114,7 +134,7 @@ func (s *Server) patchChecked(session, id, actor string, raw []byte) (int, any, 
 	if status == nil {
 		return 0, nil, errorf(400, "BadRequest", "The property 'status' is required.")
 	}
-	if reasonGiven && *status != "resolved" && s.flaw != ReasonWithoutResolve {
+	if reasonGiven && *status != "resolved" && !s.chose(ReasonWithoutResolve) {
 		return 0, nil, errorf(400, "BadRequest", "Property 'resolvedReason' can only be set with status 'resolved'.")
 	}
 
@@ -127,6 +147,16 @@ func (s *Server) patchChecked(session, id, actor string, raw []byte) (int, any, 
 	}
 	a := alerts[i].clone()
 	before := a.clone()
+	current := s.view(a)
+	for k, v := range unchanged {
+		var sent any
+		if json.Unmarshal(v, &sent) != nil || !reflect.DeepEqual(sent, current[k]) {
+			return 0, nil, errorf(400, "BadRequest", "Property '%s' is read-only and cannot be set.", k)
+		}
+	}
+	if s.chose(ReopenRefused) && a.Status == "resolved" && (*status == "active" || *status == "investigating") {
+		return 0, nil, errorf(400, "BadRequest", "A resolved alert cannot be reopened.")
+	}
 	if s.flaw == LostUpdate {
 		// Read, let the other requests in, then write back what was read.
 		s.mu.Unlock()
@@ -150,7 +180,7 @@ func (s *Server) patchChecked(session, id, actor string, raw []byte) (int, any, 
 				a.ActivityLogs = append(a.ActivityLogs, entry)
 			}
 		}
-		keep := s.flaw == ReopenKeepsResolution || (s.flaw == ReopenInvestigatingKeep && *status == "investigating")
+		keep := s.chose(ReopenKeepsResolution) || (s.chose(ReopenInvestigatingKeep) && *status == "investigating")
 		if *status == "resolved" {
 			a.ResolvedOnDateTime = &now
 			if s.flaw != ResolvedByNotSet {
@@ -162,8 +192,12 @@ func (s *Server) patchChecked(session, id, actor string, raw []byte) (int, any, 
 			a.ResolvedReason, a.ResolvedBy, a.ResolvedOnDateTime = nil, nil, nil
 		}
 		a.Status = *status
-	} else if s.flaw == SameStatusLogged && *status == a.Status {
+	} else if s.chose(SameStatusLogged) && *status == a.Status {
 		a.ActivityLogs = append(a.ActivityLogs, activity{a.Status, *status, actor, now})
+	}
+	if s.chose(ReasonChangeRestamps) && before.Status == "resolved" && *status == "resolved" && reason != nil && *reason != "unknownFutureValue" &&
+		(before.ResolvedReason == nil || *before.ResolvedReason != *reason) {
+		a.ResolvedOnDateTime, a.ResolvedBy = &now, &actor
 	}
 	if s.flaw == PatchClearsOthers {
 		a.Description, a.CatalogOfferID, a.AdditionalDetails = nil, nil, map[string]string{}
@@ -198,6 +232,7 @@ func (s *Server) patchChecked(session, id, actor string, raw []byte) (int, any, 
 	if s.flaw != ChangeNotKept {
 		alerts[i] = stored
 	}
+	s.recordLocked(session, alerts)
 	if s.flaw == PatchChangesAnother {
 		j := (i + 1) % len(alerts)
 		other := alerts[j].clone()
@@ -211,6 +246,15 @@ func (s *Server) patchChecked(session, id, actor string, raw []byte) (int, any, 
 		return 200, s.view(before), nil
 	}
 	return 200, s.view(a), nil
+}
+
+// unprocessable turns the 400 of a value the enum or type refuses into a 422
+// (Unprocessable422).
+func (s *Server) unprocessable(e *apiError) *apiError {
+	if s.chose(Unprocessable422) {
+		return errorf(422, "UnprocessableEntity", "%s", e.message)
+	}
+	return e
 }
 
 // parseStatus reads the status of a PATCH body.
