@@ -8,6 +8,7 @@
 // Usage:
 //
 //	conformance [-target URL] [-ca-cert FILE] [-token T] [-admin-token T] [-mint-key K]
+//	            [-read-token T] [-unprivileged-token T] [-expired-token T] [-app-token T] [-app-read-token T]
 //	            [-alert-id ID] [-tags EXPR]
 //	            [-format pretty|progress|cucumber|junit] [-out FILE]
 //	            [-features DIR] [-concurrency N] [-random-seed N]
@@ -66,6 +67,8 @@ type options struct {
 	concurrency                  int
 	randomSeed                   int64
 	listSteps                    bool
+	// needTokens are the tokens of the needs (conformance.Needs), by tag.
+	needTokens map[string]*string
 	// compare is the second endpoint of a drift report, with its own settings.
 	compare                                  string
 	compareToken, compareAdminToken          string
@@ -102,6 +105,12 @@ func parseFlags(args []string, getenv func(string) string, usage io.Writer) (opt
 	}
 	fs.StringVar(&o.target, "target", "", "base URL of the API including /beta (default: the built-in mock, started on 127.0.0.1)")
 	fs.StringVar(&o.token, "token", getenv("GRAPH_TOKEN"), "bearer token for -target (default: $GRAPH_TOKEN; empty: mint unsigned test tokens, which only the mock accepts)")
+	o.needTokens = map[string]*string{}
+	for _, n := range conformance.Needs() {
+		if n.Flag != "" {
+			o.needTokens[n.Tag] = fs.String(n.Flag[1:], getenv(n.Env), fmt.Sprintf("%s, for the %s scenarios against a -target with -token (default: $%s)", n.What, n.Tag, n.Env))
+		}
+	}
 	fs.StringVar(&o.adminToken, "admin-token", getenv("ALERTMOCK_ADMIN_TOKEN"), "admin token of a -target alertmock's control API, for the @mock-only fault scenarios (default: $ALERTMOCK_ADMIN_TOKEN)")
 	fs.StringVar(&o.mintKey, "mint-key", getenv("ALERTMOCK_AUTH_KEY"), "HS256 key to sign the test tokens the harness mints, for a -target alertmock started with -auth-key (default: $ALERTMOCK_AUTH_KEY; empty: unsigned)")
 	fs.StringVar(&o.caCert, "ca-cert", "", "PEM file of certificates to trust for an https -target, besides the system's (e.g. the one alertmock -tls writes)")
@@ -198,6 +207,7 @@ func oneLine(err error) string {
 // side is one endpoint as the flags describe it.
 type side struct {
 	flag, target, token, adminToken, mintKey, caCert, alertID string
+	needTokens                                                map[string]*string // -target only
 }
 
 // newSuite returns the suite of one endpoint.
@@ -210,7 +220,13 @@ func newSuite(ctx context.Context, s side) (*conformance.Suite, error) {
 	if err != nil {
 		return nil, err
 	}
-	suite, err := conformance.New(ctx, conformance.Config{BaseURL: s.target, Client: client, Token: s.token, AlertID: s.alertID, AdminToken: s.adminToken, MintKey: []byte(s.mintKey)})
+	cfg := conformance.Config{BaseURL: s.target, Client: client, Token: s.token, AlertID: s.alertID, AdminToken: s.adminToken, MintKey: []byte(s.mintKey)}
+	for _, n := range conformance.Needs() {
+		if tok := s.needTokens[n.Tag]; tok != nil {
+			n.Set(&cfg, *tok)
+		}
+	}
+	suite, err := conformance.New(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", s.flag, err)
 	}
@@ -239,7 +255,7 @@ func targetSuite(ctx context.Context, o options) (*conformance.Suite, string, fu
 		}
 		target, stop = base, stopMock
 	}
-	suite, err := newSuite(ctx, side{"-target", target, o.token, o.adminToken, o.mintKey, o.caCert, o.alertID})
+	suite, err := newSuite(ctx, side{"-target", target, o.token, o.adminToken, o.mintKey, o.caCert, o.alertID, o.needTokens})
 	if err != nil {
 		stop()
 		return nil, "", nil, err
@@ -300,7 +316,7 @@ func runCompare(ctx context.Context, o options, stdout io.Writer) (int, error) {
 		return exitUsage, err
 	}
 	defer stop()
-	b, err := newSuite(ctx, side{"-compare", o.compare, o.compareToken, o.compareAdminToken, o.compareMintKey, o.compareCACert, o.compareID})
+	b, err := newSuite(ctx, side{"-compare", o.compare, o.compareToken, o.compareAdminToken, o.compareMintKey, o.compareCACert, o.compareID, nil})
 	if err != nil {
 		return exitUsage, err
 	}
