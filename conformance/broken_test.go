@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/partner-security/alertmock/conformance"
 	"github.com/partner-security/alertmock/conformance/internal/refserver"
 )
 
@@ -88,7 +89,7 @@ var brokenServers = []struct {
 	{refserver.EqMatchesNothing, liveDocumented, []string{`0 alerts are listed; want the 5 of the whole list where "status" is "active"`}},
 	{refserver.UnprefixedOnlyTop, liveDocumented, []string{`The "$" prefix is optional for a filter too`, `12 alerts are listed; want the 3 of the whole list where "status" is "resolved"`}},
 	{refserver.FilterAfterSelect, liveDocumented, []string{"Filtering on a property that is not selected", `0 alerts are listed; want the 5 of the whole list where "status" is "active"`}},
-	{refserver.ListRedirects, liveDocumented, []string{"status 302 is not declared for GET /security/partner/securityAlerts"}},
+	{refserver.ListRedirects, liveDocumented, []string{"does not serve the partner security alerts API", "answered 302", "it redirects to"}},
 	{refserver.RefusedButStored, liveDocumented, []string{"the alert differs from the alert before the refused request", `"status" = "resolved"; want "active"`}},
 	{refserver.ReasonOutsideEnumIgnored, liveDocumented, []string{"Refused: a reason that does not exist", "resolvedReason = \"conformanceNotAMember\""}},
 	{refserver.ReadOnlyIgnored, liveDocumented, []string{"Refused: the read-only display name", "changes of read-only properties derived from the description were not refused"}},
@@ -115,6 +116,16 @@ var brokenServers = []struct {
 	{refserver.ActorFixed, liveDocumented, []string{`updatedBy = "admin@contoso.com"; want "conformance@contoso.com"`}},
 	{refserver.FixedRequestID, liveDocumented, []string{"Every request gets its own request-id", `header request-id = "0dd686c8-6380-42ef-b98e-45b8cbf494b2" again; want a new value`}},
 	{refserver.Bare401, liveDocumented, []string{"Reading without signing in", `Content-Type = "text/plain; charset=utf-8"; want application/json`}},
+
+	// A documented shape of request mishandled: the request variants
+	// (variant.go) send every shape in a run, so the documented run fails.
+	{refserver.AcceptJSONOnly, liveDocumented, []string{"status 406 is not declared for GET", "accept=any"}},
+	{refserver.ContentTypeParamsRefused, liveDocumented, []string{"status = 415; want 200", "content-type=charset", "content-type=odata"}},
+	{refserver.EscapedDollarUnknown, liveDocumented, []string{"prefix=escaped", "status = 400; want 200"}},
+	{refserver.TypeAnnotationRefused, liveDocumented, []string{"type=annotated", "answered 400; want 200"}},
+	{refserver.HeaderNamesCaseSensitive, liveDocumented, []string{"header-case=lower", "header-case=upper", "status = 401; want 200"}},
+	{refserver.LiteralQuoteBlocked, liveDocumented, []string{"encoding=literal", "status = 403; want 200"}},
+	{refserver.ClientRequestIDStrict, liveDocumented, []string{"client-request-id=loose", "status = 400; want 200"}},
 
 	// Documented behaviour reached with the token of a need (minted here; a
 	// live run supplies it, see conformance.Needs).
@@ -225,4 +236,24 @@ func failures(out string) string {
 		out = out[:6000] + "…"
 	}
 	return out
+}
+
+// TestVariantsCatchWhatOneShapeMisses runs the live documented scenarios in
+// the harness's own request shape alone (-variant base) against the servers
+// that mishandle another documented shape: they pass, so it is the request
+// variants that fail them in TestBrokenServersFail.
+func TestVariantsCatchWhatOneShapeMisses(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the suite once per flaw")
+	}
+	for _, flaw := range []refserver.Flaw{refserver.AcceptJSONOnly, refserver.ContentTypeParamsRefused, refserver.EscapedDollarUnknown,
+		refserver.HeaderNamesCaseSensitive, refserver.LiteralQuoteBlocked, refserver.ClientRequestIDStrict} {
+		t.Run(string(flaw), func(t *testing.T) {
+			t.Parallel()
+			cfg := conformance.Config{BaseURL: serve(t, refserver.New(flaw)), Variant: "base"}
+			if status, out := runConfigured(t, cfg, string(liveDocumented)); status != 0 {
+				t.Errorf("suite status = %d with %s in the base shape against a server where %s; want 0; output:\n%s", status, liveDocumented, flaw, failures(out))
+			}
+		})
+	}
 }

@@ -13,9 +13,11 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"reflect"
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/cucumber/godog"
@@ -72,6 +74,17 @@ type Config struct {
 	// ClockSkew is how far the server's clock may be from Now when a step
 	// compares a timestamp with the time of a request; zero means 5 minutes.
 	ClockSkew time.Duration
+	// VariantSeed chooses the shape of each scenario's requests among those
+	// Microsoft's clients send (Accept, Content-Type, "$" or "%24" or no
+	// prefix, percent-encoding, header case, member order, type annotation,
+	// client-request-id; see variant.go): a scenario's shape follows from the
+	// seed and its place in the run's selection, and every shape is sent in
+	// any run of a dozen scenarios or more. A failing step names its shape.
+	VariantSeed int64
+	// Variant, when not empty, sends every scenario in this one shape, as a
+	// failing step names it ("accept=any prefix=none …"; the dimensions not
+	// named keep the harness's own shape, and "base" is that shape alone).
+	Variant string
 }
 
 // Suite runs the features against one endpoint. Make it with New; it is safe
@@ -82,6 +95,10 @@ type Suite struct {
 	contract *Contract
 	// steps are the step patterns, compiled once for every scenario.
 	steps map[string]*regexp.Regexp
+	// pinned is Config.Variant parsed, nil for the schedule of VariantSeed.
+	pinned *variant
+	// started counts the scenarios started without an ordinal (variantFor).
+	started atomic.Int64
 }
 
 // builtinContract is the Contract of the embedded description, built once per
@@ -132,6 +149,13 @@ func New(ctx context.Context, cfg Config) (*Suite, error) {
 		return nil, err
 	}
 	s := &Suite{cfg: cfg, base: base, contract: contract, steps: make(map[string]*regexp.Regexp)}
+	if cfg.Variant != "" {
+		v, err := parseVariant(cfg.Variant)
+		if err != nil {
+			return nil, fmt.Errorf("conformance: %w", err)
+		}
+		s.pinned = &v
+	}
 	var bad error
 	(&scenario{}).register(func(pattern string, _ any) {
 		re, err := regexp.Compile(pattern)
@@ -150,7 +174,30 @@ func New(ctx context.Context, cfg Config) (*Suite, error) {
 // as godog.TestSuite.ScenarioInitializer.
 func (s *Suite) InitializeScenario(sc *godog.ScenarioContext) {
 	st := &scenario{suite: s, session: s.cfg.NewID(), alertID: s.cfg.AlertID, auth: s.defaultCredentials()}
-	st.register(func(pattern string, fn any) { sc.Step(s.steps[pattern], fn) })
+	sc.Before(func(ctx context.Context, _ *godog.Scenario) (context.Context, error) {
+		st.variant = s.variantFor(ctx)
+		return ctx, nil
+	})
+	st.register(func(pattern string, fn any) { sc.Step(s.steps[pattern], st.naming(fn)) })
+}
+
+// naming wraps a step function so that its error names the shape the
+// scenario's requests were sent in, and how to send them so again.
+func (st *scenario) naming(fn any) any {
+	f := reflect.ValueOf(fn)
+	return reflect.MakeFunc(f.Type(), func(args []reflect.Value) []reflect.Value {
+		out := f.Call(args)
+		last := out[len(out)-1]
+		if err, ok := last.Interface().(error); ok && err != nil && !errors.Is(err, godog.ErrSkip) {
+			how := fmt.Sprintf("-variant-seed %d", st.suite.cfg.VariantSeed)
+			if st.suite.pinned != nil {
+				how = "-variant"
+			}
+			err = fmt.Errorf("%w\n(requests sent as %q, by %s; -variant %q sends every scenario so)", err, st.variant.String(), how, st.variant.String())
+			out[len(out)-1] = reflect.ValueOf(&err).Elem()
+		}
+		return out
+	}).Interface()
 }
 
 // Ping sends one read of the alert list and reports whether the target serves

@@ -233,6 +233,9 @@ func (s *Suite) runSelected(ctx context.Context, o Options, pickles []*messages.
 	godog.TestSuite{
 		Name: "conformance",
 		ScenarioInitializer: func(sc *godog.ScenarioContext) {
+			sc.Before(func(ctx context.Context, p *godog.Scenario) (context.Context, error) {
+				return withOrdinal(ctx, index[pickleKey(p)]), nil
+			})
 			s.InitializeScenario(sc)
 			rec := &recorder{}
 			var step, stepErr string

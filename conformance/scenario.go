@@ -55,6 +55,8 @@ type scenario struct {
 	other map[string]any
 	// burst are the answers of "I send N status changes at once".
 	burst []burstResult
+	// variant is the shape of the scenario's requests (variant.go).
+	variant variant
 }
 
 // defaultCredentials are those of the caller who may update alerts: the
@@ -86,6 +88,7 @@ type request struct {
 	hasBody     bool
 	contentType string // "" sends no Content-Type
 	auth        credentials
+	exact       bool // sent as it is: no request variant changes its body or Content-Type
 }
 
 // send sends r with the scenario's session and client-request-id, reads the
@@ -116,6 +119,7 @@ func (st *scenario) send(ctx context.Context, r request) (*exchange, error) {
 	if st.clientRequestID != "" {
 		req.Header.Set("client-request-id", st.clientRequestID)
 	}
+	u = st.reshape(req, r)
 	x := &exchange{method: r.method, url: u, sentAt: st.suite.cfg.Now(), requestClientReqID: st.clientRequestID}
 	resp, err := st.suite.cfg.Client.Do(req)
 	if err != nil {

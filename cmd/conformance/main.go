@@ -11,7 +11,7 @@
 //	            [-read-token T] [-unprivileged-token T] [-expired-token T] [-app-token T] [-app-read-token T]
 //	            [-alert-id ID] [-tags EXPR]
 //	            [-format pretty|progress|cucumber|junit] [-out FILE]
-//	            [-features DIR] [-concurrency N] [-random-seed N]
+//	            [-features DIR] [-concurrency N] [-random-seed N] [-variant-seed N] [-variant SPEC]
 //	conformance [-target URL …] -compare URL [-compare-token T] [-compare-ca-cert FILE]
 //	            [-compare-admin-token T] [-compare-mint-key K] [-compare-alert-id ID]
 //	            [-format text|json|markdown] [-out FILE] [-tags EXPR] …
@@ -65,7 +65,8 @@ type options struct {
 	adminToken, mintKey, caCert  string
 	format, out, featuresDir     string
 	concurrency                  int
-	randomSeed                   int64
+	randomSeed, variantSeed      int64
+	variant                      string
 	listSteps                    bool
 	// needTokens are the tokens of the needs (conformance.Needs), by tag.
 	needTokens map[string]*string
@@ -128,6 +129,8 @@ func parseFlags(args []string, getenv func(string) string, usage io.Writer) (opt
 	fs.IntVar(&o.concurrency, "concurrency", 0, "scenarios run at once (default: 8 against the built-in mock, 1 against a -target or -compare)")
 	fs.BoolVar(&o.listSteps, "list-steps", false, "print the step patterns that feature files may use, and exit")
 	fs.Int64Var(&o.randomSeed, "random-seed", -1, "seed of the scenario order; -1 picks one, 0 keeps file order")
+	fs.Int64Var(&o.variantSeed, "variant-seed", -1, "seed of the request shape (variant) of each scenario, printed with the summary and in failures; -1 picks one")
+	fs.StringVar(&o.variant, "variant", "", `send every scenario in this request variant, as a failure names it (e.g. "accept=any prefix=none"; "base": the harness's own shape)`)
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -157,6 +160,12 @@ func parseFlags(args []string, getenv func(string) string, usage io.Writer) (opt
 	}
 	if o.compareID == "" {
 		o.compareID = o.alertID
+	}
+	if err := conformance.CheckVariant(o.variant); err != nil {
+		return o, fmt.Errorf("-variant: %w", err)
+	}
+	if o.variantSeed == -1 {
+		o.variantSeed = rand.Int64N(1 << 31) // one schedule for both sides of -compare
 	}
 	if o.concurrency < 0 {
 		return o, fmt.Errorf("-concurrency %d: want 1 or more", o.concurrency)
@@ -208,6 +217,8 @@ func oneLine(err error) string {
 type side struct {
 	flag, target, token, adminToken, mintKey, caCert, alertID string
 	needTokens                                                map[string]*string // -target only
+	variantSeed                                               int64
+	variant                                                   string
 }
 
 // newSuite returns the suite of one endpoint.
@@ -220,7 +231,8 @@ func newSuite(ctx context.Context, s side) (*conformance.Suite, error) {
 	if err != nil {
 		return nil, err
 	}
-	cfg := conformance.Config{BaseURL: s.target, Client: client, Token: s.token, AlertID: s.alertID, AdminToken: s.adminToken, MintKey: []byte(s.mintKey)}
+	cfg := conformance.Config{BaseURL: s.target, Client: client, Token: s.token, AlertID: s.alertID, AdminToken: s.adminToken, MintKey: []byte(s.mintKey),
+		VariantSeed: s.variantSeed, Variant: s.variant}
 	for _, n := range conformance.Needs() {
 		if tok := s.needTokens[n.Tag]; tok != nil {
 			n.Set(&cfg, *tok)
@@ -255,7 +267,7 @@ func targetSuite(ctx context.Context, o options) (*conformance.Suite, string, fu
 		}
 		target, stop = base, stopMock
 	}
-	suite, err := newSuite(ctx, side{"-target", target, o.token, o.adminToken, o.mintKey, o.caCert, o.alertID, o.needTokens})
+	suite, err := newSuite(ctx, side{"-target", target, o.token, o.adminToken, o.mintKey, o.caCert, o.alertID, o.needTokens, o.variantSeed, o.variant})
 	if err != nil {
 		stop()
 		return nil, "", nil, err
@@ -295,6 +307,9 @@ func runSuite(ctx context.Context, o options, stdout io.Writer) (int, error) {
 		return exitUsage, err
 	}
 	elapsed := time.Since(start).Round(time.Millisecond)
+	if o.variant == "" {
+		fmt.Fprintf(stdout, "\nconformance: requests sent in the variants of -variant-seed %d\n", o.variantSeed)
+	}
 	passed, failed := res.Counts()
 	verdict := "PASS"
 	if failed > 0 {
@@ -316,7 +331,7 @@ func runCompare(ctx context.Context, o options, stdout io.Writer) (int, error) {
 		return exitUsage, err
 	}
 	defer stop()
-	b, err := newSuite(ctx, side{"-compare", o.compare, o.compareToken, o.compareAdminToken, o.compareMintKey, o.compareCACert, o.compareID, nil})
+	b, err := newSuite(ctx, side{"-compare", o.compare, o.compareToken, o.compareAdminToken, o.compareMintKey, o.compareCACert, o.compareID, nil, o.variantSeed, o.variant})
 	if err != nil {
 		return exitUsage, err
 	}

@@ -291,6 +291,19 @@ func TestFlags(t *testing.T) {
 			}
 			return ""
 		}},
+		{name: "a variant that is none", args: []string{"-variant", "accept=xml"}, wantErr: `-variant: request variant "accept=xml": accept="xml"; want one of json, any, odata, none`},
+		{name: "a variant seed is picked", check: func(o options) string {
+			if o.variantSeed < 0 {
+				return fmt.Sprintf("variant seed %d; want one picked", o.variantSeed)
+			}
+			return ""
+		}},
+		{name: "read token from GRAPH_READ_TOKEN", env: map[string]string{"GRAPH_READ_TOKEN": "r3ad"}, check: func(o options) string {
+			if got := *o.needTokens["@needs-read-token"]; got != "r3ad" {
+				return "read token " + got + "; want r3ad"
+			}
+			return ""
+		}},
 		{name: "token from GRAPH_TOKEN", env: map[string]string{"GRAPH_TOKEN": "t0k"}, check: func(o options) string {
 			if o.token != "t0k" {
 				return "token " + o.token + "; want t0k"
@@ -558,5 +571,42 @@ func TestNeedTokens(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestVariantSeed runs the read scenarios against a mock behind a proxy that
+// refuses Accept: */* with 406 (as a service that reads only application/json
+// would): the run fails naming the variant and the seed printed with the
+// summary, the same seed fails the same scenarios again, and -variant base
+// (the harness's own shape) passes.
+func TestVariantSeed(t *testing.T) {
+	srv, err := mock.New(mock.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = srv.Close() })
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Accept") == "*/*" {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusNotAcceptable)
+			_, _ = w.Write([]byte(`{"error":{"code":"NotAcceptable","message":"application/json only"}}`))
+			return
+		}
+		srv.ServeHTTP(w, r)
+	}))
+	t.Cleanup(ts.Close)
+	args := []string{"-target", ts.URL + "/beta", "-tags", "@live-safe && ~@assumption", "-format", "progress", "-random-seed", "0"}
+	code, first, _ := runCmd(t, noEnv, append(args, "-variant-seed", "11")...)
+	if code != exitFailed || !strings.Contains(first, "-variant-seed 11") || !strings.Contains(first, `"accept=any`) {
+		t.Fatalf("exit status %d; want %d, failures naming accept=any and -variant-seed 11:\n%s", code, exitFailed, first)
+	}
+	failed := func(out string) string {
+		return out[strings.Index(out, "--- Failed steps:"):strings.LastIndex(out, "scenarios (")]
+	}
+	if _, again, _ := runCmd(t, noEnv, append(args, "-variant-seed", "11")...); !strings.Contains(again, "-variant-seed 11") || failed(again) != failed(first) {
+		t.Errorf("the same -variant-seed failed other steps:\n%s\nthen:\n%s", failed(first), failed(again))
+	}
+	if code, stdout, stderr := runCmd(t, noEnv, append(args, "-variant", "base")...); code != exitPassed || strings.Contains(stdout, "-variant-seed") {
+		t.Errorf("-variant base: exit status %d; want %d and no seed printed\nstdout: %s\nstderr: %s", code, exitPassed, stdout, stderr)
 	}
 }

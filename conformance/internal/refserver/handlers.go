@@ -100,6 +100,9 @@ func (s *Server) setContext(body map[string]any, r *http.Request, names []string
 // query returns the query options with the optional "$" prefix made explicit.
 func (s *Server) query(r *http.Request) map[string]string {
 	out := map[string]string{}
+	if s.flaw == EscapedDollarUnknown && strings.Contains(r.URL.RawQuery, "%24") {
+		out["%24"] = "" // the option is not recognised, and refused as unknown
+	}
 	for k, v := range r.URL.Query() {
 		if s.flaw == UnprefixedOnlyTop && k != "top" && !strings.HasPrefix(k, "$") {
 			continue

@@ -18,6 +18,9 @@ func (s *Server) patch(r *http.Request, session, id, actor string) (int, any, *a
 	if s.chose(ContentTypePrefix) && strings.HasPrefix(mt, "application/json") {
 		mt = "application/json"
 	}
+	if s.flaw == ContentTypeParamsRefused && ct != "application/json" {
+		mt = ct
+	}
 	if mt != "application/json" && !s.chose(AnyContentType) {
 		if s.chose(MediaTypeAs400) {
 			return 0, nil, errorf(400, "BadRequest", "The request body must be sent as application/json, not '%s'.", ct)
@@ -86,6 +89,9 @@ func (s *Server) patchChecked(session, id, actor string, raw []byte) (int, any, 
 	for k, v := range body {
 		switch k {
 		case "@odata.type":
+			if s.flaw == TypeAnnotationRefused {
+				return 0, nil, errorf(400, "BadRequest", "The property '@odata.type' does not exist on type 'microsoft.graph.partner.security.partnerSecurityAlert'.")
+			}
 			var t string
 			if json.Unmarshal(v, &t) != nil || strings.TrimPrefix(t, "#") != "microsoft.graph.partner.security.partnerSecurityAlert" ||
 				(s.chose(TypeAnnotationHashOnly) && !strings.HasPrefix(t, "#")) {

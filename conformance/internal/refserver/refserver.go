@@ -92,6 +92,15 @@ const (
 	SelectIgnoredOnGet        Flaw = "$select is ignored when reading one alert"
 	ActorFixed                Flaw = "changes are recorded as a fixed user, not the caller"
 	FixedRequestID            Flaw = "every answer has the same request-id"
+
+	// Flaws in reading a documented shape of request (issue 15, request variants).
+	AcceptJSONOnly           Flaw = "an Accept other than exactly application/json is refused with 406"
+	ContentTypeParamsRefused Flaw = "a Content-Type with parameters (charset, odata) is refused with 415"
+	EscapedDollarUnknown     Flaw = "an option whose $ is percent-encoded (%24filter) is unknown"
+	TypeAnnotationRefused    Flaw = "an update carrying @odata.type is refused"
+	HeaderNamesCaseSensitive Flaw = "header names are matched case-sensitively (authorization is no Authorization)"
+	LiteralQuoteBlocked      Flaw = "a literal ' in the query is blocked, as a web application firewall does"
+	ClientRequestIDStrict    Flaw = "a client-request-id that is not a version 4 UUID is refused"
 )
 
 // Server is the reference server; it implements http.Handler.
@@ -262,6 +271,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) (int, any, *apiEr
 		}
 		return 0, nil, errorf(404, "ResourceNotFound", "Resource not found for the segment '%s'.", seg)
 	}
+	if e := s.requestShape(r); e != nil {
+		return 0, nil, e
+	}
 	session := sessionOf(r)
 	if s.chose(ThrottleBursts) {
 		if n := s.enter(session); n > 2 {
@@ -297,6 +309,25 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) (int, any, *apiEr
 	}
 }
 
+// requestShape refuses the request shapes the variant flaws mishandle.
+func (s *Server) requestShape(r *http.Request) *apiError {
+	switch s.flaw {
+	case AcceptJSONOnly:
+		if a := r.Header.Get("Accept"); a != "application/json" {
+			return errorf(406, "NotAcceptable", "The Accept header '%s' is not supported.", a)
+		}
+	case LiteralQuoteBlocked:
+		if strings.Contains(r.URL.RawQuery, "'") {
+			return errorf(403, "Forbidden", "The request was blocked.")
+		}
+	case ClientRequestIDStrict:
+		if id := r.Header.Get("client-request-id"); id != "" && (len(id) != 36 || id[14] != '4') {
+			return errorf(400, "BadRequest", "Invalid client-request-id '%s'.", id)
+		}
+	}
+	return nil
+}
+
 // methodNotAllowed refuses a method the resource lacks: 405 with Allow, or as
 // a choice has it.
 func (s *Server) methodNotAllowed(w http.ResponseWriter, method, allow string) *apiError {
@@ -329,6 +360,9 @@ func (s *Server) leave(key string) {
 // an opaque token is fully permitted.
 func (s *Server) authenticate(r *http.Request) (actor string, canWrite bool, e *apiError) {
 	h := r.Header.Get("Authorization")
+	if names := rawHeaderNames(r); s.flaw == HeaderNamesCaseSensitive && names != nil && !slices.Contains(names, "Authorization") {
+		h = "" // sent as authorization or AUTHORIZATION
+	}
 	if h == "" {
 		if s.flaw == NoAuth {
 			return defaultUser, true, nil
