@@ -250,3 +250,20 @@ func TestNaming(t *testing.T) {
 		t.Fatal("the dimension accept lost its value any")
 	}
 }
+
+// TestRecordedHeadersAreCanonical checks that the drift report reads the
+// headers of a request sent with lower-case names (header-case=lower).
+func TestRecordedHeadersAreCanonical(t *testing.T) {
+	raw := make(chan string, 1)
+	rec := &recorder{}
+	tr := recordingTransport{next: &captureTransport{raw: raw}}
+	req, _ := http.NewRequestWithContext(withRecorder(context.Background(), rec), http.MethodGet, "http://127.0.0.1:9/beta/x", nil)
+	req.Header["client-request-id"] = []string{"c1"}
+	if _, err := tr.RoundTrip(req); err != nil {
+		t.Fatal(err)
+	}
+	<-raw
+	if got := rec.list()[0].RequestHeader.Get("client-request-id"); got != "c1" {
+		t.Errorf("recorded client-request-id = %q; want c1", got)
+	}
+}
