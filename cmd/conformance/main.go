@@ -109,7 +109,7 @@ func parseFlags(args []string, getenv func(string) string, usage io.Writer) (opt
 	o.needTokens = map[string]*string{}
 	for _, n := range conformance.Needs() {
 		if n.Flag != "" {
-			o.needTokens[n.Tag] = fs.String(n.Flag[1:], getenv(n.Env), fmt.Sprintf("%s, for the %s scenarios against a -target with -token (default: $%s)", n.What, n.Tag, n.Env))
+			o.needTokens[n.Tag] = fs.String(n.Flag[1:], getenv(n.Env), fmt.Sprintf("%s, for the %s scenarios against an endpoint given a token (-token, -compare-token) (default: $%s)", n.What, n.Tag, n.Env))
 		}
 	}
 	fs.StringVar(&o.adminToken, "admin-token", getenv("ALERTMOCK_ADMIN_TOKEN"), "admin token of a -target alertmock's control API, for the @mock-only fault scenarios (default: $ALERTMOCK_ADMIN_TOKEN)")
@@ -216,7 +216,7 @@ func oneLine(err error) string {
 // side is one endpoint as the flags describe it.
 type side struct {
 	flag, target, token, adminToken, mintKey, caCert, alertID string
-	needTokens                                                map[string]*string // -target only
+	needTokens                                                map[string]*string // used when token is set
 	variantSeed                                               int64
 	variant                                                   string
 }
@@ -234,7 +234,7 @@ func newSuite(ctx context.Context, s side) (*conformance.Suite, error) {
 	cfg := conformance.Config{BaseURL: s.target, Client: client, Token: s.token, AlertID: s.alertID, AdminToken: s.adminToken, MintKey: []byte(s.mintKey),
 		VariantSeed: s.variantSeed, Variant: s.variant}
 	for _, n := range conformance.Needs() {
-		if tok := s.needTokens[n.Tag]; tok != nil {
+		if tok := s.needTokens[n.Tag]; tok != nil && s.token != "" { // a side that mints needs none
 			n.Set(&cfg, *tok)
 		}
 	}
@@ -331,7 +331,7 @@ func runCompare(ctx context.Context, o options, stdout io.Writer) (int, error) {
 		return exitUsage, err
 	}
 	defer stop()
-	b, err := newSuite(ctx, side{"-compare", o.compare, o.compareToken, o.compareAdminToken, o.compareMintKey, o.compareCACert, o.compareID, nil, o.variantSeed, o.variant})
+	b, err := newSuite(ctx, side{"-compare", o.compare, o.compareToken, o.compareAdminToken, o.compareMintKey, o.compareCACert, o.compareID, o.needTokens, o.variantSeed, o.variant})
 	if err != nil {
 		return exitUsage, err
 	}

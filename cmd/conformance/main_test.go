@@ -550,6 +550,13 @@ func TestNeedTokens(t *testing.T) {
 	if code, stdout, stderr := runCmd(t, getenv, args...); code != exitPassed {
 		t.Fatalf("with every need token: exit status = %d; want %d\nstdout: %s\nstderr: %s", code, exitPassed, stdout, stderr)
 	}
+	// The same tokens serve the -compare side, which has a token of its own,
+	// while the built-in mock on the -target side mints its own.
+	compare := append([]string{"-compare", target, "-compare-token", args[7]}, args[8:]...)
+	compare = append(compare, "-tags", "@needs-read-token,@needs-expired-token,@needs-app-token")
+	if code, stdout, stderr := runCmd(t, getenv, compare...); code != exitPassed {
+		t.Fatalf("-compare with need tokens: exit status = %d; want %d\nstdout: %s\nstderr: %s", code, exitPassed, stdout, stderr)
+	}
 	tests := []struct {
 		name   string
 		getenv func(string) string
