@@ -187,29 +187,12 @@ func TestBrokenServersFail(t *testing.T) {
 // TestEveryFlawIsDeclared reads the Flaw constants from the reference server's
 // source and checks that each has its entry in brokenServers, once.
 func TestEveryFlawIsDeclared(t *testing.T) {
-	f, err := parser.ParseFile(token.NewFileSet(), "internal/refserver/refserver.go", nil, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var flaws []refserver.Flaw
-	ast.Inspect(f, func(n ast.Node) bool {
-		vs, ok := n.(*ast.ValueSpec)
-		if !ok || len(vs.Values) != 1 {
-			return true
+	for _, v := range constants(t, "internal/refserver/refserver.go", "Flaw") {
+		if v != "" {
+			flaws = append(flaws, refserver.Flaw(v))
 		}
-		if id, ok := vs.Type.(*ast.Ident); ok && id.Name == "Flaw" {
-			if lit, ok := vs.Values[0].(*ast.BasicLit); ok {
-				v, err := strconv.Unquote(lit.Value)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if v != "" {
-					flaws = append(flaws, refserver.Flaw(v))
-				}
-			}
-		}
-		return true
-	})
+	}
 	if len(flaws) < 40 {
 		t.Fatalf("found %d flaws in refserver.go; want the whole list", len(flaws))
 	}
@@ -225,6 +208,32 @@ func TestEveryFlawIsDeclared(t *testing.T) {
 	if got, want := len(brokenServers), len(flaws); got != want {
 		t.Errorf("brokenServers has %d entries; want one per flaw, %d", got, want)
 	}
+}
+
+// constants returns the values of the string constants of the named type
+// declared in a source file.
+func constants(t *testing.T, file, typ string) []string {
+	t.Helper()
+	f, err := parser.ParseFile(token.NewFileSet(), file, nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	ast.Inspect(f, func(n ast.Node) bool {
+		if vs, ok := n.(*ast.ValueSpec); ok && len(vs.Values) == 1 {
+			if id, ok := vs.Type.(*ast.Ident); ok && id.Name == typ {
+				if lit, ok := vs.Values[0].(*ast.BasicLit); ok {
+					v, err := strconv.Unquote(lit.Value)
+					if err != nil {
+						t.Fatal(err)
+					}
+					out = append(out, v)
+				}
+			}
+		}
+		return true
+	})
+	return out
 }
 
 // failures returns the part of godog's progress output that lists failed steps.

@@ -1,9 +1,6 @@
 package conformance_test
 
 import (
-	"go/ast"
-	"go/parser"
-	"go/token"
 	"strconv"
 	"strings"
 	"testing"
@@ -207,25 +204,10 @@ func choiceNames(choices []refserver.Choice) []string {
 // server's source and checks that each has an entry of its own in
 // faithfulServers.
 func TestEveryChoiceIsDeclared(t *testing.T) {
-	f, err := parser.ParseFile(token.NewFileSet(), "internal/refserver/choice.go", nil, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var choices []refserver.Choice
-	ast.Inspect(f, func(n ast.Node) bool {
-		if vs, ok := n.(*ast.ValueSpec); ok && len(vs.Values) == 1 {
-			if id, ok := vs.Type.(*ast.Ident); ok && id.Name == "Choice" {
-				if lit, ok := vs.Values[0].(*ast.BasicLit); ok {
-					v, err := strconv.Unquote(lit.Value)
-					if err != nil {
-						t.Fatal(err)
-					}
-					choices = append(choices, refserver.Choice(v))
-				}
-			}
-		}
-		return true
-	})
+	for _, v := range constants(t, "internal/refserver/choice.go", "Choice") {
+		choices = append(choices, refserver.Choice(v))
+	}
 	if len(choices) < 40 {
 		t.Fatalf("found %d choices in choice.go; want the whole list", len(choices))
 	}

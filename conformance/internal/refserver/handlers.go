@@ -40,16 +40,7 @@ func (s *Server) view(a alert) map[string]any {
 			}
 		}
 	case NonUTCTimes:
-		for _, k := range []string{"detectedDateTime", "firstObservedDateTime", "lastObservedDateTime", "resolvedOnDateTime"} {
-			m[k] = inZone(m[k])
-		}
-		if logs, ok := m["activityLogs"].([]any); ok {
-			for _, e := range logs {
-				if entry, ok := e.(map[string]any); ok {
-					entry["updatedDateTime"] = inZone(entry["updatedDateTime"])
-				}
-			}
-		}
+		rewriteTimes(m, func(t time.Time) string { return t.In(time.FixedZone("", 2*60*60)).Format(time.RFC3339Nano) })
 	}
 	if layout := s.timeLayout(); layout != nil {
 		rewriteTimes(m, layout)
@@ -61,19 +52,6 @@ func (s *Server) view(a alert) map[string]any {
 		annotate(m)
 	}
 	return m
-}
-
-// inZone writes a UTC date-time in UTC+02:00 (NonUTCTimes).
-func inZone(v any) any {
-	s, ok := v.(string)
-	if !ok {
-		return v
-	}
-	t, err := time.Parse(time.RFC3339Nano, s)
-	if err != nil {
-		return v
-	}
-	return t.In(time.FixedZone("", 2*60*60)).Format(time.RFC3339Nano)
 }
 
 // setContext sets the @odata.context of a body: the entity set, the selected
