@@ -140,3 +140,25 @@ func TestMintedClaims(t *testing.T) {
 		t.Errorf("app read claims = %+v; want roles [PartnerSecurity.Read.All], the test application and its object id", c)
 	}
 }
+
+// TestNeedSet checks that each need's Set configures its own token, and that
+// minting has none to set.
+func TestNeedSet(t *testing.T) {
+	for _, n := range Needs() {
+		var c Config
+		n.Set(&c, "tok-"+n.Tag)
+		if got := n.token(c); n.Flag != "" && got != "tok-"+n.Tag {
+			t.Errorf("%s: Set then token = %q; want the token set", n.Tag, got)
+		}
+		set := strings.Count(strings.Join([]string{c.Token, c.ReadToken, c.UnprivilegedToken, c.ExpiredToken, c.AppToken, c.AppReadToken}, ","), "tok-")
+		if want := map[bool]int{true: 1, false: 0}[n.Flag != ""]; set != want {
+			t.Errorf("%s: Set wrote %d tokens; want %d", n.Tag, set, want)
+		}
+	}
+	defer func() {
+		if r := recover(); r == nil || !strings.Contains(r.(string), "@needs-coffee") {
+			t.Errorf("need of an unknown tag: recover() = %v; want a panic naming it", r)
+		}
+	}()
+	need("@needs-coffee")
+}
