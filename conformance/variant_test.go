@@ -80,6 +80,50 @@ func TestScheduleCoversEveryValue(t *testing.T) {
 	}
 }
 
+// TestScheduleIsPinned pins the schedule of one seed: a seed printed by a
+// run must send the same scenarios the same way when given back, so a change
+// of the schedule is a change to notice.
+func TestScheduleIsPinned(t *testing.T) {
+	want := []string{
+		"accept=any content-type=charset prefix=escaped encoding=escaped header-case=upper key-order=reversed type=annotated client-request-id=none",
+		"accept=odata content-type=odata prefix=none encoding=literal header-case=canonical key-order=sorted type=plain client-request-id=uuid",
+		"accept=none content-type=json prefix=dollar encoding=escaped header-case=lower key-order=reversed type=annotated client-request-id=loose",
+	}
+	for i, w := range want {
+		if got := scheduled(1183, i).String(); got != w {
+			t.Errorf("scheduled(1183, %d) = %q; want %q", i, got, w)
+		}
+	}
+}
+
+// TestVariantForFallsBackToStartOrder checks the variants of scenarios run
+// by godog directly (no ordinal in the context): the order they start in,
+// from 0, and Config.Variant over any ordinal.
+func TestVariantForFallsBackToStartOrder(t *testing.T) {
+	s, err := New(context.Background(), Config{BaseURL: "http://127.0.0.1:9/beta", VariantSeed: 1183})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 3 {
+		if got, want := s.variantFor(context.Background()), scheduled(1183, i); got != want {
+			t.Errorf("scenario %d started: variant %v; want %v", i, got, want)
+		}
+	}
+	if got, want := s.variantFor(withOrdinal(context.Background(), 7)), scheduled(1183, 7); got != want {
+		t.Errorf("ordinal 7: variant %v; want %v", got, want)
+	}
+	pinned, err := New(context.Background(), Config{BaseURL: "http://127.0.0.1:9/beta", Variant: "accept=none"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := pinned.variantFor(withOrdinal(context.Background(), 7)); got != (variant{dimAccept: 3}) {
+		t.Errorf("Config.Variant accept=none: variant %v; want accept=none alone", got)
+	}
+	if _, err := New(context.Background(), Config{BaseURL: "http://127.0.0.1:9/beta", Variant: "accept=xml"}); err == nil || !strings.Contains(err.Error(), `accept="xml"`) {
+		t.Errorf("New with Variant accept=xml: error = %v; want one naming it", err)
+	}
+}
+
 // TestShapeBody checks member order and the type annotation, and that a body
 // that is not one object with distinct names is sent as it is.
 func TestShapeBody(t *testing.T) {
@@ -127,7 +171,7 @@ func TestShapeQuery(t *testing.T) {
 			t.Errorf("shapeQuery(%v) = %s; want %s", tt.v, got, tt.want)
 		}
 	}
-	if got, want := encodeValue("a+b&c#d%e f\"ü", true), "a%2Bb%26c%23d%25e%20f%22%C3%BC"; got != want {
+	if got, want := encodeValue("a+b&c#d%e f\"ü\x7f~", true), "a%2Bb%26c%23d%25e%20f%22%C3%BC%7F~"; got != want {
 		t.Errorf("encodeValue minimal = %s; want %s", got, want)
 	}
 }
