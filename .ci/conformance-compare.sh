@@ -2,8 +2,9 @@
 # Drift report and CLI safety in CI (docs/conformance-ci.md runs these very
 # commands): the built-in mock compared with the alertmock the recipe started
 # must agree (exit 0), with the Markdown report in $CI_REPORTS/drift.md (and in
-# the job summary on GitHub Actions); a mistyped tag and a base URL without
-# /beta must stop the run with exit 2; -h must exit 0.
+# the job summary on GitHub Actions); a mistyped tag (negated too) and a base
+# URL without /beta must stop the run with exit 2; -list prints a selection
+# without a target; -h must exit 0.
 set -euo pipefail
 # Run as the COMMAND of the CI recipe, which started the mock and put both
 # binaries on PATH:  examples/ci/conformance.sh -r reports -- .ci/conformance-compare.sh
@@ -36,6 +37,17 @@ cat "$work/stderr"
 echo "== a base URL without /beta: exit 2 naming the fix"
 expect 2 conformance -target "${base%/beta}" -tags '@live-safe'
 grep -q "try $base" "$work/stderr" || { echo "FAIL: no fix named:"; cat "$work/stderr"; exit 1; }
+cat "$work/stderr"
+
+echo "== -list: the scenarios a tag set selects, no request (an unreachable target is fine)"
+expect 0 conformance -list -target http://127.0.0.1:1/beta -tags '@live-writes && ~@assumption'
+tail -n 1 "$work/stdout"
+grep -q 'scenarios selected by -tags "@live-writes && ~@assumption"' "$work/stdout" || { echo "FAIL: no count line"; exit 1; }
+if grep -v '^$' "$work/stdout" | grep -v 'scenarios selected' | grep -v '@live-writes' | grep -q .; then echo "FAIL: a listed scenario lacks @live-writes"; exit 1; fi
+
+echo "== a typo inside a negated tag: exit 2 naming it"
+expect 2 conformance -target "$base" -tags '~@mock-only && ~@asumption'
+grep -q 'did you mean @assumption?' "$work/stderr" || { echo "FAIL: typo not named:"; cat "$work/stderr"; exit 1; }
 cat "$work/stderr"
 
 echo "== conformance -h: exit 0"

@@ -10,8 +10,14 @@
 #   - ogen: generates every operation (no "not implemented" skip) into a temp
 #     module that builds, with typed GET, list and PATCH bodies;
 #   - openapi-typescript: examples/typescript/check.ts type-checks (strict)
-#     against the generated types, so no body is `unknown`.
-# Needs Go and node/npm; npm packages go to a cache directory
+#     against the generated types, so no body is `unknown`; and the
+#     openapi-fetch recipe of docs/contract.md (examples/typescript/client.ts)
+#     runs against an alertmock;
+#   - @hey-api/openapi-ts: examples/typescript/hey-check.ts type-checks
+#     (strict): the whole alert keeps its required properties;
+#   - Specmatic (npm specmatic, its jar on Java 17): `specmatic test` of the
+#     description's examples against an alertmock, every operation, 0 failures.
+# Needs Go, node/npm and Java 17; npm packages go to a cache directory
 # (CONTRACT_TOOLS_CACHE, default ~/.cache/alertmock-contract-tools), Go tools
 # run with `go run module@version` outside the main module.
 set -euo pipefail
@@ -23,25 +29,25 @@ SPECTRAL=@stoplight/spectral-cli@6.16.3
 REDOCLY=@redocly/cli@2.77.0
 OPENAPI_TS=openapi-typescript@7.13.0
 TYPESCRIPT=typescript@5.9.3
+OPENAPI_FETCH=openapi-fetch@0.17.0
+HEY_API=@hey-api/openapi-ts@0.99.0
+SPECMATIC=specmatic@2.55.1
 OAPI_CODEGEN=github.com/oapi-codegen/oapi-codegen/v2/cmd/oapi-codegen@v2.8.2
 OGEN=github.com/ogen-go/ogen/cmd/ogen@v1.25.0
 
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+mock_pid=""
+cleanup() {
+  if [ -n "$mock_pid" ]; then kill "$mock_pid" 2>/dev/null || true; wait "$mock_pid" 2>/dev/null || true; fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
 start=$SECONDS
 
 echo "== contract tools: npm packages"
-pins="$SPECTRAL $REDOCLY $OPENAPI_TS $TYPESCRIPT"
-cache="${CONTRACT_TOOLS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/alertmock-contract-tools}"
-stamp="$cache/installed"
-if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$pins" ]; then
-  rm -rf "$cache"
-  mkdir -p "$cache"
-  (cd "$cache" && echo '{"private":true}' >package.json &&
-    npm install --no-audit --no-fund --loglevel=error $pins)
-  echo "$pins" >"$stamp"
-fi
-bin="$cache/node_modules/.bin"
+. .ci/npm-tools.sh
+npm_tools contract $SPECTRAL $REDOCLY $OPENAPI_TS $TYPESCRIPT $OPENAPI_FETCH $HEY_API $SPECMATIC
+bin=$npm_bin
 
 echo "== Spectral (spectral:oas, .spectral.yaml): fail on warnings too"
 "$bin/spectral" lint --ruleset .spectral.yaml --fail-severity=warn "$spec"
@@ -118,5 +124,43 @@ mkdir -p "$work/ts"
 cp examples/typescript/check.ts "$work/ts/"
 "$bin/openapi-typescript" "$spec" -o "$work/ts/schema.d.ts" >/dev/null
 "$bin/tsc" --noEmit --strict --target es2020 --module esnext --moduleResolution bundler "$work/ts/check.ts"
+
+echo "== an alertmock for the tools that send requests"
+go build -o "$work/" ./cmd/alertmock
+"$work/alertmock" -addr 127.0.0.1:0 >"$work/alertmock.out" 2>"$work/alertmock.log" &
+mock_pid=$!
+base=""
+for _ in $(seq 1 100); do
+  base=$(grep -o 'http://127\.0\.0\.1:[0-9]*/beta' "$work/alertmock.out" | head -n1 || true)
+  [ -n "$base" ] && break
+  sleep 0.1
+done
+[ -n "$base" ] || { echo "alertmock did not start"; cat "$work/alertmock.out" "$work/alertmock.log"; exit 1; }
+
+echo "== openapi-fetch: the recipe of docs/contract.md runs against $base"
+grep -qF 'querySerializer: { array: { style: "form", explode: false } },' docs/contract.md ||
+  { echo "docs/contract.md no longer shows the querySerializer of examples/typescript/client.ts"; exit 1; }
+cp examples/typescript/client.ts "$work/ts/"
+ln -s "$npm_modules" "$work/ts/node_modules"
+"$bin/tsc" --strict --target es2022 --module nodenext --moduleResolution nodenext --outDir "$work/ts/out" "$work/ts/client.ts"
+(cd "$work/ts" && ALERTMOCK_BASE_URL="$base" node out/client.js)
+
+echo "== @hey-api/openapi-ts: examples/typescript/hey-check.ts type-checks"
+cp examples/typescript/hey-check.ts "$work/ts/"
+"$bin/openapi-ts" -i "$root/$spec" -o "$work/ts/hey" >"$work/hey.log" 2>&1 || { cat "$work/hey.log"; exit 1; }
+"$bin/tsc" --noEmit --strict --target es2020 --module esnext --moduleResolution bundler "$work/ts/hey-check.ts"
+
+echo "== Specmatic: specmatic test against $base, every operation, 0 failures"
+mkdir -p "$work/specmatic"
+(cd "$work/specmatic" && "$bin/specmatic" test "$root/$spec" --testBaseURL="$base" >out.txt 2>&1) || true
+summary=$(grep -E '^Tests run: [0-9]+' "$work/specmatic/out.txt" | tail -n1 || true)
+echo "specmatic: $summary"
+ops=$(grep -oE '^Scenario: (GET|PATCH) /security/partner/securityAlerts(/\(partnerSecurityAlertId:string\))? -> 200' "$work/specmatic/out.txt" | sort -u | wc -l)
+if ! [[ "$summary" =~ ^Tests\ run:\ ([0-9]+),\ Successes:\ ([0-9]+),\ Failures:\ 0,\ WIP:\ 0,\ Errors:\ 0 ]] ||
+  [ "${BASH_REMATCH[1]}" != "${BASH_REMATCH[2]}" ] || [ "$ops" != 3 ]; then
+  grep -E -A25 'has FAILED|Error loading' "$work/specmatic/out.txt" | head -n 120
+  echo "specmatic: want every test passed and all 3 operations tested (tested: $ops)"
+  exit 1
+fi
 
 echo "contract tools: all passed in $((SECONDS - start)) s"

@@ -5,7 +5,9 @@
 #     ports 8080 and 8443 and the certificate path are rewritten to the real
 #     ones), checking the output the docs show;
 #  2. examples/ci/go-client, a client module, copied outside the repository
-#     with a replace pointing at this checkout and tested with go test -race.
+#     with a replace pointing at this checkout and tested with go test -race:
+#     its client against mocktest, and its own feature files with the
+#     suite's steps and its own (conformance.StateFrom, Config.OmitSteps).
 # Needs only Go and curl.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -82,8 +84,9 @@ $out"
 }
 
 echo "== shell examples of README.md and docs/"
-alertmock -h 2>&1 | grep -q 'default "127.0.0.1:8080"' || fail "alertmock no longer listens on 127.0.0.1:8080 by default, as README says"
-alertmock -h 2>&1 | grep -q 'alertmock token \[flags\]' || fail "alertmock -h does not list the token subcommand"
+usage=$(alertmock -h 2>&1 || true) # captured first: grep -q on a pipe can SIGPIPE alertmock under pipefail
+grep -q 'default "127.0.0.1:8080"' <<<"$usage" || fail "alertmock no longer listens on 127.0.0.1:8080 by default, as README says"
+grep -q 'alertmock token \[flags\]' <<<"$usage" || fail "alertmock -h does not list the token subcommand"
 
 serve plain; p80=$plain; p443=0
 example README.md readme-quickstart "$p80"
@@ -92,6 +95,15 @@ example docs/mock.md mock-quickstart "$p80"
 expect $'200\n' '{"@odata.context":"http://127.0.0.1:8080/beta/$metadata#security/partner/securityAlerts(status,resolvedReason,resolvedBy)/$entity","status":"resolved","resolvedReason":"fraud","resolvedBy":"alertmock@contoso.com"}'
 example docs/mock.md tokens "$p80"
 [ "$(echo $out)" = "200 403 401" ] || fail "tokens: got $(echo $out); want 200 403 401"
+
+example docs/mock.md service-root "$p80"
+expect '{"@odata.context":"http://127.0.0.1:8080/beta/$metadata","value":[{"name":"security","kind":"Singleton","url":"security"}]}' '<EntityType Name="partnerSecurityAlert" BaseType="graph.entity">'
+example docs/mock.md batch "$p80"
+expect '{"responses":[{"id":"1","status":200,' '{"id":"2","status":200,' '"status":"investigating"}}]}'
+
+serve evolved -enum-member securityAlertSeverity=critical; p80=$evolved
+example docs/mock.md evolvable-enums "$p80"
+expect $'"severity":"unknownFutureValue"}\n' '"severity":"critical"}'
 
 serve signed -auth-key s3cret; p80=$signed
 example docs/mock.md auth-key "$p80"
@@ -124,6 +136,16 @@ expect '"status":429,"retryAfter":"2","times":1' '"kind":"latency","latency":"2s
 example docs/ci.md ci-recipe 0
 expect 'conformance: PASS: ' '{"status":"ok"}'
 [ -s "$work/reports/conformance.xml" ] || fail "ci-recipe wrote no JUnit report"
+
+echo "== the CI recipe runs your command even when the suite fails, and fails if either did"
+marker="$work/own-command-ran"
+st=0
+CONFORMANCE_FLAGS='-tags @no-such-tag' examples/ci/conformance.sh -r "$work/reports-fail" -- touch "$marker" >"$work/recipe.out" 2>&1 || st=$?
+[ "$st" = 2 ] || fail "recipe with a failing suite exited $st; want 2 (the suite's status): $(cat "$work/recipe.out")"
+[ -f "$marker" ] || fail "recipe with a failing suite did not run the command: $(cat "$work/recipe.out")"
+st=0
+CONFORMANCE_FLAGS='-tags @live-safe' examples/ci/conformance.sh -r "$work/reports-fail" -- sh -c 'exit 3' >"$work/recipe.out" 2>&1 || st=$?
+[ "$st" = 3 ] || fail "recipe with a failing command exited $st; want 3 (the command's status): $(cat "$work/recipe.out")"
 
 for name in $(grep -ho 'docs-example: [a-z0-9-]*' README.md docs/*.md | cut -d' ' -f2); do
   [[ " ${ran[*]} " == *" $name "* ]] || fail "example $name of the docs is not run by $0"

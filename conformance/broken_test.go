@@ -116,6 +116,16 @@ var brokenServers = []struct {
 	{refserver.ActorFixed, liveDocumented, []string{`updatedBy = "admin@contoso.com"; want "conformance@contoso.com"`}},
 	{refserver.FixedRequestID, liveDocumented, []string{"Every request gets its own request-id", `header request-id = "0dd686c8-6380-42ef-b98e-45b8cbf494b2" again; want a new value`}},
 	{refserver.Bare401, liveDocumented, []string{"Reading without signing in", `Content-Type = "text/plain; charset=utf-8"; want application/json`}},
+	{refserver.RootNotServiceDocument, liveDocumented, []string{"The service root is the OData service document", "status = 404; want 200"}},
+	{refserver.MetadataJSON, liveDocumented, []string{"The metadata document describes the partner security alert", `Content-Type = "application/json"; want application/xml (CSDL XML)`}},
+	{refserver.MetadataWithoutAlert, liveDocumented, []string{"the metadata declares no entity type microsoft.graph.partner.security.partnerSecurityAlert"}},
+	{refserver.MetadataStatusNullable, liveDocumented, []string{"status: metadata nullable true, description nullable false"}},
+	{refserver.BatchIDsByPosition, liveDocumented, []string{"Each response is found by its request's id", "responses are matched to requests by id, not by position"}},
+	{refserver.BatchFailsWhole, liveDocumented, []string{"A bad request fails alone", "$batch: status = 400; want 200"}},
+	{refserver.BatchWriteLost, liveDocumented, []string{"An update in a batch is kept", `batch response "read": the alert's "status" = "active"; want "investigating"`}},
+	{refserver.BatchNo424, liveDocumented, []string{"A request whose dependency failed answers 424", `batch response "resolve": status = 200; want 424`}},
+	{refserver.BatchDuplicateIDs, liveDocumented, []string{"Ids that differ only in letter case are refused", "$batch: status = 200; want 400"}},
+	{refserver.BatchNoLimit, liveDocumented, []string{"A batch holds at most 20 requests", "$batch: status = 200; want 400"}},
 
 	// A documented shape of request mishandled: the request variants
 	// (variant.go) send every shape in a run, so the documented run fails.
@@ -137,6 +147,12 @@ var brokenServers = []struct {
 	// Documented behaviour that only the mock's tools (injected faults) reach.
 	{refserver.NoRetryAfter, documented, []string{"missing the required header Retry-After"}},
 	{refserver.RetryAfterDuration, documented, []string{`header Retry-After = "1s"; want seconds (e.g. 2 or 2.128) or an HTTP date`}},
+	{refserver.UnknownMemberLeaks, documented, []string{"A member added after unknownFutureValue reads as unknownFutureValue", "/severity"}},
+	{refserver.OptInIgnored, documented, []string{"A client that accepts unknown members sees the member", `the alert's "severity" = "unknownFutureValue"; want "critical"`}},
+	{refserver.NoPreferenceApplied, documented, []string{"A client that accepts unknown members sees the member", "Preference-Applied"}},
+	{refserver.FilterUnknownNoMatch, documented, []string{"Filtering by unknownFutureValue finds the alert", "lists 0 alerts, not the alert under test"}},
+	{refserver.FilterLaterMemberAccepted, documented, []string{"Filtering by a later member needs the client to accept", "status = 200; want 400"}},
+	{refserver.BatchThrottlesEnvelope, documented, []string{"A throttled request answers 429 with its own Retry-After", "$batch: status = 429; want 200"}},
 
 	// Our assumptions: caught only when the run includes @assumption scenarios.
 	{refserver.StampOnEveryChange, live, []string{"Starting an investigation does not resolve the alert", `the alert's "resolvedOnDateTime" = "`}},

@@ -15,6 +15,8 @@ type Drift struct {
 	B Side `json:"b"`
 	// Scenarios are the scenarios in file order.
 	Scenarios []ScenarioDrift `json:"scenarios"`
+	// restores are the sides' Restore, when Compare ran them.
+	restores [2]*Restore
 }
 
 // Side is one endpoint of a Drift.
@@ -108,16 +110,50 @@ func Compare(ctx context.Context, a, b *Suite, o Options) (*Drift, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, s := range []*Suite{a, b} { // both, before either side's writes
-		if err := s.checkNeeds(pickles); err != nil {
-			return nil, err
-		}
+	for i, s := range []*Suite{a, b} { // both, before either side's writes
 		if err := s.Ping(ctx); err != nil {
-			return nil, err
+			return nil, &SideError{Side: "AB"[i : i+1], Err: err}
+		}
+		if err := s.checkNeeds(pickles); err != nil {
+			return nil, &SideError{Side: "AB"[i : i+1], Err: err}
 		}
 	}
-	return Diff(a.runSelected(ctx, o, pickles, lines, nil), b.runSelected(ctx, o, pickles, lines, nil))
+	var res [2]*Result
+	for i, s := range []*Suite{a, b} {
+		restore := s.noteAlert(ctx)
+		res[i] = s.runSelected(ctx, o, pickles, lines, nil)
+		s.restoreAlert(ctx, restore)
+		res[i].Restore = restore
+	}
+	d, err := Diff(res[0], res[1])
+	if err != nil {
+		return nil, err
+	}
+	d.restores = [2]*Restore{res[0].Restore, res[1].Restore}
+	return d, nil
 }
+
+// Restores says how each side's alert under test was put back after its
+// run, A then B (see Restore); nil for a Drift made by Diff.
+func (d *Drift) Restores() []*Restore {
+	if d.restores[0] == nil {
+		return nil
+	}
+	return d.restores[:]
+}
+
+// SideError is an error of one side of Compare: its probe failed.
+type SideError struct {
+	// Side is "A" or "B".
+	Side string
+	// Err is the side's error (see Ping).
+	Err error
+}
+
+func (e *SideError) Error() string { return "side " + e.Side + ": " + e.Err.Error() }
+
+// Unwrap returns the side's error.
+func (e *SideError) Unwrap() error { return e.Err }
 
 // Diff compares two results of the same scenarios (as Run returns them) and
 // returns their drift; it fails when they are not results of the same scenarios.

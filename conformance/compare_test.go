@@ -148,7 +148,7 @@ func TestNoScenarioSelected(t *testing.T) {
 		opts  conformance.Options
 		wants []string
 	}{
-		{"mistyped tag", conformance.Options{Tags: "@live-safty"}, []string{`the tags "@live-safty" match none of the`, "@live-safe"}},
+		{"tags no scenario has together", conformance.Options{Tags: "@live-safe && @mock-only"}, []string{`the tags "@live-safe && @mock-only" match none of the`, "no scenario has this combination"}},
 		{"empty folder", conformance.Options{Features: fstest.MapFS{}}, []string{"the features hold no scenario"}},
 		{"a folder without features", conformance.Options{Features: fstest.MapFS{"README.md": {Data: []byte("# hi")}}}, []string{"the features hold no scenario"}},
 	}
@@ -205,9 +205,10 @@ func TestTargetThatDoesNotServeTheAPI(t *testing.T) {
 	}
 }
 
-// TestProbeAcceptsAPIAnswers checks that a target answering the probe with an
-// error in the Graph envelope (as Graph does without a valid token, or when
-// throttling) is taken to serve the API.
+// TestProbeAcceptsAPIAnswers checks that a target answering the probe with
+// 429 or 5xx in the Graph envelope (as Graph does when throttling) is taken to
+// serve the API, and that 401 and 403 in the envelope are an *AuthError: the
+// API is there, but every scenario would fail on the credentials.
 func TestProbeAcceptsAPIAnswers(t *testing.T) {
 	for _, status := range []int{http.StatusUnauthorized, http.StatusForbidden, http.StatusTooManyRequests, http.StatusServiceUnavailable} {
 		ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
@@ -215,9 +216,88 @@ func TestProbeAcceptsAPIAnswers(t *testing.T) {
 			w.WriteHeader(status)
 			_, _ = w.Write([]byte(`{"error":{"code":"Whatever","message":"m"}}`))
 		}))
-		if err := newSuite(t, ts.URL+"/beta").Ping(context.Background()); err != nil {
-			t.Errorf("status %d in the Graph envelope: Ping = %v; want nil", status, err)
+		err := newSuite(t, ts.URL+"/beta").Ping(context.Background())
+		var ae *conformance.AuthError
+		switch status {
+		case http.StatusUnauthorized, http.StatusForbidden:
+			if !errors.As(err, &ae) || ae.Status != status || ae.Code != "Whatever" || ae.Message != "m" || !ae.Minted {
+				t.Errorf("status %d in the Graph envelope: Ping = %#v; want an *AuthError with the status, code and message of a minted token", status, err)
+			}
+		default:
+			if err != nil {
+				t.Errorf("status %d in the Graph envelope: Ping = %v; want nil", status, err)
+			}
 		}
 		ts.Close()
+	}
+}
+
+// TestTagExpressions checks the tag expressions Run, Compare and Select
+// accept and refuse: godog's syntax, and only tags the features have, negated
+// or not (known tags come from the features, so a team's own tags work).
+func TestTagExpressions(t *testing.T) {
+	own := fstest.MapFS{"own.feature": {Data: []byte("Feature: f\n  @team-only @live-safe\n  Scenario: s\n    When I read the alert\n\n  Scenario: t\n    When I read the alert\n")}}
+	has := func(tags []string, t string) bool { return slices.Contains(tags, t) }
+	tests := []struct {
+		name     string
+		features fstest.MapFS
+		tags     string
+		each     func(tags []string) bool // holds for every selected scenario, when accepted
+		problem  string                   // in the *TagError, when refused
+	}{
+		{"every scenario", nil, "", func([]string) bool { return true }, ""},
+		{"and, not", nil, "@live-safe && ~@assumption", func(tg []string) bool { return has(tg, "@live-safe") && !has(tg, "@assumption") }, ""},
+		{"without @", nil, "live-safe && ~assumption", func(tg []string) bool { return has(tg, "@live-safe") && !has(tg, "@assumption") }, ""},
+		{"or", nil, "@live-safe,@live-writes", func(tg []string) bool { return has(tg, "@live-safe") || has(tg, "@live-writes") }, ""},
+		{"a team's own tag", own, "@team-only", func(tg []string) bool { return has(tg, "@team-only") }, ""},
+		{"a team's own tag negated", own, "~@team-only", func(tg []string) bool { return !has(tg, "@team-only") }, ""},
+		{"a typo, negated", nil, "~@mock-only && ~@asumption", nil, "no scenario has the tag @asumption; did you mean @assumption?"},
+		{"a tag of other features", own, "@mock-only", nil, "no scenario has the tag @mock-only (the features use @live-safe @team-only)"},
+		{"a word for not", nil, "not @mock-only", nil, "write ~ for not"},
+		{"! for not", nil, "!@mock-only", nil, "write ~ for not"},
+		{"parentheses", nil, "(@live-safe", nil, "parentheses"},
+		{"an empty term", nil, "@live-safe && ", nil, "an empty term"},
+		{"a lone ~", nil, "~", nil, `"~" is not a tag`},
+		{"two tags unjoined", nil, "@live-safe @documented", nil, "is not one tag"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			o := conformance.Options{Tags: tt.tags}
+			if tt.features != nil {
+				o.Features = tt.features
+			}
+			got, err := conformance.Select(o)
+			if tt.problem != "" {
+				var te *conformance.TagError
+				if !errors.As(err, &te) || !errors.Is(err, conformance.ErrTags) || !strings.Contains(te.Problem, tt.problem) {
+					t.Fatalf("Select(%q) = %d scenarios, %v; want a *TagError saying %q", tt.tags, len(got), err, tt.problem)
+				}
+				if _, err := newSuite(t, "http://127.0.0.1:1/beta").Run(t.Context(), o); !errors.Is(err, conformance.ErrTags) {
+					t.Errorf("Run error = %v; want ErrTags before the probe", err)
+				}
+				return
+			}
+			if err != nil || len(got) == 0 {
+				t.Fatalf("Select(%q) = %d scenarios, %v; want some", tt.tags, len(got), err)
+			}
+			all, _ := conformance.Select(conformance.Options{Features: o.Features})
+			want := 0
+			for _, sc := range all {
+				if tt.each(sc.Tags) {
+					want++
+				}
+			}
+			if len(got) != want {
+				t.Errorf("Select(%q) = %d scenarios; %d of all %d have those tags", tt.tags, len(got), want, len(all))
+			}
+			for _, sc := range got {
+				if !tt.each(sc.Tags) {
+					t.Errorf("scenario %s:%d has tags %v; not selected by %q", sc.Feature, sc.Line, sc.Tags, tt.tags)
+				}
+				if sc.Feature == "" || sc.Line == 0 || sc.Name == "" {
+					t.Errorf("scenario %+v: want its feature, line and name", sc)
+				}
+			}
+		})
 	}
 }

@@ -79,12 +79,21 @@ type Config struct {
 	// prefix, percent-encoding, header case, member order, type annotation,
 	// client-request-id; see variant.go): a scenario's shape follows from the
 	// seed and its place in the run's selection, and every shape is sent in
-	// any run of a dozen scenarios or more. A failing step names its shape.
+	// any run of four scenarios or more. A failing step names its shape.
 	VariantSeed int64
 	// Variant, when not empty, sends every scenario in this one shape, as a
 	// failing step names it ("accept=any prefix=none …"; the dimensions not
 	// named keep the harness's own shape, and "base" is that shape alone).
 	Variant string
+	// Steps, when set, registers a team's own steps on every scenario, after
+	// the suite's: they run in Run, Test and Compare and may read the
+	// scenario's State (StateFrom).
+	Steps func(*godog.ScenarioContext)
+	// OmitSteps are step patterns of the suite, exactly as -list-steps prints
+	// them, that the suite does not register, so that a team's step with the
+	// same wording is not ambiguous with it (godog refuses a step text that
+	// two patterns match). New fails on a pattern the suite does not have.
+	OmitSteps []string
 }
 
 // Suite runs the features against one endpoint. Make it with New; it is safe
@@ -167,6 +176,12 @@ func New(ctx context.Context, cfg Config) (*Suite, error) {
 	if bad != nil {
 		return nil, bad
 	}
+	for _, p := range cfg.OmitSteps {
+		if _, ok := s.steps[p]; !ok {
+			return nil, fmt.Errorf("conformance: OmitSteps: %q is not a step pattern of the suite (conformance -list-steps lists them)", p)
+		}
+		delete(s.steps, p)
+	}
 	return s, nil
 }
 
@@ -178,7 +193,18 @@ func (s *Suite) InitializeScenario(sc *godog.ScenarioContext) {
 		st.variant = s.variantFor(ctx)
 		return ctx, nil
 	})
-	st.register(func(pattern string, fn any) { sc.Step(s.steps[pattern], st.naming(fn)) })
+	st.register(func(pattern string, fn any) {
+		if re, ok := s.steps[pattern]; ok { // not omitted
+			sc.Step(re, st.naming(fn))
+		}
+	})
+	state := &State{st: st}
+	sc.Before(func(ctx context.Context, _ *godog.Scenario) (context.Context, error) {
+		return context.WithValue(ctx, stateKey{}, state), nil
+	})
+	if s.cfg.Steps != nil {
+		s.cfg.Steps(sc)
+	}
 }
 
 // naming wraps a step function so that its error names the shape the
@@ -200,12 +226,16 @@ func (st *scenario) naming(fn any) any {
 	}).Interface()
 }
 
-// Ping sends one read of the alert list and reports whether the target serves
-// the API at its base URL, so that a wrong URL gives one clear error instead of
-// a failure in every scenario. The target serves it when the list answers 2xx
-// with a "value" array, or 401, 403, 429 or 5xx in the Graph error envelope (the
-// scenarios judge those). A target that does not answer is an error; one that
-// answers anything else is a *TargetError naming the likely fix.
+// Ping sends one read of the alert list with the suite's credentials and
+// reports whether the target serves the API at its base URL and accepts them,
+// so that a wrong URL or token gives one clear error instead of a failure in
+// every scenario. The target serves it when the list answers 2xx with a
+// "value" array, or 401, 403, 429 or 5xx in the Graph error envelope; a 401 or
+// 403 is then an *AuthError (the credentials are refused), and 429 and 5xx are
+// left to the scenarios. A target that does not answer is an error wrapping
+// the transport's (a *tls.CertificateVerificationError for an untrusted
+// certificate); one that answers anything else is a *TargetError naming the
+// likely fix.
 func (s *Suite) Ping(ctx context.Context) error {
 	u := s.base.String() + "/security/partner/securityAlerts?$top=1"
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
@@ -220,11 +250,14 @@ func (s *Suite) Ping(ctx context.Context) error {
 		if errors.As(err, &ue) {
 			err = ue.Err
 		}
-		return fmt.Errorf("target %s does not answer: %v", s.base, err)
+		return fmt.Errorf("target %s does not answer: %w", s.base, err)
 	}
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	if servesAPI(resp.StatusCode, body) {
+		if resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden {
+			return authError(s.base.String(), resp.StatusCode, body, s.cfg.Token == "")
+		}
 		return nil
 	}
 	return &TargetError{
@@ -293,6 +326,44 @@ func (e *TargetError) Error() string {
 		ct = "no Content-Type"
 	}
 	return fmt.Sprintf("target %s does not serve the partner security alerts API (%s answered %d, %s): %s", e.BaseURL, e.Probe, e.Status, ct, e.Fix())
+}
+
+// AuthError reports a target that serves the API but refuses the suite's
+// credentials on the probe: every scenario would fail with the same 401 or 403.
+type AuthError struct {
+	// BaseURL is the base URL the suite was given.
+	BaseURL string
+	// Status is 401 (the token is refused) or 403 (it may not read alerts).
+	Status int
+	// Code and Message are those of the Graph error envelope.
+	Code, Message string
+	// Minted reports whether the refused token was one the harness minted
+	// (Config.Token empty), signed with Config.MintKey when that is set.
+	Minted bool
+}
+
+// authError reads the Graph error envelope of a refused probe.
+func authError(base string, status int, body []byte, minted bool) *AuthError {
+	var v struct {
+		Error struct {
+			Code    string `json:"code"`
+			Message string `json:"message"`
+		} `json:"error"`
+	}
+	_ = json.Unmarshal(body, &v) // servesAPI has decoded it already
+	return &AuthError{BaseURL: base, Status: status, Code: v.Error.Code, Message: v.Error.Message, Minted: minted}
+}
+
+func (e *AuthError) Error() string {
+	what := "the configured token"
+	if e.Minted {
+		what = "the test tokens the harness mints"
+	}
+	verb := "refuses"
+	if e.Status == http.StatusForbidden {
+		verb = "does not let read alerts with"
+	}
+	return fmt.Sprintf("target %s %s %s (%d %s: %s)", e.BaseURL, verb, what, e.Status, e.Code, e.Message)
 }
 
 // newUUID returns a random UUID version 4.

@@ -99,17 +99,29 @@ func branches(ref *openapi3.SchemaRef) []*openapi3.Schema {
 	return out
 }
 
-// objectProperties merges the properties of a schema and its branches.
+// objectProperties merges the properties of a schema and its branches; a
+// property named in several is described by the first branch that
+// constrains it (an allOf member may name it with {} only to require it).
 func objectProperties(ref *openapi3.SchemaRef) map[string]*openapi3.SchemaRef {
 	out := map[string]*openapi3.SchemaRef{}
 	for _, s := range branches(ref) {
 		for name, p := range s.Properties {
-			if _, seen := out[name]; !seen {
+			if seen, ok := out[name]; !ok || (unconstrained(seen) && !unconstrained(p)) {
 				out[name] = p
 			}
 		}
 	}
 	return out
+}
+
+// unconstrained reports whether a schema is {} (or only annotations).
+func unconstrained(ref *openapi3.SchemaRef) bool {
+	if ref == nil || ref.Value == nil {
+		return true
+	}
+	s := ref.Value
+	return ref.Ref == "" && (s.Type == nil || len(s.Type.Slice()) == 0) && len(s.Enum) == 0 && s.Format == "" &&
+		len(s.AllOf)+len(s.AnyOf)+len(s.OneOf) == 0 && len(s.Properties) == 0 && s.Items == nil && s.Not == nil && !s.ReadOnly
 }
 
 // requiredOf merges the required lists of a schema and its allOf branches.

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/cucumber/godog"
 	messages "github.com/cucumber/messages/go/v34"
@@ -37,8 +38,9 @@ type Options struct {
 	// Randomize is the seed of the scenario order: 0 keeps file order, -1 picks
 	// a seed.
 	Randomize int64
-	// Format is a godog formatter ("pretty", "progress", "cucumber", "junit")
-	// writing to Output; empty writes no report.
+	// Format is the report written to Output: a godog formatter ("pretty",
+	// "progress", "cucumber") or "junit" (Result.WriteJUnit, after the run);
+	// empty writes no report.
 	Format string
 	// Output receives the Format report; nil discards it.
 	Output io.Writer
@@ -60,6 +62,8 @@ const (
 type ScenarioResult struct {
 	// Feature is the path of the feature file within Options.Features.
 	Feature string
+	// FeatureName is the name of its feature ("Feature: …").
+	FeatureName string
 	// Line is the line of the scenario, or of its row in an outline's examples.
 	Line int
 	// Name is the scenario's name.
@@ -75,6 +79,8 @@ type ScenarioResult struct {
 	// Exchanges are the scenario's HTTP requests and responses in the order
 	// they were sent.
 	Exchanges []Exchange
+	// Duration is how long the scenario ran.
+	Duration time.Duration
 }
 
 // Result is the outcome of a run: its scenarios in file order.
@@ -85,6 +91,11 @@ type Result struct {
 	AlertID string
 	// Scenarios are the selected scenarios in file order.
 	Scenarios []ScenarioResult
+	// Duration is the wall time of the run.
+	Duration time.Duration
+	// Restore says how the alert under test was put back after the run
+	// (Run, Test and Compare set it).
+	Restore *Restore
 }
 
 // Counts returns how many scenarios passed and how many did not (skipped
@@ -112,7 +123,8 @@ func (r *Result) OK() bool {
 // it. It returns an error, and runs nothing, when the endpoint does not serve
 // the API, the features do not parse, or no scenario is selected
 // (ErrNoScenario); a failed scenario is not an error but an Outcome in the
-// Result.
+// Result. After the run its only error is one writing the "junit" report, and
+// the Result comes with it.
 func (s *Suite) Run(ctx context.Context, o Options) (*Result, error) {
 	return s.run(ctx, o, nil)
 }
@@ -129,13 +141,13 @@ func (s *Suite) Test(t *testing.T, o Options) {
 }
 
 // selected returns the parsed features of o, filtered by its tags.
-func selected(o Options) ([]*messages.Pickle, map[string]int, error) {
+func selected(o Options) ([]*messages.Pickle, *places, error) {
 	feats, err := godog.TestSuite{Options: &godog.Options{FS: o.Features, Paths: []string{"."}, Tags: o.Tags}}.RetrieveFeatures()
 	if err != nil {
 		return nil, nil, fmt.Errorf("features: %w", err)
 	}
 	var pickles []*messages.Pickle
-	lines := make(map[string]int)
+	lines := &places{lines: map[string]int{}, names: map[string]string{}}
 	for _, f := range feats {
 		pickles = append(pickles, f.Pickles...)
 		indexLines(f.Uri, f.GherkinDocument, lines)
@@ -143,20 +155,29 @@ func selected(o Options) ([]*messages.Pickle, map[string]int, error) {
 	return pickles, lines, nil
 }
 
+// places are where the scenarios of the features are: the line of every
+// scenario and examples row by file and AST node id, and each file's feature
+// name.
+type places struct {
+	lines map[string]int
+	names map[string]string
+}
+
 // indexLines notes the line of every scenario and examples row of doc, by
-// file and AST node id.
-func indexLines(uri string, doc *messages.GherkinDocument, lines map[string]int) {
+// file and AST node id, and the name of its feature.
+func indexLines(uri string, doc *messages.GherkinDocument, lines *places) {
 	if doc == nil || doc.Feature == nil {
 		return
 	}
+	lines.names[uri] = doc.Feature.Name
 	scenario := func(sc *messages.Scenario) {
 		if sc == nil {
 			return
 		}
-		lines[uri+"#"+sc.Id] = int(sc.Location.Line)
+		lines.lines[uri+"#"+sc.Id] = int(sc.Location.Line)
 		for _, ex := range sc.Examples {
 			for _, row := range ex.TableBody {
-				lines[uri+"#"+row.Id] = int(row.Location.Line)
+				lines.lines[uri+"#"+row.Id] = int(row.Location.Line)
 			}
 		}
 	}
@@ -176,9 +197,9 @@ func pickleKey(p *messages.Pickle) string {
 }
 
 // lineOf returns the line of the pickle's examples row, or of its scenario.
-func lineOf(p *messages.Pickle, lines map[string]int) int {
+func lineOf(p *messages.Pickle, lines *places) int {
 	for i := len(p.AstNodeIds) - 1; i >= 0; i-- {
-		if l, ok := lines[p.Uri+"#"+p.AstNodeIds[i]]; ok {
+		if l, ok := lines.lines[p.Uri+"#"+p.AstNodeIds[i]]; ok {
 			return l
 		}
 	}
@@ -191,18 +212,27 @@ func (s *Suite) run(ctx context.Context, o Options, t *testing.T) (*Result, erro
 	if err != nil {
 		return nil, err
 	}
-	if err := s.checkNeeds(pickles); err != nil {
-		return nil, err
-	}
 	if err := s.Ping(ctx); err != nil {
 		return nil, err
 	}
-	return s.runSelected(ctx, o, pickles, lines, t), nil
+	if err := s.checkNeeds(pickles); err != nil { // after the probe: a target that refuses -token is the first thing to fix
+		return nil, err
+	}
+	restore := s.noteAlert(ctx)
+	res := s.runSelected(ctx, o, pickles, lines, t)
+	s.restoreAlert(ctx, restore)
+	res.Restore = restore
+	if o.Format == "junit" && o.Output != nil {
+		if err := res.WriteJUnit(o.Output); err != nil {
+			return res, fmt.Errorf("conformance: the JUnit report: %w", err)
+		}
+	}
+	return res, nil
 }
 
 // prepare fills in o's defaults and returns the scenarios it selects (see
 // selection).
-func prepare(o Options) (Options, []*messages.Pickle, map[string]int, error) {
+func prepare(o Options) (Options, []*messages.Pickle, *places, error) {
 	if o.Features == nil {
 		o.Features = features.FS()
 	}
@@ -214,22 +244,22 @@ func prepare(o Options) (Options, []*messages.Pickle, map[string]int, error) {
 }
 
 // runSelected runs the scenarios prepare selected against a pinged endpoint.
-func (s *Suite) runSelected(ctx context.Context, o Options, pickles []*messages.Pickle, lines map[string]int, t *testing.T) *Result {
+func (s *Suite) runSelected(ctx context.Context, o Options, pickles []*messages.Pickle, lines *places, t *testing.T) *Result {
 	res := &Result{BaseURL: s.base.String(), AlertID: s.cfg.AlertID, Scenarios: make([]ScenarioResult, len(pickles))}
 	index := make(map[string]int, len(pickles))
 	for i, p := range pickles {
 		index[pickleKey(p)] = i
-		tags := make([]string, len(p.Tags))
-		for j, tg := range p.Tags {
-			tags[j] = tg.Name
-		}
-		res.Scenarios[i] = ScenarioResult{Feature: p.Uri, Line: lineOf(p, lines), Name: p.Name, Tags: tags, Outcome: Skipped}
+		d := scenarioOf(p, lines)
+		res.Scenarios[i] = ScenarioResult{Feature: d.Feature, FeatureName: d.FeatureName, Line: d.Line, Name: d.Name, Tags: d.Tags, Outcome: Skipped}
 	}
 	var mu sync.Mutex // guards res.Scenarios while scenarios run
+	// JUnit is written from the Result afterwards (WriteJUnit): godog's
+	// formatter times suites from scenarios run in random order.
 	format, out := o.Format, o.Output
-	if format == "" || out == nil {
+	if format == "" || out == nil || format == "junit" {
 		format, out = "progress", io.Discard
 	}
+	began := time.Now()
 	godog.TestSuite{
 		Name: "conformance",
 		ScenarioInitializer: func(sc *godog.ScenarioContext) {
@@ -239,7 +269,9 @@ func (s *Suite) runSelected(ctx context.Context, o Options, pickles []*messages.
 			s.InitializeScenario(sc)
 			rec := &recorder{}
 			var step, stepErr string
+			var began time.Time
 			sc.Before(func(ctx context.Context, _ *godog.Scenario) (context.Context, error) {
+				began = time.Now()
 				return withRecorder(ctx, rec), nil
 			})
 			sc.StepContext().After(func(ctx context.Context, st *godog.Step, status godog.StepResultStatus, err error) (context.Context, error) {
@@ -259,7 +291,7 @@ func (s *Suite) runSelected(ctx context.Context, o Options, pickles []*messages.
 				mu.Lock()
 				defer mu.Unlock()
 				r := &res.Scenarios[i]
-				r.Outcome, r.Step, r.Err, r.Exchanges = outcomeOf(err), step, stepErr, rec.list()
+				r.Outcome, r.Step, r.Err, r.Exchanges, r.Duration = outcomeOf(err), step, stepErr, rec.list(), time.Since(began)
 				if r.Err == "" && err != nil && r.Outcome == Failed {
 					r.Err = err.Error()
 				}
@@ -280,6 +312,7 @@ func (s *Suite) runSelected(ctx context.Context, o Options, pickles []*messages.
 			TestingT:       t,
 		},
 	}.Run()
+	res.Duration = time.Since(began)
 	return res
 }
 
@@ -301,9 +334,18 @@ func outcomeOf(err error) Outcome {
 
 // selection returns the scenarios o selects (with o.Features set), or an
 // error wrapping ErrNoScenario when there is none.
-func selection(o Options) ([]*messages.Pickle, map[string]int, error) {
+func selection(o Options) ([]*messages.Pickle, *places, error) {
 	if o.Features == nil {
 		o.Features = features.FS()
+	}
+	if strings.TrimSpace(o.Tags) != "" {
+		all, _, err := selected(Options{Features: o.Features})
+		if err != nil {
+			return nil, nil, err
+		}
+		if err := checkTags(o.Tags, all); err != nil {
+			return nil, nil, err
+		}
 	}
 	pickles, lines, err := selected(o)
 	if err != nil {
@@ -315,6 +357,45 @@ func selection(o Options) ([]*messages.Pickle, map[string]int, error) {
 	return pickles, lines, nil
 }
 
+// Scenario identifies one scenario (one row of an outline) of the features.
+type Scenario struct {
+	// Feature is the path of the feature file within Options.Features.
+	Feature string
+	// FeatureName is the name of its feature ("Feature: …").
+	FeatureName string
+	// Line is the line of the scenario, or of its row in an outline's examples.
+	Line int
+	// Name is the scenario's name.
+	Name string
+	// Tags are the scenario's tags, including inherited ones.
+	Tags []string
+}
+
+// Select returns the scenarios o selects, in file order, without running
+// them or sending a request: what Run would run. Its errors are those of Run
+// before the probe: a *TagError (ErrTags), ErrNoScenario, or features that do
+// not parse.
+func Select(o Options) ([]Scenario, error) {
+	_, pickles, lines, err := prepare(o)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Scenario, len(pickles))
+	for i, p := range pickles {
+		out[i] = scenarioOf(p, lines)
+	}
+	return out, nil
+}
+
+// scenarioOf identifies a pickle as a Scenario.
+func scenarioOf(p *messages.Pickle, lines *places) Scenario {
+	tags := make([]string, len(p.Tags))
+	for j, tg := range p.Tags {
+		tags[j] = tg.Name
+	}
+	return Scenario{Feature: p.Uri, FeatureName: lines.names[p.Uri], Line: lineOf(p, lines), Name: p.Name, Tags: tags}
+}
+
 // noScenario explains why o selects no scenario.
 func noScenario(o Options) error {
 	if o.Tags == "" {
@@ -324,7 +405,7 @@ func noScenario(o Options) error {
 	if err != nil || len(all) == 0 {
 		return fmt.Errorf("%w: the features hold no scenario (is it the folder of the .feature files?)", ErrNoScenario)
 	}
-	return fmt.Errorf("%w: the tags %q match none of the %d scenarios (check their spelling: %s)", ErrNoScenario, o.Tags, len(all), tagList(all))
+	return fmt.Errorf("%w: the tags %q match none of the %d scenarios: each tag is used, but no scenario has this combination (%s)", ErrNoScenario, o.Tags, len(all), tagList(all))
 }
 
 // tagList names the tags of the scenarios, for a hint.

@@ -152,6 +152,30 @@ func (st *scenario) register(step func(pattern string, fn any)) {
 	sc.Step(`^the error's "([^"]*)" is the response header "([^"]*)"$`, st.errorFieldIsHeader)
 	sc.Step(`^the error's "([^"]*)" is "([^"]*)"$`, st.errorFieldIs)
 	sc.Step(`^the error's "([^"]*)" is the time of the request in UTC without a zone$`, st.errorFieldIsRequestTime)
+
+	// The service root, the metadata document and JSON batching (steps_protocol.go).
+	sc.Step(`^I read the service root$`, st.readServiceRoot)
+	sc.Step(`^I read the metadata document$`, st.readMetadata)
+	sc.Step(`^the service document's context is the metadata document$`, st.serviceDocumentContext)
+	sc.Step(`^the service document lists the singleton "([^"]*)"$`, st.serviceDocumentLists)
+	sc.Step(`^the response is CSDL XML$`, st.responseIsCSDL)
+	sc.Step(`^the metadata declares the alert as the description does$`, st.metadataDeclaresAlert)
+	sc.Step(`^I send the batch:$`, st.sendBatchTable)
+	sc.Step(`^I send a batch of (\d+) reads of the alert$`, st.sendBatchOfReads)
+	sc.Step(`^I send a batch with an update that has a body but no headers$`, st.sendBatchBodyWithoutHeaders)
+	sc.Step(`^the batch response "([^"]*)" has status (\d+)$`, st.replyStatus)
+	sc.Step(`^the batch response "([^"]*)" is a client error in the Graph error envelope$`, st.replyClientError)
+	sc.Step(`^the batch response "([^"]*)" has the header "([^"]*)"$`, st.replyHasHeader)
+	sc.Step(`^the batch response "([^"]*)" is the alert under test$`, st.replyIsAlertUnderTest)
+	sc.Step(`^the batch response "([^"]*)" is the other alert$`, st.replyIsOtherAlert)
+	sc.Step(`^the batch response "([^"]*)" has the alert's "([^"]*)" "([^"]*)"$`, st.replyProperty)
+
+	// Evolvable enums (steps_enums.go).
+	sc.Step(`^the alert has a severity added after unknownFutureValue$`, st.laterSeverityAlert)
+	sc.Step(`^I read the alert accepting unknown enum members$`, st.readAlertUnknownEnums)
+	sc.Step(`^the alert's "([^"]*)" is the member added after unknownFutureValue$`, st.alertPropertyIsLater)
+	sc.Step(`^I list the alerts (accepting unknown enum members )?filtering "([^"]*)" by the member added after unknownFutureValue$`, st.listFilteringLater)
+	sc.Step(`^the listed alerts include the alert under test$`, st.listedIncludeAlertUnderTest)
 }
 
 // stepAdder lets the register block read like godog's ScenarioContext.Step.

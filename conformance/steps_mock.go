@@ -21,8 +21,15 @@ func (st *scenario) injectFault(ctx context.Context, status int) error {
 		return fmt.Errorf("a fault needs the scenario's %s header, or it would hit every scenario", SessionHeader)
 	}
 	rule, _ := json.Marshal(map[string]any{"kind": "status", "status": status, "session": st.session, "times": 1})
-	u := st.suite.base.Scheme + "://" + st.suite.base.Host + faultsPath
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, bytes.NewReader(rule))
+	return st.control(ctx, faultsPath, rule, http.StatusCreated)
+}
+
+// control posts body to a path of the mock's control API (outside the Graph
+// contract, so its answer is not checked against the description) and
+// requires the status want.
+func (st *scenario) control(ctx context.Context, path string, body []byte, want int) error {
+	u := st.suite.base.Scheme + "://" + st.suite.base.Host + path
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, bytes.NewReader(body))
 	if err != nil {
 		return err
 	}
@@ -35,9 +42,9 @@ func (st *scenario) injectFault(ctx context.Context, status int) error {
 		return fmt.Errorf("this step needs the mock's control API (the scenario is @mock-only): POST %s: %w", u, err)
 	}
 	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != http.StatusCreated {
-		return fmt.Errorf("this step needs the mock's control API (the scenario is @mock-only): POST %s answered %d: %s", u, resp.StatusCode, excerpt(body))
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != want {
+		return fmt.Errorf("this step needs the mock's control API (the scenario is @mock-only): POST %s answered %d: %s", u, resp.StatusCode, excerpt(b))
 	}
 	return nil
 }

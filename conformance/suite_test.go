@@ -11,6 +11,7 @@ import (
 	"github.com/partner-security/alertmock/conformance"
 	"github.com/partner-security/alertmock/conformance/internal/refserver"
 	"github.com/partner-security/alertmock/mock"
+	"github.com/partner-security/alertmock/mock/alert"
 )
 
 // serve starts h on a real socket (so headers are what a client sees) and
@@ -29,7 +30,8 @@ func serve(tb testing.TB, h http.Handler) string {
 // serveMock starts a fresh mock on a real socket and returns its base URL.
 func serveMock(tb testing.TB) string {
 	tb.Helper()
-	srv, err := mock.New(mock.Config{})
+	// A severity after unknownFutureValue, for evolvable_enums.feature.
+	srv, err := mock.New(mock.Config{FutureEnumMembers: alert.Future{alert.EnumSeverity: {"critical"}}})
 	if err != nil {
 		tb.Fatal(err)
 	}

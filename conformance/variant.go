@@ -165,11 +165,13 @@ func (s *Suite) variantFor(ctx context.Context) variant {
 }
 
 // reshape sends r's request in the scenario's variant and returns the URL as
-// sent. A request marked exact keeps its body and Content-Type; a next page
-// link (an absolute target) keeps its query, as clients send it back.
+// sent. A request marked exact, and one of the protocol (a $batch body is no
+// alert), keeps its body and Content-Type; one with an Accept of its own
+// keeps it; a next page link (an absolute target) keeps its query, as
+// clients send it back.
 func (st *scenario) reshape(req *http.Request, r request) string {
 	v := st.variant
-	if r.hasBody && !r.exact && r.contentType == "application/json" {
+	if r.hasBody && !r.exact && !r.protocol && r.contentType == "application/json" {
 		body := shapeBody(r.body, v)
 		req.Body, req.ContentLength = io.NopCloser(bytes.NewReader(body)), int64(len(body))
 		req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
@@ -178,7 +180,9 @@ func (st *scenario) reshape(req *http.Request, r request) string {
 	if !strings.HasPrefix(r.target, "http://") && !strings.HasPrefix(r.target, "https://") && req.URL.RawQuery != "" {
 		req.URL.RawQuery = shapeQuery(req.URL.RawQuery, v)
 	}
-	if a := acceptValues[v[dimAccept]]; a != "" {
+	if a := acceptValues[v[dimAccept]]; r.accept != "" {
+		// the step's own Accept
+	} else if a != "" {
 		req.Header.Set("Accept", a)
 	} else {
 		req.Header.Del("Accept")

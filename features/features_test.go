@@ -53,11 +53,11 @@ func tagsOf(p *messages.Pickle) []string {
 	return tags
 }
 
-// mockOnlySteps are the steps only the mock serves: its control API (faults),
-// its sessions, and its acceptance of opaque tokens. A scenario is @mock-only
+// mockOnlySteps are the steps only the mock serves: its control API (faults,
+// seeded alerts), its sessions, and its acceptance of opaque tokens. A scenario is @mock-only
 // because it uses one of them, never because of the token it signs in with
 // (that is a need, see conformance.Needs).
-var mockOnlySteps = regexp.MustCompile(`^(the service will (throttle|fail) my next request|I read the alert in a new session$|I send no session header|I read the alert as a user of another tenant|I send the Authorization header "Bearer opaque-access-token"$)`)
+var mockOnlySteps = regexp.MustCompile(`^(the service will (throttle|fail) my next request|the alert has a severity added after unknownFutureValue$|I read the alert in a new session$|I send no session header|I read the alert as a user of another tenant|I send the Authorization header "Bearer opaque-access-token"$)`)
 
 // TestEveryScenarioIsTagged checks the tags of every scenario: exactly one of
 // where it may run (@live-safe, @live-writes, @mock-only) and one of what it

@@ -21,6 +21,16 @@ func hs256(key string, claims map[string]any) string {
 	return in + "." + base64.RawURLEncoding.EncodeToString(mac.Sum(nil))
 }
 
+// with returns a copy of claims with one more claim.
+func with(claims map[string]any, k string, v any) map[string]any {
+	c := make(map[string]any, len(claims)+1)
+	for n, x := range claims {
+		c[n] = x
+	}
+	c[k] = v
+	return c
+}
+
 func TestAuth(t *testing.T) {
 	now := float64(testNow.Unix())
 	read := map[string]any{"scp": "PartnerSecurity.Read.All", "upn": "r@x.com"}
@@ -59,6 +69,13 @@ func TestAuth(t *testing.T) {
 		{"key: unsigned", Config{AuthKey: []byte("k1")}, "GET", jwt(read), "", 401, CodeInvalidAuthenticationToken, "Invalid signature"},
 		{"key: opaque", Config{AuthKey: []byte("k1")}, "GET", "opaque", "", 401, CodeInvalidAuthenticationToken, "CompactToken"},
 		{"key: signed without permission", Config{AuthKey: []byte("k1")}, "PATCH", hs256("k1", read), "", 403, CodeForbidden, "PartnerSecurity.ReadWrite.All"},
+		// Issue #19 part 7: the claim checks of -auth-audience, -auth-issuer and exp.
+		{"exp required, none", Config{AuthKey: []byte("k1"), AuthRequireExp: true}, "GET", hs256("k1", read), "", 401, CodeInvalidAuthenticationToken, "no expiry"},
+		{"exp required, present", Config{AuthKey: []byte("k1"), AuthRequireExp: true}, "GET", hs256("k1", with(read, "exp", now+60)), "", 200, "", ""},
+		{"audience, other", Config{AuthAudience: "api://mock"}, "GET", jwt(with(read, "aud", "https://graph.microsoft.com")), "", 401, CodeInvalidAuthenticationToken, "Invalid audience."},
+		{"audience, right", Config{AuthAudience: "api://mock"}, "GET", jwt(with(read, "aud", "api://mock")), "", 200, "", ""},
+		{"issuer, other", Config{AuthIssuer: "https://sts.windows.net/t/"}, "GET", jwt(with(read, "iss", "https://evil/")), "", 401, CodeInvalidAuthenticationToken, "Invalid issuer."},
+		{"issuer, right", Config{AuthIssuer: "https://sts.windows.net/t/"}, "GET", jwt(with(read, "iss", "https://sts.windows.net/t/")), "", 200, "", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

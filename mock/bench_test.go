@@ -91,7 +91,7 @@ func BenchmarkKinValidateRequest(b *testing.B) {
 	for b.Loop() {
 		r := httptest.NewRequest(http.MethodPatch, "/beta/security/partner/securityAlerts/"+alert.DocumentedID, strings.NewReader(body))
 		r.Header.Set("Content-Type", "application/json")
-		route, params, err := s.router.FindRoute(r)
+		route, params, err := s.contract.Router.FindRoute(r)
 		if err != nil {
 			b.Fatal(err)
 		}

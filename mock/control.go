@@ -2,15 +2,19 @@ package mock
 
 import (
 	"bytes"
+	"cmp"
 	"crypto/subtle"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"mime"
 	"net"
 	"net/http"
+	"path"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/partner-security/alertmock/mock/auth"
 	"github.com/partner-security/alertmock/mock/fault"
@@ -32,9 +36,16 @@ type controls struct {
 
 // initControls makes the journal, fault rules and throttle from cfg.
 func (s *Server) initControls(cfg Config) error {
+	if cfg.JournalBytes < 0 || cfg.JournalSessionBytes < 0 {
+		return fmt.Errorf("mock: Config.JournalBytes (%d) and JournalSessionBytes (%d) may not be negative", cfg.JournalBytes, cfg.JournalSessionBytes)
+	}
+	total, session := cmp.Or(cfg.JournalBytes, DefaultJournalBytes), cmp.Or(cfg.JournalSessionBytes, DefaultJournalSessionBytes)
+	if session > total {
+		return fmt.Errorf("mock: Config.JournalSessionBytes (%d) is over the journal's budget JournalBytes (%d)", session, total)
+	}
 	s.ctl = controls{
 		journal: journal.New(journal.Config{Size: cfg.JournalSize, BodyBytes: cfg.JournalBodyBytes,
-			MaxSessions: cfg.MaxSessions, Now: s.now}),
+			MaxSessions: cfg.MaxSessions, SessionBytes: session, TotalBytes: total, Now: s.now}),
 		faults:     fault.NewSet(),
 		throttle:   throttle.New(s.now),
 		adminToken: cfg.AdminToken,
@@ -111,10 +122,32 @@ func (s *Server) control() http.Handler {
 	route("/_mock/faults", map[string]http.HandlerFunc{"GET": s.ctlFaults, "POST": s.ctlAddFaults, "DELETE": s.ctlClearFaults})
 	route("/_mock/faults/{id}", map[string]http.HandlerFunc{"DELETE": s.ctlDeleteFault})
 	route("/_mock/throttle", map[string]http.HandlerFunc{"GET": s.ctlThrottle, "PUT": s.ctlSetThrottle, "DELETE": s.ctlClearThrottle})
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+	notFound := func(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, errorf(CodeResourceNotFound, "The control API has no resource '%s'; see openapi/control.yaml.", r.URL.Path))
-	})
-	return s.controlAccess(mux)
+	}
+	mux.HandleFunc("/", notFound)
+	return s.controlAccess(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// The ServeMux would redirect a path with "//", "." or ".."
+		// segments to its cleaned form (307, text/html): a 404 instead.
+		if p := r.URL.Path; p != cleanPath(p) {
+			notFound(w, r)
+			return
+		}
+		mux.ServeHTTP(w, r)
+	}))
+}
+
+// cleanPath is p as http.ServeMux cleans it before matching: rooted, with
+// "//", "." and ".." resolved, a trailing slash kept.
+func cleanPath(p string) string {
+	if p == "" || p[0] != '/' {
+		p = "/" + p
+	}
+	np := path.Clean(p)
+	if strings.HasSuffix(p, "/") && np != "/" {
+		np += "/"
+	}
+	return np
 }
 
 // controlAccess lets a request reach the control API when it carries the
@@ -174,7 +207,29 @@ func readControlBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 	if len(bytes.TrimSpace(b)) == 0 {
 		return nil, errorf(CodeBadRequest, "The request body is empty; expected JSON.")
 	}
+	if i := invalidUTF8(b); i >= 0 {
+		// encoding/json would keep each bad byte as U+FFFD: a fault
+		// message or an alert would then hold text the client never sent.
+		return nil, errorf(CodeBadRequest, "The request body is not valid UTF-8 (byte %d); JSON text is UTF-8 (RFC 8259).", i)
+	}
 	return b, nil
+}
+
+// invalidUTF8 returns the offset of the first byte of b that is not part of
+// valid UTF-8, or -1.
+func invalidUTF8(b []byte) int {
+	for i := 0; i < len(b); {
+		if b[i] < utf8.RuneSelf {
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && n == 1 {
+			return i
+		}
+		i += n
+	}
+	return -1
 }
 
 // paramError turns the error of a control API parameter (a

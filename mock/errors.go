@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/partner-security/alertmock/mock/dataset"
+	"github.com/partner-security/alertmock/mock/graphapi"
 	"github.com/partner-security/alertmock/mock/grapherr"
 	"github.com/partner-security/alertmock/mock/store"
 )
@@ -24,6 +25,9 @@ const (
 	CodeServiceUnavailable         = grapherr.CodeServiceUnavailable
 	CodeGatewayTimeout             = grapherr.CodeGatewayTimeout
 )
+
+// ContentTypeOData is the Content-Type of every successful Graph response.
+const ContentTypeOData = graphapi.ContentTypeOData
 
 // Error is the mock's application error (grapherr.Error): a Graph error code
 // (one of the Code constants; it decides the HTTP status), a message for the

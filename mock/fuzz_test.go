@@ -1,8 +1,10 @@
 package mock
 
 import (
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -95,6 +97,84 @@ func FuzzQuery(f *testing.F) {
 			default:
 				t.Fatalf("GET %s?%s: %d %s", path, q, w.Code, w.Body)
 			}
+		}
+	})
+}
+
+// FuzzPath sends arbitrary methods, paths and query strings to the whole
+// server (the Graph routes, the service root, the metadata document, $batch,
+// the control API, /healthz): no answer may be a 5xx, and every error is the
+// Graph envelope.
+func FuzzPath(f *testing.F) {
+	for _, p := range oddPaths {
+		f.Add("GET", p, "")
+	}
+	f.Add("POST", "/beta/$batch", "")
+	f.Add("GET", "/beta/security/partner/securityAlerts", "$top=1")
+	f.Add("PATCH", "/beta/security/partner/securityAlerts/"+alert.DocumentedID, "")
+	s, err := New(Config{Now: func() time.Time { return testNow }})
+	if err != nil {
+		f.Fatal(err)
+	}
+	methods := []string{"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"}
+	f.Fuzz(func(t *testing.T, method, path, query string) {
+		if !slices.Contains(methods, method) {
+			method = methods[len(method)%len(methods)]
+		}
+		w := serveRaw(s, method, path, query, `{"status":"active"}`)
+		if w.Code >= 500 {
+			t.Fatalf("%s %q ?%q: %d %s", method, path, query, w.Code, w.Body)
+		}
+		if w.Code >= 400 && method != "HEAD" && !strings.Contains(w.Body.String(), `"error":{"code":`) {
+			t.Fatalf("%s %q ?%q: %d without the Graph envelope: %s", method, path, query, w.Code, w.Body)
+		}
+	})
+}
+
+// FuzzBatch sends arbitrary JSON batch bodies: the batch answers 200 with one
+// response per request, or a 4xx in the envelope, never a 5xx; every inner
+// response is below 500 too, and the alert stays valid.
+func FuzzBatch(f *testing.F) {
+	patch := `{"id":"1","method":"PATCH","url":"/security/partner/securityAlerts/` + alert.DocumentedID + `","headers":{"Content-Type":"application/json"},"body":{"status":"resolved"}}`
+	for _, b := range []string{
+		`{"requests":[` + patch + `]}`,
+		`{"requests":[` + patch + `,{"id":"2","method":"GET","url":"security/partner/securityAlerts?$top=1","dependsOn":["1"]}]}`,
+		`{"requests":[{"id":"a","method":"GET","url":"/$metadata"},{"id":"b","method":"POST","url":"/$batch","headers":{"content-type":"application/json"},"body":{"requests":[]}}]}`,
+		`{"requests":[{"id":"x","method":"DELETE","url":"/me","body":"aGVsbG8=","headers":{"Content-Type":"text/plain"}}]}`,
+		`{"requests":[{"id":"1","method":"GET","url":"/x","dependsOn":["2"]},{"id":"2","method":"GET","url":"/x","dependsOn":["1"]}]}`,
+		`{"requests":null}`, `{}`, `[]`, `{"requests":[1]}`, `{"requests":[{"id":"1","method":"GET","url":"//evil"}]}`,
+	} {
+		f.Add(b)
+	}
+	s, err := New(Config{Now: func() time.Time { return testNow }})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, body string) {
+		if err := s.Reset(DefaultSession); err != nil {
+			t.Fatal(err)
+		}
+		w := serveRaw(s, http.MethodPost, "/beta/$batch", "", body)
+		switch {
+		case w.Code == http.StatusOK:
+			var res struct {
+				Responses []struct{ Status int } `json:"responses"`
+			}
+			if err := json.Unmarshal(w.Body.Bytes(), &res); err != nil || res.Responses == nil {
+				t.Fatalf("batch %q: 200 without responses: %s", body, w.Body)
+			}
+			for _, r := range res.Responses {
+				if r.Status < 200 || r.Status >= 500 {
+					t.Fatalf("batch %q: an inner status %d: %s", body, r.Status, w.Body)
+				}
+			}
+		case w.Code >= 400 && w.Code < 500:
+		default:
+			t.Fatalf("batch %q: %d %s", body, w.Code, w.Body)
+		}
+		a := mustAlert(t, s, DefaultSession, alert.DocumentedID)
+		if err := a.Validate(); err != nil {
+			t.Fatalf("alert invalid after batch %q: %v", body, err)
 		}
 	})
 }

@@ -20,4 +20,10 @@ const (
 	// DefaultJournalBodyBytes is how many bytes of a request body the journal
 	// keeps when Config.JournalBodyBytes is zero.
 	DefaultJournalBodyBytes = journal.DefaultBodyBytes
+	// DefaultJournalBytes is the journal's memory budget when
+	// Config.JournalBytes is zero (64 MiB).
+	DefaultJournalBytes = journal.DefaultTotalBytes
+	// DefaultJournalSessionBytes is the memory budget of one session's
+	// journal when Config.JournalSessionBytes is zero (1 MiB).
+	DefaultJournalSessionBytes = journal.DefaultSessionBytes
 )

@@ -7,19 +7,17 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"sync"
 	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
-	"github.com/getkin/kin-openapi/routers"
-	"github.com/getkin/kin-openapi/routers/gorillamux"
 	"github.com/google/uuid"
-	"github.com/santhosh-tekuri/jsonschema/v5"
 
 	"github.com/partner-security/alertmock/mock/alert"
 	"github.com/partner-security/alertmock/mock/auth"
+	"github.com/partner-security/alertmock/mock/graphapi"
 	"github.com/partner-security/alertmock/mock/store"
-	"github.com/partner-security/alertmock/openapi"
 )
 
 // DefaultMaxBodyBytes is the largest request body accepted when
@@ -33,10 +31,6 @@ const DefaultMaxSessions = store.DefaultMaxSessions
 // MaxSessionNameBytes is the longest session name (X-Mock-Session, the tid
 // claim, or the control API's {session}); a longer one is a 400.
 const MaxSessionNameBytes = store.MaxNameBytes
-
-// maxCachedKeyBytes is the longest request path or token the route and token
-// caches keep: a client could otherwise pin thousands of megabyte-long keys.
-const maxCachedKeyBytes = 8 << 10
 
 // DefaultPageSize is the list page size when neither Config.PageSize nor `$top`
 // says otherwise.
@@ -63,6 +57,16 @@ type Config struct {
 	// AuthKey, when set, makes the mock verify JWT signatures with HS256 and this
 	// key; tokens that are not HS256 JWTs signed with it, and opaque tokens, get 401.
 	AuthKey []byte
+	// AuthAudience, when set, is the aud claim every JWT must carry (the
+	// string, or a member of the array); others get 401 "Access token
+	// validation failure. Invalid audience.". Opaque tokens are not checked.
+	AuthAudience string
+	// AuthIssuer, when set, is the iss claim every JWT must carry; others
+	// get 401 "… Invalid issuer.".
+	AuthIssuer string
+	// AuthRequireExp makes a JWT without an exp claim a 401 (Entra ID never
+	// issues one). alertmock sets it with -auth-key unless -auth-exp-optional.
+	AuthRequireExp bool
 	// MaxBodyBytes is the largest accepted request body; 0 means DefaultMaxBodyBytes.
 	MaxBodyBytes int64
 	// PageSize is the default list page size; 0 means DefaultPageSize.
@@ -75,6 +79,13 @@ type Config struct {
 	// JournalBodyBytes is how many bytes of each request body the journal
 	// keeps; 0 means DefaultJournalBodyBytes.
 	JournalBodyBytes int
+	// JournalBytes is the memory budget of the whole journal: past it the
+	// oldest entries of any session are dropped. 0 means DefaultJournalBytes.
+	JournalBytes int64
+	// JournalSessionBytes is the memory budget of one session's journal:
+	// past it the session's oldest entries are dropped. 0 means
+	// DefaultJournalSessionBytes; it may not exceed JournalBytes.
+	JournalSessionBytes int64
 	// Faults are fault rules in force from the start (see FaultRule); more
 	// can be added through the control API or Server.Faults.
 	Faults []FaultRule
@@ -87,6 +98,21 @@ type Config struct {
 	// use, unless Persistence holds it, which then reads it back (a memory cap
 	// never deletes durable state). 0 means DefaultMaxSessions.
 	MaxSessions int
+	// FutureEnumMembers adds members to the alert enums after
+	// unknownFutureValue (keys alert.EnumStatus, alert.EnumSeverity, …), as
+	// Microsoft may one day: a test of clients that must survive it (Graph's
+	// evolvable enums). Alerts (the dataset, the control API) may then hold
+	// them; a client sees them only when it sends "Prefer:
+	// include-unknown-enum-members" (answered with Preference-Applied), and
+	// unknownFutureValue otherwise, in bodies and in `$filter`; /beta/$metadata
+	// declares them. It must pass alert.Future.Check.
+	FutureEnumMembers alert.Future
+	// BatchShuffleSeed, when not 0, shuffles the responses of every JSON
+	// batch (POST /beta/$batch) with a random source seeded with it, the same
+	// way on every run: a client that matches responses to its requests by
+	// position instead of by id then fails. 0 answers in the order the
+	// requests ran (Graph promises no order).
+	BatchShuffleSeed int64
 	// AdminToken, when set, is required on every control API call as
 	// "Authorization: Bearer <AdminToken>", from any address. When empty, the
 	// control API answers loopback clients only.
@@ -104,26 +130,12 @@ type Server struct {
 	maxBody  int64
 	pageSize int
 
-	doc      *openapi3.T
-	router   routers.Router
-	ops      map[string]*operation // by operationId
-	literals [][]string            // literal path segments by place (graph.go canonicalCase)
-	schemas  contractSchemas
-
+	contract *graphapi.Contract // the description, its router and compiled schemas
 	store    *store.Store
 	tokens   *auth.Verifier // parsed bearer tokens (package auth)
-	matched  routeCache     // matched request paths (graph.go)
-	verdicts patchVerdicts  // schema verdicts on decoded PATCH bodies (validate.go)
-	patches  patchCache     // decoded PATCH bodies (handlers.go)
+	graph    *graphapi.API  // the Graph operations (package graphapi)
 	ctl      controls       // journal, faults, throttle, admin token (control.go)
 	handler  http.Handler
-}
-
-// contractSchemas are the JSON Schemas of the description compiled once at New
-// (kin-openapi would compile them again on every validation of a 3.1 document).
-type contractSchemas struct {
-	update *jsonschema.Schema // PATCH body
-	entity *jsonschema.Schema // a whole alert (data files, control API)
 }
 
 // New returns a Server over the embedded contract (openapi.Load), with every
@@ -145,62 +157,52 @@ func New(cfg Config) (*Server, error) {
 	if s.pageSize <= 0 {
 		s.pageSize = DefaultPageSize
 	}
-	c, err := loadContract()
-	if err != nil {
+	if err := cfg.FutureEnumMembers.Check(); err != nil {
+		return nil, fmt.Errorf("mock: Config.FutureEnumMembers: %w", err)
+	}
+	var err error
+	if s.contract, err = loadContract(); err != nil {
 		return nil, err
 	}
-	s.doc, s.router, s.literals, s.schemas = c.doc, c.router, c.literals, c.schemas
-	if s.ops, err = s.operations(s.doc); err != nil {
-		return nil, err
-	}
-	s.tokens = auth.NewVerifier(cfg.AuthKey)
+	s.tokens = auth.NewVerifier(cfg.AuthKey, auth.Checks{Audience: cfg.AuthAudience, Issuer: cfg.AuthIssuer, RequireExp: cfg.AuthRequireExp})
 	seed := cfg.Alerts
 	if seed == nil {
 		seed = alert.Seed(cfg.Seed)
 	}
-	if s.store, err = newStore(seed, cfg.Persistence, s.now, cfg.MaxSessions); err != nil {
+	if s.store, err = newStore(seed, cfg.FutureEnumMembers, cfg.Persistence, s.now, cfg.MaxSessions); err != nil {
 		return nil, err
 	}
 	s.cfg.Alerts = nil // the store keeps its own copy
+	s.cfg.FutureEnumMembers = cloneFuture(cfg.FutureEnumMembers)
 	if err := s.initControls(cfg); err != nil {
+		return nil, err
+	}
+	if s.graph, err = graphapi.New(graphapi.Deps{Contract: s.contract, Store: s.store, Tokens: s.tokens,
+		Now: s.now, NewID: s.newID, Logger: s.log, Session: s.sessionOf, DisableAuth: cfg.DisableAuth,
+		MaxBodyBytes: s.maxBody, PageSize: s.pageSize, Pipeline: s.pipeline, BatchShuffleSeed: cfg.BatchShuffleSeed, Future: s.cfg.FutureEnumMembers}); err != nil {
 		return nil, err
 	}
 	s.handler = s.routes()
 	return s, nil
 }
 
-// contract is what New derives from the embedded description. It is
-// immutable, so every Server of the process shares one (loadContract).
-type contract struct {
-	doc      *openapi3.T
-	router   routers.Router
-	literals [][]string
-	schemas  contractSchemas
+// cloneFuture copies f, so that the caller may change its map afterwards.
+func cloneFuture(f alert.Future) alert.Future {
+	if f == nil {
+		return nil
+	}
+	out := make(alert.Future, len(f))
+	for k, v := range f {
+		out[k] = slices.Clone(v)
+	}
+	return out
 }
 
 // loadContract loads and compiles the description once per process: a
 // Server per test would otherwise spend ~25 ms on it (BenchmarkNew in
-// mock/mocktest).
-var loadContract = sync.OnceValues(func() (*contract, error) {
-	doc, err := openapi.Load(context.Background())
-	if err != nil {
-		return nil, err
-	}
-	c := &contract{doc: doc, literals: segmentLiterals(doc)}
-	if c.router, err = gorillamux.NewRouter(doc); err != nil {
-		return nil, fmt.Errorf("mock: router: %w", err)
-	}
-	sch, err := openapi.NewSchemas()
-	if err != nil {
-		return nil, err
-	}
-	if c.schemas.update, err = sch.Compile(openapi.SchemaAlertUpdate); err != nil {
-		return nil, err
-	}
-	if c.schemas.entity, err = sch.Compile(openapi.SchemaAlertEntity); err != nil {
-		return nil, err
-	}
-	return c, nil
+// mock/mocktest). The Contract is immutable, so every Server shares it.
+var loadContract = sync.OnceValues(func() (*graphapi.Contract, error) {
+	return graphapi.LoadContract(context.Background())
 })
 
 // ServeHTTP serves one request.
@@ -219,4 +221,4 @@ func (s *Server) Close() error {
 
 // Document returns the OpenAPI description the server routes by. Callers must
 // not modify it.
-func (s *Server) Document() *openapi3.T { return s.doc }
+func (s *Server) Document() *openapi3.T { return s.contract.Doc }

@@ -23,8 +23,11 @@ type Persistence struct {
 // Sessions found in the file are read back on first use (a memory cap drops
 // them from memory, never from the file); other sessions still start from the
 // configured dataset. A file is used by one process at a time: OpenState
-// fails if another process holds it. A damaged or truncated file is refused
-// with an error that matches ErrStateDamaged, never a crash.
+// fails if another process holds it. Every record carries a checksum; a
+// damaged or truncated file, or one whose newest commit bbolt would lose, is
+// refused with an error that matches ErrStateDamaged, never a crash (see
+// package store for what can and cannot be detected). A file with no bytes
+// is started afresh; EmptyFile reports it.
 func OpenState(path string) (*Persistence, error) {
 	db, err := store.OpenDB(path)
 	if err != nil {
@@ -49,3 +52,12 @@ func (e *stateErr) Unwrap() error { return e.err }
 
 // Close closes the state file.
 func (p *Persistence) Close() error { return p.db.Close() }
+
+// EmptyFile reports that the file existed with no bytes and was started as
+// a new state file (alertmock prints a warning).
+func (p *Persistence) EmptyFile() bool { return p.db.EmptyFile() }
+
+// LastChange returns the number of the last change the file holds: every
+// acknowledged PATCH that changed an alert, control-API PUT or POST of
+// alerts, and reset counts one (alertmock prints it at start).
+func (p *Persistence) LastChange() (uint64, error) { return p.db.Seq() }

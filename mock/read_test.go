@@ -238,3 +238,21 @@ func TestCountFalse(t *testing.T) {
 		t.Errorf("list?$count=true: @odata.count = %v; want %d", m["@odata.count"], len(alert.Seed(0)))
 	}
 }
+
+// TestNextLinkDropsCredentials reproduces issue #19 part 7:
+// @odata.nextLink carried an access_token query parameter back to the
+// client. Parameters that carry credentials are left out; the OData
+// options and other parameters stay.
+func TestNextLinkDropsCredentials(t *testing.T) {
+	ts := newTestServer(t, Config{})
+	p := list(t, ts, "?$top=2&access_token=SECRET1&Client_Secret=SECRET2&sig=SECRET3&foo=bar&$select=id")
+	next, _ := p["@odata.nextLink"].(string)
+	if strings.Contains(next, "SECRET") || strings.Contains(strings.ToLower(next), "access_token") {
+		t.Errorf("nextLink %q carries a credential", next)
+	}
+	for _, keep := range []string{"$top=2", "foo=bar", "$select=id", "$skip=2"} {
+		if !strings.Contains(next, keep) {
+			t.Errorf("nextLink %q lost %s", next, keep)
+		}
+	}
+}

@@ -26,8 +26,8 @@ type SessionInfo struct {
 
 // newStore validates the dataset and makes the session store over it
 // (package store: copy-on-write sessions over the dataset, optionally durable).
-func newStore(seed []alert.Alert, p *Persistence, now func() time.Time, maxSessions int) (*store.Store, error) {
-	base, err := alertPtrs(seed)
+func newStore(seed []alert.Alert, future alert.Future, p *Persistence, now func() time.Time, maxSessions int) (*store.Store, error) {
+	base, err := alertPtrs(seed, future)
 	if err != nil {
 		return nil, fmt.Errorf("mock: dataset: %w", err)
 	}
@@ -48,13 +48,14 @@ func newStore(seed []alert.Alert, p *Persistence, now func() time.Time, maxSessi
 // dataset to the system at once.
 const largeDataset = 10_000
 
-// alertPtrs validates alerts (each alert.Validate, unique ids) and returns
-// clones in UTC, for the store to keep.
-func alertPtrs(alerts []alert.Alert) ([]*alert.Alert, error) {
+// alertPtrs validates alerts (each alert.ValidateFuture with the enums'
+// members added after unknownFutureValue, unique ids) and returns clones in
+// UTC, for the store to keep.
+func alertPtrs(alerts []alert.Alert, future alert.Future) ([]*alert.Alert, error) {
 	out := make([]*alert.Alert, len(alerts))
 	seen := make(map[string]struct{}, len(alerts))
 	for i := range alerts {
-		if err := alerts[i].Validate(); err != nil {
+		if err := alerts[i].ValidateFuture(future); err != nil {
 			return nil, fmt.Errorf("%w: alert %d (id %q): %w", ErrInvalidAlert, i, alerts[i].ID, err)
 		}
 		if _, dup := seen[alerts[i].ID]; dup {
@@ -74,10 +75,10 @@ func (s *Server) ResetAll() error { return s.store.ResetAll() }
 func (s *Server) Reset(session string) error { return s.store.Reset(session) }
 
 // Replace makes alerts the whole alert set of a session. Every alert must pass
-// alert.Validate and ids must be unique; otherwise the error wraps
+// alert.ValidateFuture (with Config.FutureEnumMembers) and ids must be unique; otherwise the error wraps
 // ErrInvalidAlert, names the alert's index and id, and nothing changes.
 func (s *Server) Replace(session string, alerts []alert.Alert) error {
-	m, err := alertPtrs(alerts)
+	m, err := alertPtrs(alerts, s.cfg.FutureEnumMembers)
 	if err != nil {
 		return err
 	}
@@ -87,7 +88,7 @@ func (s *Server) Replace(session string, alerts []alert.Alert) error {
 // Put adds alerts to a session or replaces those with the same id. Validation
 // as for Replace; on error nothing changes.
 func (s *Server) Put(session string, alerts ...alert.Alert) error {
-	m, err := alertPtrs(alerts)
+	m, err := alertPtrs(alerts, s.cfg.FutureEnumMembers)
 	if err != nil {
 		return err
 	}

@@ -222,12 +222,28 @@ func TestAlertPropertiesMatchGraphMetadata(t *testing.T) {
 	}
 	// Required in the whole entity: exactly the non-nullable properties. The
 	// list is written beside allOf (openapi-typescript reads it there) and in
-	// an allOf member (Specmatic reads it there); both must say the same.
+	// the first allOf member (Specmatic and @hey-api/openapi-ts read it
+	// there), which names exactly those properties with empty schemas, so it
+	// adds no constraint (and comes first: oapi-codegen merges in order); both
+	// lists must say the same.
 	entity := component(t, doc, SchemaAlertEntity)
 	var inside []string
-	for _, member := range entity["allOf"].([]any) {
-		for _, r := range asSlice(member.(map[string]any)["required"]) {
+	for i, member := range entity["allOf"].([]any) {
+		m := member.(map[string]any)
+		for _, r := range asSlice(m["required"]) {
 			inside = append(inside, r.(string))
+		}
+		if m["required"] == nil {
+			continue
+		}
+		props, _ := m["properties"].(map[string]any)
+		if i != 0 || len(m) != 2 || len(props) != len(asSlice(m["required"])) {
+			t.Errorf("allOf[%d] = %v; want the first member, with required and properties naming the same members, nothing else", i, m)
+		}
+		for _, r := range asSlice(m["required"]) {
+			if p, ok := props[r.(string)].(map[string]any); !ok || len(p) != 0 {
+				t.Errorf("allOf[%d] property %v = %v; want {} (the alert types it)", i, r, props[r.(string)])
+			}
 		}
 	}
 	var required []string

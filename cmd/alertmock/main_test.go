@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -109,10 +110,25 @@ func TestRunData(t *testing.T) {
 }
 
 func TestRunBadFlags(t *testing.T) {
-	for _, args := range [][]string{{"-nope"}, {"extra"}, {"-log", "xml"}, {"-log-level", "loud"}} {
+	for _, args := range [][]string{{"-nope"}, {"extra"}, {"-log", "xml"}, {"-log-level", "loud"},
+		{"-journal-bytes", "0"}, {"-journal-session-bytes", "-1"}, {"-journal-bytes", "1000", "-journal-session-bytes", "1001"}} {
 		if err := run(context.Background(), args, io.Discard, io.Discard); err == nil {
 			t.Errorf("run %v = nil; want an error", args)
 		}
+	}
+}
+
+// TestRunPortInUse checks that a taken -addr is one error naming the fix,
+// not Go's "bind: address already in use".
+func TestRunPortInUse(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	err = run(context.Background(), []string{"-addr", ln.Addr().String()}, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "-addr "+ln.Addr().String()+" is already in use") || !strings.Contains(err.Error(), "127.0.0.1:0") {
+		t.Errorf("run on a taken port = %v; want an error naming -addr and the fix", err)
 	}
 }
 

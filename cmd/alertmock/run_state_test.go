@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -266,6 +267,23 @@ func damagedStateFiles(t *testing.T) map[string]string {
 		corrupt[i] = byte(i*31 + 7)
 	}
 	write("corrupted.db", corrupt)
+	// Issue #19 part 3: one flipped bit in a stored value (served changed
+	// before), and in the meta page of the newest commit (bbolt went back
+	// to the commit before without a word).
+	flipped := bytes.Clone(good)
+	at := bytes.LastIndex(flipped, []byte(`"status":"investigating"`))
+	if at < 0 {
+		t.Fatal("no stored status in the state file")
+	}
+	flipped[at+len(`"status":"investigatin`)] ^= 0x01 // investigating → investigatinf
+	write("flipped-value.db", flipped)
+	meta := bytes.Clone(good)
+	newest := 0 // the meta page with the higher transaction id (bbolt's txid at byte 64 of a page)
+	if binary.LittleEndian.Uint64(meta[4096+64:]) > binary.LittleEndian.Uint64(meta[64:]) {
+		newest = 4096
+	}
+	meta[newest+40] ^= 0x10 // the root bucket's sequence: only the checksum notices
+	write("newest-meta-page.db", meta)
 	return out
 }
 
@@ -320,30 +338,11 @@ func TestStateSurvivesEvictionAndLowerCap(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "state.db")
 	client := &http.Client{Timeout: 10 * time.Second}
 	alertURL := func(root string) string { return root + "/beta/security/partner/securityAlerts/" + alert.DocumentedID }
-	serve := func(maxSessions string) (string, context.CancelFunc, chan error) {
-		ctx, cancel := context.WithCancel(context.Background())
-		pr, pw := io.Pipe()
-		done := make(chan error, 1)
-		go func() {
-			done <- run(ctx, []string{"-addr", "127.0.0.1:0", "-log-level", "error", "-state", path, "-max-sessions", maxSessions}, pw, io.Discard)
-			pw.Close()
-		}()
-		line, err := bufio.NewReader(pr).ReadString('\n')
-		go func() { _, _ = io.Copy(io.Discard, pr) }()
-		if err != nil {
-			cancel()
-			t.Fatalf("start: %v (%v)", err, <-done)
-		}
-		return strings.TrimSuffix(strings.TrimSpace(line[strings.Index(line, "http://"):]), "/beta"), cancel, done
-	}
-	stop := func(cancel context.CancelFunc, done chan error) {
-		cancel()
-		if err := <-done; err != nil {
-			t.Fatalf("run = %v", err)
-		}
+	serve := func(maxSessions string) (string, func()) {
+		return runUntilStopped(t, io.Discard, "-log-level", "error", "-state", path, "-max-sessions", maxSessions)
 	}
 
-	root, cancel, done := serve("3")
+	root, stop := serve("3")
 	for _, s := range []string{"d1", "d2", "d3"} {
 		if status, m := call(t, client, "PATCH", alertURL(root), "x", s, `{"status":"resolved","resolvedReason":"fraud"}`); status != 200 {
 			t.Fatalf("PATCH in %s: %d %v", s, status, m)
@@ -355,9 +354,9 @@ func TestStateSurvivesEvictionAndLowerCap(t *testing.T) {
 	if status, m := call(t, client, "GET", alertURL(root), "x", "d1", ""); status != 200 || m["status"] != "resolved" {
 		t.Errorf("d1 after eviction: %d status %v; want 200 resolved (read back from the file)", status, m["status"])
 	}
-	stop(cancel, done)
+	stop()
 
-	root, cancel, done = serve("1")
+	root, stop = serve("1")
 	for _, s := range []string{"n1", "n2"} {
 		call(t, client, "GET", alertURL(root), "x", s, "")
 	}
@@ -366,5 +365,61 @@ func TestStateSurvivesEvictionAndLowerCap(t *testing.T) {
 			t.Errorf("%s after restart with -max-sessions 1: %d status %v; want 200 resolved", s, status, m["status"])
 		}
 	}
-	stop(cancel, done)
+	stop()
+}
+
+// runUntilStopped starts run with args (and -addr 127.0.0.1:0), its log to
+// logs, and returns the root URL it serves and a stop that cancels it and
+// fails the test unless run then returns nil.
+func runUntilStopped(t *testing.T, logs io.Writer, args ...string) (root string, stop func()) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, append([]string{"-addr", "127.0.0.1:0"}, args...), pw, logs)
+		pw.Close()
+	}()
+	line, err := bufio.NewReader(pr).ReadString('\n')
+	go func() { _, _ = io.Copy(io.Discard, pr) }()
+	if err != nil {
+		cancel()
+		t.Fatalf("start: %v (%v)", err, <-done)
+	}
+	return strings.TrimSuffix(strings.TrimSpace(line[strings.Index(line, "http://"):]), "/beta"), func() {
+		t.Helper()
+		cancel()
+		if err := <-done; err != nil {
+			t.Fatalf("run = %v", err)
+		}
+	}
+}
+
+// TestRunEmptyStateFile: a -state file with no bytes (mktemp's, or one
+// emptied) starts afresh with a warning line saying so; every start logs
+// the number of the file's last change.
+func TestRunEmptyStateFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "empty.db")
+	if err := os.WriteFile(path, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	start := func() string {
+		var logs lockedBuffer
+		root, stop := runUntilStopped(t, &logs, "-state", path)
+		client := &http.Client{Timeout: 10 * time.Second}
+		if status, m := call(t, client, "PATCH", root+"/beta/security/partner/securityAlerts/"+alert.DocumentedID, "x", "e", `{"status":"resolved"}`); status != 200 {
+			t.Fatalf("PATCH: %d %v", status, m)
+		}
+		stop()
+		out, _ := logs.state()
+		return out
+	}
+	first := start()
+	if !strings.Contains(first, "level=WARN") || !strings.Contains(first, "state file was empty") || !strings.Contains(first, "last-change=0") {
+		t.Errorf("first start logged:\n%s\nwant a warning that the file was empty and last-change=0", first)
+	}
+	second := start()
+	if strings.Contains(second, "was empty") || !strings.Contains(second, "last-change=1") {
+		t.Errorf("second start logged:\n%s\nwant no warning and last-change=1", second)
+	}
 }

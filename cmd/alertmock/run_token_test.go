@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/partner-security/alertmock/mock"
 	"github.com/partner-security/alertmock/mock/alert"
 )
 
@@ -347,6 +348,42 @@ func TestTokensAgainstServer(t *testing.T) {
 		_, m := call(t, client, "GET", alertURL(base), mintWithRun(t, "-key", "k1"), "refusals", "")
 		if got := m["status"]; got != "active" {
 			t.Errorf("status after refused PATCHes = %v; want active", got)
+		}
+	})
+
+	// Issue #19 part 7: -auth-key accepted a token without exp and checked
+	// neither aud nor iss.
+	t.Run("claim checks", func(t *testing.T) {
+		noExp := func(key string) string {
+			tok, err := mock.MintToken(mock.Token{Scopes: []string{"PartnerSecurity.Read.All"}}, []byte(key))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return tok
+		}
+		strict, _ := serveRun(t, "-auth-key", "k1", "-auth-audience", "api://mock", "-auth-issuer", "https://issuer/")
+		lenient, _ := serveRun(t, "-auth-key", "k1", "-auth-exp-optional")
+		tests := []struct {
+			name, base, token string
+			status            int
+			contains          string
+		}{
+			{"right aud and iss", strict, mintWithRun(t, "-key", "k1", "-aud", "api://mock", "-iss", "https://issuer/"), 200, ""},
+			{"other aud", strict, mintWithRun(t, "-key", "k1", "-iss", "https://issuer/"), 401, "Invalid audience."},
+			{"other iss", strict, mintWithRun(t, "-key", "k1", "-aud", "api://mock"), 401, "Invalid issuer."},
+			{"no exp", lenient, noExp("k1"), 200, ""},
+			{"no exp, exp required by default", strict, noExp("k1"), 401, "no expiry"},
+		}
+		for _, tt := range tests {
+			status, m := call(t, client, "GET", alertURL(tt.base), tt.token, "claims", "")
+			e, _ := m["error"].(map[string]any)
+			msg, _ := e["message"].(string)
+			if status != tt.status || !strings.Contains(msg, tt.contains) {
+				t.Errorf("%s: Status = %d %q; want %d %q", tt.name, status, msg, tt.status, tt.contains)
+			}
+		}
+		if err := run(context.Background(), []string{"-auth-exp-optional"}, io.Discard, io.Discard); err == nil || !strings.Contains(err.Error(), "needs -auth-key") {
+			t.Errorf("-auth-exp-optional without -auth-key: %v; want an error saying it needs -auth-key", err)
 		}
 	})
 }

@@ -2,11 +2,13 @@
 // built-in mock, a separately started alertmock, or Microsoft Graph, and exits 0
 // only when every selected scenario passed; with -compare it runs them against
 // two endpoints and writes a drift report, exiting 0 only when both sides agree
-// on every scenario. Exit status 2 is a usage error: bad flags, no scenario
-// selected, a target that does not serve the API.
+// on every scenario. Exit status 2 is a usage error, one line naming the fix:
+// bad flags, a tag the features do not have, no scenario selected, a target
+// that does not serve the API, refuses the token or is not trusted.
 //
 // Usage:
 //
+//	conformance -list [-tags EXPR] [-features DIR]
 //	conformance [-target URL] [-ca-cert FILE] [-token T] [-admin-token T] [-mint-key K]
 //	            [-read-token T] [-unprivileged-token T] [-expired-token T] [-app-token T] [-app-read-token T]
 //	            [-alert-id ID] [-tags EXPR]
@@ -28,10 +30,10 @@ import (
 	"io"
 	"io/fs"
 	"math/rand/v2"
-	"net"
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -42,7 +44,9 @@ import (
 
 	"github.com/partner-security/alertmock/conformance"
 	"github.com/partner-security/alertmock/features"
+	"github.com/partner-security/alertmock/internal/version"
 	"github.com/partner-security/alertmock/mock"
+	"github.com/partner-security/alertmock/mock/alert"
 )
 
 // Exit statuses.
@@ -67,7 +71,8 @@ type options struct {
 	concurrency                  int
 	randomSeed, variantSeed      int64
 	variant                      string
-	listSteps                    bool
+	listSteps, list              bool
+	version                      bool
 	// needTokens are the tokens of the needs (conformance.Needs), by tag.
 	needTokens map[string]*string
 	// compare is the second endpoint of a drift report, with its own settings.
@@ -88,8 +93,9 @@ const usageHead = `Usage: conformance [flags]
 
 Runs the partner security alerts features against an endpoint of the API (by
 default a built-in mock) and exits 0 when every selected scenario passed, 1
-when one failed, 2 on a usage error (bad flags, no scenario selected, a target
-that does not serve the API). With -compare it runs them against two endpoints
+when one failed, 2 on a usage error (bad flags, a tag the features do not have,
+no scenario selected, a target that does not serve the API, refuses the token or
+is not trusted). -list prints what -tags selects without sending a request. With -compare it runs them against two endpoints
 and writes a drift report: exit 0 when both sides agree on every scenario, 1
 when they differ. See docs/conformance-ci.md.
 
@@ -128,6 +134,8 @@ func parseFlags(args []string, getenv func(string) string, usage io.Writer) (opt
 	fs.StringVar(&o.featuresDir, "features", "", "run the .feature files in this directory instead of the built-in ones")
 	fs.IntVar(&o.concurrency, "concurrency", 0, "scenarios run at once (default: 8 against the built-in mock, 1 against a -target or -compare)")
 	fs.BoolVar(&o.listSteps, "list-steps", false, "print the step patterns that feature files may use, and exit")
+	fs.BoolVar(&o.list, "list", false, "print the scenarios -tags selects (file:line, tags, name) and exit; sends no request")
+	fs.BoolVar(&o.version, "version", false, "print the version and exit")
 	fs.Int64Var(&o.randomSeed, "random-seed", -1, "seed of the scenario order; -1 picks one, 0 keeps file order")
 	fs.Int64Var(&o.variantSeed, "variant-seed", -1, "seed of the request shape (variant) of each scenario, printed with the summary and in failures; -1 picks one")
 	fs.StringVar(&o.variant, "variant", "", `send every scenario in this request variant, as a failure names it (e.g. "accept=any prefix=none"; "base": the harness's own shape)`)
@@ -191,19 +199,27 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		fmt.Fprintf(stderr, "conformance: %v (conformance -h lists the flags)\n", err)
 		return exitUsage
 	}
+	if o.version {
+		fmt.Fprintln(stdout, version.Line("conformance"))
+		return exitPassed
+	}
 	if o.listSteps {
 		return listSteps(ctx, stdout, stderr)
 	}
-	if o.compare != "" {
-		code, err := runCompare(ctx, o, stdout)
-		if err != nil {
-			fmt.Fprintf(stderr, "conformance: %v\n", oneLine(err))
+	if o.list {
+		if err := listScenarios(o, stdout); err != nil {
+			fmt.Fprintf(stderr, "conformance: %s\n", oneLine(err))
+			return exitUsage
 		}
-		return code
+		return exitPassed
 	}
-	code, err := runSuite(ctx, o, stdout)
+	run := runSuite
+	if o.compare != "" {
+		run = runCompare
+	}
+	code, err := run(ctx, o, stdout, stderr)
 	if err != nil {
-		fmt.Fprintf(stderr, "conformance: %v\n", oneLine(err))
+		fmt.Fprintf(stderr, "conformance: %s\n", explain(err, o))
 	}
 	return code
 }
@@ -250,8 +266,14 @@ func featureFS(dir string) (fs.FS, error) {
 	if dir == "" {
 		return features.FS(), nil
 	}
-	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
-		return nil, fmt.Errorf("-features %s: not a directory", dir)
+	st, err := os.Stat(dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, fmt.Errorf("-features %s: no such folder; give the folder that holds your .feature files", dir)
+	case err != nil:
+		return nil, fmt.Errorf("-features: %w", err)
+	case !st.IsDir():
+		return nil, fmt.Errorf("-features %s is a file; give the folder that holds it (-features %s): every .feature file below it runs", dir, filepath.Dir(dir))
 	}
 	return os.DirFS(dir), nil
 }
@@ -275,7 +297,7 @@ func targetSuite(ctx context.Context, o options) (*conformance.Suite, string, fu
 	return suite, target, stop, nil
 }
 
-func runSuite(ctx context.Context, o options, stdout io.Writer) (int, error) {
+func runSuite(ctx context.Context, o options, stdout, _ io.Writer) (int, error) {
 	suite, target, stop, err := targetSuite(ctx, o)
 	if err != nil {
 		return exitUsage, err
@@ -287,18 +309,22 @@ func runSuite(ctx context.Context, o options, stdout io.Writer) (int, error) {
 	}
 	report := stdout
 	if o.out != "" {
-		f, err := os.Create(o.out)
+		f, err := createReport(o.out)
 		if err != nil {
-			return exitUsage, fmt.Errorf("-out: %w", err)
+			return exitUsage, err
 		}
 		defer f.Close()
 		report = f
 	}
 
 	start := time.Now()
+	format := o.format
+	if format == "junit" {
+		format = "" // written below, with the features' paths as the user knows them
+	}
 	res, err := suite.Run(ctx, conformance.Options{
 		Features: feats, Tags: o.tags, Concurrency: o.concurrency, Randomize: o.randomSeed,
-		Format: o.format, Output: report,
+		Format: format, Output: report,
 	})
 	if err != nil {
 		if o.out != "" {
@@ -306,9 +332,20 @@ func runSuite(ctx context.Context, o options, stdout io.Writer) (int, error) {
 		}
 		return exitUsage, err
 	}
+	if o.format == "junit" {
+		for i := range res.Scenarios {
+			res.Scenarios[i].Feature = featurePath(o.featuresDir, res.Scenarios[i].Feature)
+		}
+		if err := res.WriteJUnit(report); err != nil {
+			return exitUsage, fmt.Errorf("-out: %w", err)
+		}
+	}
 	elapsed := time.Since(start).Round(time.Millisecond)
 	if o.variant == "" {
 		fmt.Fprintf(stdout, "\nconformance: requests sent in the variants of -variant-seed %d\n", o.variantSeed)
+	}
+	if res.Restore != nil {
+		fmt.Fprintf(stdout, "\nconformance: %s\n", res.Restore)
 	}
 	passed, failed := res.Counts()
 	verdict := "PASS"
@@ -325,7 +362,7 @@ func runSuite(ctx context.Context, o options, stdout io.Writer) (int, error) {
 
 // runCompare runs the scenarios against -target and -compare and writes the
 // drift report.
-func runCompare(ctx context.Context, o options, stdout io.Writer) (int, error) {
+func runCompare(ctx context.Context, o options, stdout, stderr io.Writer) (int, error) {
 	a, _, stop, err := targetSuite(ctx, o)
 	if err != nil {
 		return exitUsage, err
@@ -345,8 +382,8 @@ func runCompare(ctx context.Context, o options, stdout io.Writer) (int, error) {
 	}
 	var file *os.File
 	if o.out != "" {
-		if file, err = os.Create(o.out); err != nil {
-			return exitUsage, fmt.Errorf("-out: %w", err)
+		if file, err = createReport(o.out); err != nil {
+			return exitUsage, err
 		}
 		defer file.Close()
 	}
@@ -375,6 +412,13 @@ func runCompare(ctx context.Context, o options, stdout io.Writer) (int, error) {
 		if err := file.Close(); err != nil {
 			return exitUsage, fmt.Errorf("-out: %w", err)
 		}
+	}
+	restored := stdout // after the text report; never inside a JSON or Markdown one
+	if file == nil && o.format != "text" {
+		restored = stderr
+	}
+	for i, r := range drift.Restores() {
+		fmt.Fprintf(restored, "conformance: %s: %s\n", [2]string{"-target", "-compare"}[i], r)
 	}
 	if !drift.Agree() {
 		return exitFailed, nil
@@ -427,16 +471,17 @@ func listSteps(ctx context.Context, stdout, stderr io.Writer) int {
 var ansiEscape = regexp.MustCompile(`\x1b\[[0-9;]*m`)
 
 // startMock serves a fresh mock on 127.0.0.1 and returns its base URL and a
-// function that stops it.
+// function that stops it. Its severity enum has the member "critical" after
+// unknownFutureValue, so that the evolvable-enum scenarios run.
 func startMock() (string, func(), error) {
-	srv, err := mock.New(mock.Config{})
+	srv, err := mock.New(mock.Config{FutureEnumMembers: alert.Future{alert.EnumSeverity: {"critical"}}})
 	if err != nil {
 		return "", nil, fmt.Errorf("built-in mock: %w", err)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ln, err := listen("the built-in mock", "127.0.0.1:0")
 	if err != nil {
 		_ = srv.Close()
-		return "", nil, fmt.Errorf("built-in mock: %w", err)
+		return "", nil, err
 	}
 	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
 	done := make(chan struct{})

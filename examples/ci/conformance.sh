@@ -10,6 +10,11 @@
 #   ALERTMOCK_URL       the root URL, e.g. http://127.0.0.1:41234 (control API: $ALERTMOCK_URL/_mock/)
 #   ALERTMOCK_BASE_URL  the Graph base URL, $ALERTMOCK_URL/beta
 # in its environment and the alertmock and conformance binaries on its PATH, e.g. -- go test ./... for a client's own tests.
+# CONFORMANCE_FLAGS, if set, adds flags to the conformance run (split at
+# spaces), e.g. CONFORMANCE_FLAGS=-random-seed=0.
+# COMMAND runs even when the conformance suite failed; the script exits
+# non-zero when either failed: with the suite's status (1 failed scenarios,
+# 2 usage error) when the suite failed, else with the command's.
 #
 # Binaries: built from the alertmock checkout this script sits in; with
 # ALERTMOCK_VERSION set (e.g. latest or v1.2.3) they are installed with
@@ -62,9 +67,20 @@ fi
 echo "alertmock: $base"
 
 echo "== conformance suite (JUnit: $reports/conformance.xml)"
-"$work/conformance" -target "$base" -format junit -out "$reports/conformance.xml"
+# A failing suite must not skip your own command: both run, and the script
+# exits non-zero when either failed (with the suite's status when it failed).
+suite=0
+# shellcheck disable=SC2086 # CONFORMANCE_FLAGS is split into flags on purpose
+"$work/conformance" -target "$base" ${CONFORMANCE_FLAGS:-} -format junit -out "$reports/conformance.xml" || suite=$?
 
+own=0
 if [ $# -gt 0 ]; then
   echo "== $*"
-  PATH="$work:$PATH" ALERTMOCK_URL="${base%/beta}" ALERTMOCK_BASE_URL="$base" "$@"
+  PATH="$work:$PATH" ALERTMOCK_URL="${base%/beta}" ALERTMOCK_BASE_URL="$base" "$@" || own=$?
+fi
+
+if [ "$suite" -ne 0 ] || [ "$own" -ne 0 ]; then
+  echo "conformance.sh: conformance suite exited $suite, your command exited $own" >&2
+  if [ "$suite" -ne 0 ]; then exit "$suite"; fi
+  exit "$own"
 fi

@@ -417,7 +417,8 @@ type MicrosoftGraphPartnerSecurityPartnerSecurityAlertCollectionResponse struct 
 // non-nullable property is present. Nullable properties may be null or, as an
 // assumption, absent. OData annotations may accompany it; nothing else may.
 // (The required list is written twice: beside allOf, where openapi-typescript
-// reads it, and inside allOf, where Specmatic reads it.)
+// reads it, and in an allOf member that names the properties, where Specmatic
+// and @hey-api/openapi-ts read it.)
 type MicrosoftGraphPartnerSecurityPartnerSecurityAlertEntity struct {
 	// OdataContext The context URL, e.g. `…/$metadata#security/partner/securityAlerts/$entity`, or `…/securityAlerts(id,status)/$entity` for a `$select` projection.
 	OdataContext *string `json:"@odata.context,omitempty"`

@@ -213,7 +213,7 @@ func FuzzDecodePatch(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
 		p1, err1 := DecodePatch(body)
-		p2, err2 := decodeOrdered(body)
+		p2, err2 := Patch{}.decodeOrdered(body)
 		if !reflect.DeepEqual(p1, p2) && err1 == nil {
 			t.Fatalf("DecodePatch = %+v; ordered scan = %+v", p1, p2)
 		}

@@ -62,8 +62,14 @@ func SeverityValues() []string {
 func (s Severity) Valid() bool { return slices.Contains(SeverityValues(), string(s)) }
 
 // Rank is the numeric value of s in the enum (informational=0 … unknownFutureValue=4),
-// the order `$orderby=severity` sorts by; -1 for a non-member.
-func (s Severity) Rank() int { return slices.Index(SeverityValues(), string(s)) }
+// the order `$orderby=severity` sorts by. A member added after the sentinel
+// (Future) ranks after it: 5.
+func (s Severity) Rank() int {
+	if i := slices.Index(SeverityValues(), string(s)); i >= 0 {
+		return i
+	}
+	return len(SeverityValues())
+}
 
 // Confidence is a securityAlertConfidence member.
 type Confidence string

@@ -151,7 +151,7 @@ func TestDecodePatchErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.body, func(t *testing.T) {
-			for _, decode := range []func([]byte) (Patch, error){DecodePatch, decodeOrdered} {
+			for _, decode := range []func([]byte) (Patch, error){DecodePatch, Patch{}.decodeOrdered} {
 				got, err := decode([]byte(tt.body))
 				if tt.property == "-" {
 					if err != nil || !reflect.DeepEqual(got, tt.want) {

@@ -49,6 +49,10 @@ type Patch struct {
 	// ResolvedReason is the requested reason when ReasonSet; nil means null (clear).
 	// ReasonUnknownFutureValue means "no change".
 	ResolvedReason *ResolvedReason
+
+	// future are the members the client may set besides the declared ones
+	// (DecodePatchFuture): members added after unknownFutureValue.
+	future Future
 }
 
 // Validate checks the rules between the writable properties: status is a known
@@ -56,14 +60,14 @@ type Patch struct {
 // change") may be sent only together with status resolved (our assumption:
 // Microsoft documents no rule).
 func (p Patch) Validate() error {
-	if !p.Status.Valid() {
-		return invalidValue("status", string(p.Status), StatusValues())
+	if !p.Status.Valid() && !p.future.Has(EnumStatus, string(p.Status)) {
+		return invalidValue("status", string(p.Status), p.members(EnumStatus))
 	}
 	if !p.ReasonSet {
 		return nil
 	}
-	if p.ResolvedReason != nil && !p.ResolvedReason.Valid() {
-		return invalidValue("resolvedReason", string(*p.ResolvedReason), ResolvedReasonValues())
+	if p.ResolvedReason != nil && !p.ResolvedReason.Valid() && !p.future.Has(EnumResolvedReason, string(*p.ResolvedReason)) {
+		return invalidValue("resolvedReason", string(*p.ResolvedReason), p.members(EnumResolvedReason))
 	}
 	if p.ResolvedReason != nil && *p.ResolvedReason == ReasonUnknownFutureValue {
 		return nil
@@ -73,6 +77,27 @@ func (p Patch) Validate() error {
 			"Property 'resolvedReason' can be set only together with 'status' 'resolved'; got status '%s'.", p.Status)
 	}
 	return nil
+}
+
+// members lists the members of an enum the patch may set.
+func (p Patch) members(enum string) []string {
+	return append(EnumValues(enum), p.future[enum]...)
+}
+
+// DecodePatchFuture is DecodePatch for a client that sent "Prefer:
+// include-unknown-enum-members" to a service whose enums gained the members
+// of future after unknownFutureValue: status and resolvedReason may be set to
+// them (Graph's evolvable enums pattern). The patch keeps future for
+// Validate and Apply.
+func DecodePatchFuture(body []byte, future Future) (Patch, error) {
+	p := Patch{future: future}
+	var m map[string]json.RawMessage
+	if bytes.IndexByte(body, '\\') < 0 && json.Unmarshal(body, &m) == nil && m != nil {
+		if q, ok, err := p.decodeMembers(body, m); ok && err == nil {
+			return q, nil
+		}
+	}
+	return p.decodeOrdered(body)
 }
 
 // DecodePatch reads a PATCH body. It accepts a JSON object whose members are
@@ -87,17 +112,17 @@ func DecodePatch(body []byte) (Patch, error) {
 	// reports the first offending member in body order.
 	var m map[string]json.RawMessage
 	if bytes.IndexByte(body, '\\') < 0 && json.Unmarshal(body, &m) == nil && m != nil {
-		if p, ok, err := decodeMembers(body, m); ok && err == nil {
+		if p, ok, err := (Patch{}).decodeMembers(body, m); ok && err == nil {
 			return p, nil
 		}
 	}
-	return decodeOrdered(body)
+	return Patch{}.decodeOrdered(body)
 }
 
 // decodeMembers decodes an object whose members are all writable and appear
 // once (ok false otherwise: the caller then scans in order). body has no
 // backslash, so a member name appears in it literally.
-func decodeMembers(body []byte, m map[string]json.RawMessage) (p Patch, ok bool, err error) {
+func (p Patch) decodeMembers(body []byte, m map[string]json.RawMessage) (Patch, bool, error) {
 	for name := range m {
 		if name != "status" && name != "resolvedReason" && name != "@odata.type" {
 			return p, false, nil
@@ -110,13 +135,13 @@ func decodeMembers(body []byte, m map[string]json.RawMessage) (p Patch, ok bool,
 	if !has {
 		return p, false, nil
 	}
-	st, err := decodeEnum("status", raw, StatusValues(), false)
+	st, err := decodeEnum("status", raw, p.members(EnumStatus), false)
 	if err != nil {
 		return p, true, err
 	}
 	p.Status = Status(*st)
 	if raw, has := m["resolvedReason"]; has {
-		r, err := decodeEnum("resolvedReason", raw, ResolvedReasonValues(), true)
+		r, err := decodeEnum("resolvedReason", raw, p.members(EnumResolvedReason), true)
 		if err != nil {
 			return p, true, err
 		}
@@ -137,8 +162,7 @@ func decodeMembers(body []byte, m map[string]json.RawMessage) (p Patch, ok bool,
 
 // decodeOrdered scans the body member by member, reporting the first problem
 // in body order.
-func decodeOrdered(body []byte) (Patch, error) {
-	var p Patch
+func (p Patch) decodeOrdered(body []byte) (Patch, error) {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
 	if bytes.HasPrefix(body, []byte("\xef\xbb\xbf")) {
@@ -172,13 +196,13 @@ func decodeOrdered(body []byte) (Patch, error) {
 		}
 		switch {
 		case name == "status":
-			s, err := decodeEnum(name, raw, StatusValues(), false)
+			s, err := decodeEnum(name, raw, p.members(EnumStatus), false)
 			if err != nil {
 				return p, err
 			}
 			p.Status, seenStatus = Status(*s), true
 		case name == "resolvedReason":
-			r, err := decodeEnum(name, raw, ResolvedReasonValues(), true)
+			r, err := decodeEnum(name, raw, p.members(EnumResolvedReason), true)
 			if err != nil {
 				return p, err
 			}

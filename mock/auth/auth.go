@@ -66,6 +66,12 @@ var (
 	ErrExpired = &TokenError{"Access token has expired or is not valid yet."}
 	// ErrSignature: not HS256-signed with the key.
 	ErrSignature = &TokenError{"Access token validation failure. Invalid signature."}
+	// ErrAudience: the aud claim is not Checks.Audience.
+	ErrAudience = &TokenError{"Access token validation failure. Invalid audience."}
+	// ErrIssuer: the iss claim is not Checks.Issuer.
+	ErrIssuer = &TokenError{"Access token validation failure. Invalid issuer."}
+	// ErrNoExpiry: no exp claim, with Checks.RequireExp.
+	ErrNoExpiry = &TokenError{"Access token validation failure. The token has no expiry (exp claim)."}
 )
 
 // Bearer splits the Authorization header of h into its token and whether the

@@ -54,7 +54,7 @@ func BenchmarkParse(b *testing.B) {
 	key := []byte("k")
 	tok := mint(b, Token{Scopes: []string{"PartnerSecurity.ReadWrite.All"}, UPN: "ana@contoso.com", TenantID: "t1", AppID: "a1", ObjectID: "o1"}, "k")
 	b.Run("jwt", func(b *testing.B) {
-		v := NewVerifier(key)
+		v := NewVerifier(key, Checks{})
 		for b.Loop() {
 			if p := v.parse(tok); p.err != nil {
 				b.Fatal(p.err)

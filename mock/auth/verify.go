@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -26,16 +27,32 @@ const (
 // concurrent use; make one with NewVerifier.
 type Verifier struct {
 	key    []byte
+	checks Checks
 	parser *jwt.Parser
 	mu     sync.Mutex
 	cache  map[string]*Parsed
 }
 
-// NewVerifier returns a Verifier. With a non-nil key, JWTs must be
-// HS256-signed with it and opaque tokens are refused; without one, JWTs are
-// read without checking a signature and opaque tokens are accepted.
-func NewVerifier(key []byte) *Verifier {
-	return &Verifier{key: key, parser: jwt.NewParser(jwt.WithoutClaimsValidation(), jwt.WithPaddingAllowed())}
+// Checks are the claim checks a Verifier makes on every JWT besides its
+// signature (exp and nbf are always honoured when present). The zero value
+// makes none. Opaque tokens carry no claims and are not checked.
+type Checks struct {
+	// Audience, when set, must be the aud claim (a string) or one of its
+	// members (an array); otherwise ErrAudience.
+	Audience string
+	// Issuer, when set, must be the iss claim; otherwise ErrIssuer.
+	Issuer string
+	// RequireExp refuses a JWT without an exp claim (ErrNoExpiry): Entra
+	// ID never issues one.
+	RequireExp bool
+}
+
+// NewVerifier returns a Verifier that makes checks. With a non-nil key,
+// JWTs must be HS256-signed with it and opaque tokens are refused; without
+// one, JWTs are read without checking a signature and opaque tokens are
+// accepted.
+func NewVerifier(key []byte, checks Checks) *Verifier {
+	return &Verifier{key: key, checks: checks, parser: jwt.NewParser(jwt.WithoutClaimsValidation(), jwt.WithPaddingAllowed())}
 }
 
 // Parsed is what a token says, independent of the clock: the principal, its
@@ -122,6 +139,9 @@ func (v *Verifier) parse(tok string) *Parsed {
 			return p
 		}
 	}
+	if p.err = v.checkClaims(&c); p.err != nil {
+		return p
+	}
 	pr := &p.Principal
 	switch {
 	case c.Scp != "":
@@ -139,6 +159,26 @@ func (v *Verifier) parse(tok string) *Parsed {
 	return p
 }
 
+// checkClaims makes the Verifier's Checks on a token's claims.
+func (v *Verifier) checkClaims(c *claims) error {
+	if v.checks.RequireExp && c.Exp == nil {
+		return ErrNoExpiry
+	}
+	if want := v.checks.Audience; want != "" {
+		var aud jwt.ClaimStrings // a string or an array of strings
+		if len(c.Aud) == 0 || json.Unmarshal(c.Aud, &aud) != nil || !slices.Contains(aud, want) {
+			return ErrAudience
+		}
+	}
+	if want := v.checks.Issuer; want != "" {
+		var iss string
+		if len(c.Iss) == 0 || json.Unmarshal(c.Iss, &iss) != nil || iss != want {
+			return ErrIssuer
+		}
+	}
+	return nil
+}
+
 // claims are the JWT payload members the mock reads. The time claims are
 // read as JSON numbers and compared with the clock at each request (the
 // library's validator would compare them once, at parse time).
@@ -153,7 +193,11 @@ type claims struct {
 	TID               string   `json:"tid"`
 	Exp               *float64 `json:"exp"`
 	Nbf               *float64 `json:"nbf"`
-	object            bool     // the payload was a JSON object
+	// aud and iss are decoded only when a Check asks for them, so a token
+	// with an odd one is refused only then.
+	Aud    json.RawMessage `json:"aud"`
+	Iss    json.RawMessage `json:"iss"`
+	object bool            // the payload was a JSON object
 }
 
 // UnmarshalJSON decodes a JSON object and notes that it was one (a null

@@ -87,7 +87,7 @@ func TestParse(t *testing.T) {
 			if tt.key != "" {
 				key = []byte(tt.key)
 			}
-			got, err := NewVerifier(key).Parse(tt.token).Valid(now)
+			got, err := NewVerifier(key, Checks{}).Parse(tt.token).Valid(now)
 			if !errors.Is(err, tt.err) {
 				t.Fatalf("error = %v; want %v", err, tt.err)
 			}
@@ -101,7 +101,7 @@ func TestParse(t *testing.T) {
 // TestParseTenantOfBadSignature: a badly signed token still names its
 // tenant, so that the request's 401 is journaled in the right session.
 func TestParseTenantOfBadSignature(t *testing.T) {
-	p := NewVerifier([]byte("k")).Parse(mint(t, Token{TenantID: "contoso"}, "other"))
+	p := NewVerifier([]byte("k"), Checks{}).Parse(mint(t, Token{TenantID: "contoso"}, "other"))
 	if _, err := p.Valid(now); !errors.Is(err, ErrSignature) || p.Principal.Tenant != "contoso" {
 		t.Errorf("Valid error = %v, Tenant = %q; want ErrSignature and contoso", err, p.Principal.Tenant)
 	}
@@ -110,7 +110,7 @@ func TestParseTenantOfBadSignature(t *testing.T) {
 // TestParseCache: a token is parsed once; a huge one is not kept (a client
 // could pin thousands of megabyte-long keys), and a full cache starts over.
 func TestParseCache(t *testing.T) {
-	v := NewVerifier(nil)
+	v := NewVerifier(nil, Checks{})
 	tok := mint(t, Token{UPN: "u@x"}, "")
 	if a, b := v.Parse(tok), v.Parse(tok); a != b || !v.cached(tok) {
 		t.Errorf("Parse twice gave %p and %p (cached %v); want the same, cached", a, b, v.cached(tok))
@@ -186,7 +186,7 @@ func TestPermits(t *testing.T) {
 
 // TestParseCacheBound: the cache never holds more than maxCachedTokens.
 func TestParseCacheBound(t *testing.T) {
-	v := NewVerifier(nil)
+	v := NewVerifier(nil, Checks{})
 	for i := range maxCachedTokens + 1 {
 		v.Parse(fmt.Sprint("opaque-", i))
 		v.mu.Lock()
@@ -195,5 +195,53 @@ func TestParseCacheBound(t *testing.T) {
 		if n > maxCachedTokens {
 			t.Fatalf("after %d tokens the cache holds %d; want at most %d", i+1, n, maxCachedTokens)
 		}
+	}
+}
+
+// TestChecks reproduces issue #19 part 7: with a key, a token without exp
+// was accepted and neither aud nor iss was looked at. Each Check refuses
+// what it names, with Graph's wording, and lets the rest through.
+func TestChecks(t *testing.T) {
+	const aud, iss = "api://alertmock", "https://sts.windows.net/t1/"
+	exp := now.Add(time.Hour)
+	good := Token{Audience: aud, Issuer: iss, ExpiresAt: exp, UPN: "u@x"}
+	tests := []struct {
+		name   string
+		checks Checks
+		key    string // the Verifier's; "" for unsigned tokens
+		token  string
+		err    error
+	}{
+		{"no checks, no exp", Checks{}, "k", mint(t, Token{UPN: "u@x"}, "k"), nil},
+		{"exp required, none", Checks{RequireExp: true}, "k", mint(t, Token{UPN: "u@x"}, "k"), ErrNoExpiry},
+		{"exp required, present", Checks{RequireExp: true}, "k", mint(t, good, "k"), nil},
+		{"exp required, expired", Checks{RequireExp: true}, "k", mint(t, Token{ExpiresAt: now}, "k"), ErrExpired},
+		{"audience", Checks{Audience: aud}, "k", mint(t, good, "k"), nil},
+		{"audience, other", Checks{Audience: aud}, "k", mint(t, Token{ExpiresAt: exp}, "k"), ErrAudience},
+		{"audience in an array", Checks{Audience: aud}, "", unsigned(`{"aud":["x","` + aud + `"]}`), nil},
+		{"audience, array without it", Checks{Audience: aud}, "", unsigned(`{"aud":["x"]}`), ErrAudience},
+		{"audience, none", Checks{Audience: aud}, "", unsigned(`{"upn":"u@x"}`), ErrAudience},
+		{"audience, a number", Checks{Audience: aud}, "", unsigned(`{"aud":5}`), ErrAudience},
+		{"audience, differs in case", Checks{Audience: aud}, "", unsigned(`{"aud":"API://alertmock"}`), ErrAudience},
+		{"odd audience, not checked", Checks{}, "", unsigned(`{"aud":5}`), nil},
+		{"issuer", Checks{Issuer: iss}, "k", mint(t, good, "k"), nil},
+		{"issuer, other", Checks{Issuer: iss}, "k", mint(t, Token{TenantID: "t2"}, "k"), ErrIssuer},
+		{"issuer, none", Checks{Issuer: iss}, "", unsigned(`{}`), ErrIssuer},
+		{"issuer, not a string", Checks{Issuer: iss}, "", unsigned(`{"iss":["` + iss + `"]}`), ErrIssuer},
+		{"all three", Checks{Audience: aud, Issuer: iss, RequireExp: true}, "k", mint(t, good, "k"), nil},
+		{"bad signature first", Checks{Audience: aud, RequireExp: true}, "k", mint(t, Token{}, "other"), ErrSignature},
+		{"opaque, no key: not checked", Checks{Audience: aud, Issuer: iss, RequireExp: true}, "", "opaque", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var key []byte
+			if tt.key != "" {
+				key = []byte(tt.key)
+			}
+			_, err := NewVerifier(key, tt.checks).Parse(tt.token).Valid(now)
+			if !errors.Is(err, tt.err) {
+				t.Errorf("error = %v; want %v", err, tt.err)
+			}
+		})
 	}
 }

@@ -41,6 +41,14 @@ const decodeBatch = 128
 // with a large -data file); the error is still the first problem in dataset
 // order, as a loop over the alerts would report it.
 func Decode(entity *jsonschema.Schema, data []byte) ([]alert.Alert, error) {
+	return DecodeFuture(entity, data, nil)
+}
+
+// DecodeFuture is Decode for a service whose alert enums gained the members
+// of future after unknownFutureValue: an alert may hold them, and is checked
+// against the entity schema as if each were unknownFutureValue (the schema
+// knows only the declared members).
+func DecodeFuture(entity *jsonschema.Schema, data []byte, future alert.Future) ([]alert.Alert, error) {
 	var raws []json.RawMessage
 	trimmed := bytes.TrimSpace(data)
 	if len(trimmed) > 0 && trimmed[0] == '{' {
@@ -71,7 +79,7 @@ func Decode(entity *jsonschema.Schema, data []byte) ([]alert.Alert, error) {
 					return
 				}
 				for i := lo; i < min(lo+decodeBatch, len(raws)); i++ {
-					if errs[i] = decodeAlert(entity, raws[i], &out[i]); errs[i] != nil {
+					if errs[i] = decodeAlert(entity, raws[i], &out[i], future); errs[i] != nil {
 						for f := failed.Load(); int64(i)+1 < f && !failed.CompareAndSwap(f, int64(i)+1); f = failed.Load() {
 						}
 						break
@@ -97,13 +105,14 @@ func Decode(entity *jsonschema.Schema, data []byte) ([]alert.Alert, error) {
 
 // decodeAlert checks one alert against the schema and alert.Validate and
 // stores it, in UTC, in a.
-func decodeAlert(entity *jsonschema.Schema, raw json.RawMessage, a *alert.Alert) error {
+func decodeAlert(entity *jsonschema.Schema, raw json.RawMessage, a *alert.Alert, future alert.Future) error {
 	v, err := DecodeJSON(raw)
 	if err != nil {
 		return err
 	}
-	if !quickValid(v) {
-		if err := entity.Validate(v); err != nil {
+	checked := maskFuture(v, future)
+	if !quickValid(checked) {
+		if err := entity.Validate(checked); err != nil {
 			return schemaError{Problem(err)}
 		}
 	}
@@ -112,7 +121,7 @@ func decodeAlert(entity *jsonschema.Schema, raw json.RawMessage, a *alert.Alert)
 			return err
 		}
 	}
-	if err := a.Validate(); err != nil {
+	if err := a.ValidateFuture(future); err != nil {
 		return err
 	}
 	*a = a.InUTC()
@@ -162,4 +171,44 @@ func DecodeJSON(b []byte) (any, error) {
 		return nil, err
 	}
 	return v, nil
+}
+
+// maskFuture returns v with every enum value that is a member of future
+// replaced by unknownFutureValue, for the schema check; v itself is not
+// changed (the alert is built from it). Without future members it is v.
+func maskFuture(v any, future alert.Future) any {
+	obj, ok := v.(map[string]any)
+	if len(future) == 0 || !ok {
+		return v
+	}
+	mask := func(m map[string]any, prop, enum string) {
+		if s, ok := m[prop].(string); ok && future.Has(enum, s) {
+			m[prop] = alert.UnknownFutureValue
+		}
+	}
+	out := make(map[string]any, len(obj))
+	for k, x := range obj {
+		out[k] = x
+	}
+	mask(out, "status", alert.EnumStatus)
+	mask(out, "severity", alert.EnumSeverity)
+	mask(out, "confidenceLevel", alert.EnumConfidence)
+	mask(out, "resolvedReason", alert.EnumResolvedReason)
+	if logs, ok := obj["activityLogs"].([]any); ok {
+		masked := make([]any, len(logs))
+		for i, l := range logs {
+			masked[i] = l
+			if lm, ok := l.(map[string]any); ok {
+				c := make(map[string]any, len(lm))
+				for k, x := range lm {
+					c[k] = x
+				}
+				mask(c, "statusFrom", alert.EnumStatus)
+				mask(c, "statusTo", alert.EnumStatus)
+				masked[i] = c
+			}
+		}
+		out["activityLogs"] = masked
+	}
+	return out
 }

@@ -32,6 +32,9 @@ const (
 	CodeInternalServerError        = "InternalServerError"
 	CodeServiceUnavailable         = "ServiceUnavailable"
 	CodeGatewayTimeout             = "GatewayTimeout"
+	// CodeFailedDependency answers a request of a JSON batch whose
+	// dependsOn names a request that failed (424).
+	CodeFailedDependency = "FailedDependency"
 )
 
 // The response headers Graph puts on every response; Write reads them back
@@ -65,6 +68,8 @@ func StatusOf(code string) int {
 		return http.StatusServiceUnavailable
 	case CodeGatewayTimeout:
 		return http.StatusGatewayTimeout
+	case CodeFailedDependency:
+		return http.StatusFailedDependency
 	}
 	return http.StatusInternalServerError
 }
@@ -100,13 +105,18 @@ func Errorf(code, format string, args ...any) *Error {
 }
 
 // As maps any error to the *Error written to the client: an *Error in the
-// chain as it is, an *alert.PropertyError as a 400 naming the property, an
-// *http.MaxBytesError as a 413. Unknown errors become a 500 whose message does
-// not leak the cause.
+// chain as it is, a ServerFault as a 500 with its message, an
+// *alert.PropertyError as a 400 naming the property, an *http.MaxBytesError
+// as a 413. Unknown errors become a 500 whose message does not leak the
+// cause.
 func As(err error) *Error {
 	var e *Error
 	if errors.As(err, &e) {
 		return e
+	}
+	var sf ServerFault
+	if errors.As(err, &sf) && sf.FaultMessage() != "" {
+		return &Error{Code: CodeInternalServerError, Message: sf.FaultMessage(), Err: err}
 	}
 	var pe *alert.PropertyError
 	if errors.As(err, &pe) {
@@ -118,6 +128,15 @@ func As(err error) *Error {
 			Message: fmt.Sprintf("The request body is larger than the limit of %d bytes.", mbe.Limit)}
 	}
 	return &Error{Code: CodeInternalServerError, Message: "The server failed to handle the request; see its log for the request-id.", Err: err}
+}
+
+// ServerFault is an error of the server's own that As turns into a 500 whose
+// message is FaultMessage (when not empty) instead of the message that
+// says nothing: a session whose state file records are damaged
+// (store.DamagedError) is named to the client whose request it failed.
+type ServerFault interface {
+	error
+	FaultMessage() string
 }
 
 // Envelope is the Graph error envelope, as written and as read back.

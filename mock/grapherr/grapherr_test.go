@@ -68,6 +68,12 @@ func TestErrorText(t *testing.T) {
 	}
 }
 
+// fault is a ServerFault with a message for clients.
+type fault string
+
+func (f fault) Error() string        { return "fault: " + string(f) }
+func (f fault) FaultMessage() string { return string(f) }
+
 func TestAs(t *testing.T) {
 	own := Errorf(CodeForbidden, "no")
 	prop := &alert.PropertyError{Property: "status", Message: "bad status"}
@@ -81,6 +87,8 @@ func TestAs(t *testing.T) {
 		{"property error", fmt.Errorf("x: %w", prop), CodeBadRequest, "bad status", "status", true},
 		{"body too large", &http.MaxBytesError{Limit: 42}, CodeRequestEntityTooLarge, "The request body is larger than the limit of 42 bytes.", "", true},
 		{"unknown", errors.New("secret detail"), CodeInternalServerError, "The server failed to handle the request; see its log for the request-id.", "", true},
+		{"server fault with a message", fmt.Errorf("x: %w", fault("session 'a' is damaged")), CodeInternalServerError, "session 'a' is damaged", "", true},
+		{"server fault without one", fault(""), CodeInternalServerError, "The server failed to handle the request; see its log for the request-id.", "", true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

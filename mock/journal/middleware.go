@@ -28,6 +28,7 @@ func Middleware(j *Journal, sessionOf func(*http.Request) string) func(http.Hand
 				Path:   r.URL.Path,
 				Query:  r.URL.RawQuery,
 				Header: r.Header, // Record copies it, redacted
+				Batch:  batchOf(r.Context()),
 			}
 			if r.Body != nil && r.Body != http.NoBody {
 				jw.body = &teeBody{ReadCloser: r.Body, limit: j.BodyLimit()}

@@ -32,6 +32,15 @@ func cutValue(v string) string {
 	return v[:headerValueBytes] + truncatedMark
 }
 
+// cutCopy is cutValue(v) in memory of its own: v may be part of a much
+// larger string (the request line) that keeping v would keep.
+func cutCopy(v string) string {
+	if len(v) > headerValueBytes {
+		return cutValue(v) // a new string
+	}
+	return strings.Clone(v)
+}
+
 // authSchemes are the HTTP authentication schemes (the IANA registry, and
 // NTLM, PoP and AWS4-HMAC-SHA256 in common use) whose name an Authorization
 // header keeps in the journal: "Bearer [redacted]". Any other first word may
@@ -121,7 +130,7 @@ func RedactQuery(q string) string {
 		} else {
 			end += pos
 		}
-		if name, _, ok := strings.Cut(q[pos:end], "="); ok && secretParam(name) {
+		if name, _, ok := strings.Cut(q[pos:end], "="); ok && SecretParam(name) {
 			b = append(b, q[done:pos+len(name)]...)
 			b = append(b, "="+Redacted...)
 			done = end
@@ -134,9 +143,11 @@ func RedactQuery(q string) string {
 	return string(append(b, q[done:]...))
 }
 
-// secretParam reports whether the (escaped) query parameter name is one of
-// secretParams.
-func secretParam(name string) bool {
+// SecretParam reports whether the query parameter name (escaped as sent)
+// carries a credential: access_token, client_secret, api_key, sig, … (case
+// does not matter). The journal redacts their values and @odata.nextLink
+// leaves them out.
+func SecretParam(name string) bool {
 	if n, err := url.QueryUnescape(name); err == nil {
 		name = n
 	}
@@ -144,26 +155,27 @@ func secretParam(name string) bool {
 }
 
 // flattenRedacted returns h as name, value pairs with secrets redacted (see
-// Redact). Values are cut to headerValueBytes, and pairs stop at headerBytes
-// in all.
-func flattenRedacted(h http.Header) []string {
+// Redact), and whether some were left out: values are cut to
+// headerValueBytes, and pairs stop at headerBytes in all.
+func flattenRedacted(h http.Header) (pairs []string, truncated bool) {
 	n := 0
 	for _, vs := range h {
 		n += len(vs)
 	}
-	pairs := make([]string, 0, 2*n)
+	pairs = make([]string, 0, 2*n)
 	total := 0
 	for k, vs := range h {
 		for _, v := range vs {
 			v = cutValue(Redact(k, v))
 			if total+len(k)+len(v) > headerBytes {
+				truncated = true
 				continue
 			}
 			total += len(k) + len(v)
 			pairs = append(pairs, k, v)
 		}
 	}
-	return pairs
+	return pairs, truncated
 }
 
 // headerFromPairs rebuilds an http.Header from name, value pairs.

@@ -127,6 +127,7 @@ func Start(opts ...Option) (*Server, error) {
 		return nil, err
 	}
 	hs := httptest.NewUnstartedServer(m)
+	hs.Config.DisableGeneralOptionsHandler = true // "OPTIONS *" gets the mock's 404, as from alertmock
 	if st.tls {
 		hs.StartTLS()
 	} else {

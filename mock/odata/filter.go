@@ -69,6 +69,7 @@ const (
 type filterProp struct {
 	kind     filterKind
 	nullable bool
+	enum     string                            // the enum type (alert.EnumStatus, …) of a kindEnum
 	members  []string                          // enum members
 	str      func(*alert.Alert) (string, bool) // false: null (no allocation per alert)
 	tm       func(*alert.Alert) *time.Time
@@ -84,13 +85,13 @@ func filterProps() map[string]filterProp {
 		return func(a *alert.Alert) (string, bool) { return f(a), true }
 	}
 	return map[string]filterProp{
-		"status":           {kind: kindEnum, members: alert.StatusValues(), str: sp(func(a *alert.Alert) string { return string(a.Status) })},
-		"severity":         {kind: kindEnum, members: alert.SeverityValues(), str: sp(func(a *alert.Alert) string { return string(a.Severity) })},
-		"confidenceLevel":  {kind: kindEnum, members: alert.ConfidenceValues(), str: sp(func(a *alert.Alert) string { return string(a.ConfidenceLevel) })},
+		"status":           {kind: kindEnum, enum: alert.EnumStatus, members: alert.StatusValues(), str: sp(func(a *alert.Alert) string { return string(a.Status) })},
+		"severity":         {kind: kindEnum, enum: alert.EnumSeverity, members: alert.SeverityValues(), str: sp(func(a *alert.Alert) string { return string(a.Severity) })},
+		"confidenceLevel":  {kind: kindEnum, enum: alert.EnumConfidence, members: alert.ConfidenceValues(), str: sp(func(a *alert.Alert) string { return string(a.ConfidenceLevel) })},
 		"alertType":        {kind: kindString, str: sp(func(a *alert.Alert) string { return a.AlertType })},
 		"customerTenantId": {kind: kindString, str: sp(func(a *alert.Alert) string { return a.CustomerTenantID })},
 		"subscriptionId":   {kind: kindString, str: sp(func(a *alert.Alert) string { return a.SubscriptionID })},
-		"resolvedReason": {kind: kindEnum, nullable: true, members: alert.ResolvedReasonValues(), str: func(a *alert.Alert) (string, bool) {
+		"resolvedReason": {kind: kindEnum, enum: alert.EnumResolvedReason, nullable: true, members: alert.ResolvedReasonValues(), str: func(a *alert.Alert) (string, bool) {
 			if a.ResolvedReason == nil {
 				return "", false
 			}
@@ -177,7 +178,8 @@ type filterParser struct {
 	// equalities; with no "or" or "not" either, a filter whose counts equal
 	// its equalities is exactly their conjunction.
 	leaves, exact int
-	other         bool // an "or" or a "not" was seen
+	other         bool      // an "or" or a "not" was seen
+	ev            Evolution // the enums' members after unknownFutureValue, and the client's opt-in
 }
 
 // MaxFilterDepth bounds the nesting of parentheses and "not" in a `$filter`:
@@ -186,7 +188,15 @@ type filterParser struct {
 const MaxFilterDepth = 100
 
 // ParseFilter compiles a `$filter` value; the error is an *Error.
-func ParseFilter(src string) (*Filter, error) {
+func ParseFilter(src string) (*Filter, error) { return ParseFilterWith(src, Evolution{}) }
+
+// ParseFilterWith compiles a `$filter` value for a service whose enums gained
+// the members of ev.Future, asked for by a client that did (ev.Include) or
+// did not opt in to them: as Graph's evolvable enums pattern says, without
+// the opt-in a member added after unknownFutureValue is a 400 and
+// unknownFutureValue matches the alerts holding such a member; with it,
+// members compare as they are.
+func ParseFilterWith(src string, ev Evolution) (*Filter, error) {
 	if strings.TrimSpace(src) == "" {
 		return nil, filterErr("the expression is empty.")
 	}
@@ -194,7 +204,7 @@ func ParseFilter(src string) (*Filter, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &filterParser{toks: toks, props: filterProperties}
+	p := &filterParser{toks: toks, props: filterProperties, ev: ev}
 	f, eqs, err := p.or()
 	if err != nil {
 		return nil, err
@@ -343,15 +353,29 @@ func (p *filterParser) comparison() (filterExpr, *Equality, error) {
 	case kindEnum, kindString, kindBool:
 		var want *string
 		if !isNull {
-			v, err := literal(pt.text, prop, lt)
+			v, err := p.literal(pt.text, prop, lt)
 			if err != nil {
 				return nil, nil, err
 			}
 			want = &v
 		}
 		get := prop.str
+		masked := prop.kind == kindEnum && !p.ev.Include
+		if masked {
+			// A client that did not opt in sees unknownFutureValue for every
+			// member added after it, and compares with what it sees.
+			members := prop.members
+			raw := get
+			get = func(a *alert.Alert) (string, bool) {
+				v, ok := raw(a)
+				if ok && !slices.Contains(members, v) {
+					return alert.UnknownFutureValue, true
+				}
+				return v, ok
+			}
+		}
 		var eqn *Equality
-		if op == "eq" && want != nil && Indexed(pt.text) {
+		if op == "eq" && want != nil && Indexed(pt.text) && !(masked && *want == alert.UnknownFutureValue) {
 			eqn = &Equality{Property: pt.text, Value: *want}
 		}
 		return func(a *alert.Alert) bool {
@@ -392,7 +416,7 @@ func (p *filterParser) comparison() (filterExpr, *Equality, error) {
 }
 
 // literal checks a non-null literal against the property's kind.
-func literal(name string, prop filterProp, t ftok) (string, error) {
+func (p *filterParser) literal(name string, prop filterProp, t ftok) (string, error) {
 	switch prop.kind {
 	case kindBool:
 		if t.quoted || (t.text != "true" && t.text != "false") {
@@ -403,8 +427,18 @@ func literal(name string, prop filterProp, t ftok) (string, error) {
 		if !t.quoted {
 			return "", filterErr("the value '%s' for property '%s' must be a string in single quotes.", t.text, name)
 		}
+		if p.ev.Future.Has(prop.enum, t.text) {
+			if !p.ev.Include {
+				return "", filterErr("the member '%s' of property '%s' comes after unknownFutureValue; send the header 'Prefer: include-unknown-enum-members' to use it.", t.text, name)
+			}
+			return t.text, nil
+		}
 		if !slices.Contains(prop.members, t.text) {
-			return "", filterErr("invalid value '%s' for property '%s'; expected one of: %s.", t.text, name, strings.Join(prop.members, ", "))
+			members := prop.members
+			if p.ev.Include {
+				members = slices.Concat(members, p.ev.Future[prop.enum])
+			}
+			return "", filterErr("invalid value '%s' for property '%s'; expected one of: %s.", t.text, name, strings.Join(members, ", "))
 		}
 		return t.text, nil
 	}

@@ -67,6 +67,21 @@ func Options() []string {
 // beta); an option given twice, an option the operation does not declare,
 // and a malformed value are errors (*Error) naming the option.
 func Parse(raw string, declared func(option string) bool) (Query, error) {
+	return ParseWith(raw, declared, Evolution{})
+}
+
+// Evolution is what a query needs to know of the evolvable enums: the
+// members each alert enum gained after unknownFutureValue (Future), and
+// whether the client opted in to seeing them with "Prefer:
+// include-unknown-enum-members" (Include). The zero value: none, no opt-in.
+type Evolution struct {
+	Future  alert.Future
+	Include bool
+}
+
+// ParseWith is Parse for a service whose enums gained the members of
+// ev.Future (see ParseFilterWith for what they change in `$filter`).
+func ParseWith(raw string, declared func(option string) bool, ev Evolution) (Query, error) {
 	var q Query
 	if raw == "" {
 		return q, nil
@@ -100,7 +115,7 @@ func Parse(raw string, declared func(option string) bool) (Query, error) {
 			return q, errorf(name, "The query option '%s' was specified more than once.", name)
 		}
 		seen[name] = true
-		if err := q.set(name, key, val); err != nil {
+		if err := q.set(name, key, val, ev); err != nil {
 			return q, err
 		}
 	}
@@ -108,7 +123,7 @@ func Parse(raw string, declared func(option string) bool) (Query, error) {
 }
 
 // set parses the value of one option.
-func (q *Query) set(name, sentAs, val string) error {
+func (q *Query) set(name, sentAs, val string, ev Evolution) error {
 	switch name {
 	case "$top":
 		n, err := strconv.Atoi(strings.TrimSpace(val))
@@ -160,7 +175,7 @@ func (q *Query) set(name, sentAs, val string) error {
 			q.OrderBy = append(q.OrderBy, OrderKey{Property: f[0], Desc: len(f) == 2 && f[1] == "desc"})
 		}
 	case "$filter":
-		f, err := ParseFilter(val)
+		f, err := ParseFilterWith(val, ev)
 		if err != nil {
 			return err
 		}

@@ -13,9 +13,10 @@ type predicate func(map[string]any) bool
 // filterParser reads the $filter subset the features use: eq/ne on enum and
 // string properties, ge/le/gt/lt on detectedDateTime, and, or, parentheses.
 type filterParser struct {
-	toks []string
-	pos  int
-	flaw Flaw
+	toks   []string
+	pos    int
+	flaw   Flaw
+	prefer bool // the client accepts enum members after unknownFutureValue
 }
 
 // tokenize splits a filter into words, quoted strings and parentheses.
@@ -50,12 +51,12 @@ func tokenize(s string) ([]string, error) {
 	return toks, nil
 }
 
-func parseFilter(s string, flaw Flaw) (predicate, *apiError) {
+func parseFilter(s string, flaw Flaw, prefer bool) (predicate, *apiError) {
 	toks, err := tokenize(s)
 	if err != nil {
 		return nil, errorf(400, "BadRequest", "Invalid query option '$filter': %v.", err)
 	}
-	p := &filterParser{toks: toks, flaw: flaw}
+	p := &filterParser{toks: toks, flaw: flaw, prefer: prefer}
 	pred, err := p.or()
 	if err == nil && p.pos != len(p.toks) {
 		err = fmt.Errorf("unexpected '%s'", p.toks[p.pos])
@@ -171,12 +172,13 @@ func (p *filterParser) term() (predicate, error) {
 		return nil, fmt.Errorf("'%s' is not a string literal", lit)
 	}
 	val := lit[1 : len(lit)-1]
-	if enum, ok := enums[prop]; ok && !slices.Contains(enum, val) {
+	later := prop == "severity" && val == laterSeverity && (p.prefer || p.flaw == FilterLaterMemberAccepted)
+	if enum, ok := enums[prop]; ok && !slices.Contains(enum, val) && !later {
 		return nil, fmt.Errorf("invalid value '%s' for property '%s'", val, prop)
 	}
 	switch op {
 	case "eq":
-		if p.flaw == EqMatchesNothing {
+		if p.flaw == EqMatchesNothing || (p.flaw == FilterUnknownNoMatch && val == "unknownFutureValue") {
 			return func(m map[string]any) bool { return m[prop] == lit }, nil
 		}
 		return func(m map[string]any) bool { return m[prop] == val }, nil

@@ -136,7 +136,7 @@ func (s *Server) get(r *http.Request, session, id string) (int, any, *apiError) 
 		if a.ID != id {
 			continue
 		}
-		m := s.view(a)
+		m := s.mask(r, s.view(a))
 		if sel, ok := q["$select"]; ok && s.flaw != SelectIgnoredOnGet {
 			names, e := s.parseSelect(sel)
 			if e != nil {
@@ -193,7 +193,7 @@ func (s *Server) list(r *http.Request, session string) (int, any, *apiError) {
 			return 0, nil, errorf(400, "BadRequest", "Only status eq '<status>' is supported in query option '$filter'.")
 		}
 		var e *apiError
-		if match, e = parseFilter(v, s.flaw); e != nil {
+		if match, e = parseFilter(v, s.flaw, prefersUnknown(r)); e != nil {
 			return 0, nil, e
 		}
 	}
@@ -221,7 +221,7 @@ func (s *Server) list(r *http.Request, session string) (int, any, *apiError) {
 		listed = seed()
 	}
 	for _, a := range listed {
-		m := s.view(a)
+		m := s.mask(r, s.view(a))
 		if s.flaw == FilterAfterSelect && names != nil {
 			m = project(m, names)
 		}

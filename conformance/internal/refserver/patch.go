@@ -51,7 +51,7 @@ func (s *Server) patch(r *http.Request, session, id, actor string) (int, any, *a
 		s.storeStatusAnyway(session, id, raw)
 	}
 	if e == nil && status == 200 {
-		s.setContext(body.(map[string]any), r, nil, "/$entity")
+		s.setContext(s.mask(r, body.(map[string]any)), r, nil, "/$entity")
 	}
 	return status, body, e
 }

@@ -93,6 +93,25 @@ const (
 	ActorFixed                Flaw = "changes are recorded as a fixed user, not the caller"
 	FixedRequestID            Flaw = "every answer has the same request-id"
 
+	// Flaws of the service root, the metadata document and JSON batching
+	// (issue 18).
+	RootNotServiceDocument    Flaw = "the service root answers 404"
+	MetadataJSON              Flaw = "$metadata is answered as JSON, not CSDL XML"
+	MetadataWithoutAlert      Flaw = "$metadata lacks the partnerSecurityAlert entity type"
+	MetadataStatusNullable    Flaw = "$metadata declares status nullable"
+	BatchIDsByPosition        Flaw = "batch responses carry the ids of the requests in listed order, not their own"
+	BatchFailsWhole           Flaw = "one bad request in a batch fails the whole batch"
+	BatchThrottlesEnvelope    Flaw = "throttling hits the batch, not the request inside it"
+	BatchWriteLost            Flaw = "an update inside a batch is answered but not kept"
+	BatchNo424                Flaw = "a request whose dependency failed runs all the same"
+	BatchDuplicateIDs         Flaw = "ids that differ only in letter case are accepted"
+	BatchNoLimit              Flaw = "a batch of more than 20 requests is accepted"
+	UnknownMemberLeaks        Flaw = "a member after unknownFutureValue is sent to a client that did not accept it"
+	OptInIgnored              Flaw = "Prefer: include-unknown-enum-members is ignored"
+	NoPreferenceApplied       Flaw = "an accepted preference is not confirmed with Preference-Applied"
+	FilterUnknownNoMatch      Flaw = "$filter eq unknownFutureValue matches nothing"
+	FilterLaterMemberAccepted Flaw = "$filter on a member after unknownFutureValue is accepted without the preference"
+
 	// Flaws in reading a documented shape of request (issue 15, request variants).
 	AcceptJSONOnly           Flaw = "an Accept other than exactly application/json is refused with 406"
 	ContentTypeParamsRefused Flaw = "a Content-Type with parameters (charset, odata) is refused with 415"
@@ -181,6 +200,16 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if r.URL.Path == "/_mock/faults" && r.Method == http.MethodPost {
 		s.addFault(w, r)
+		return
+	}
+	if strings.HasPrefix(r.URL.Path, "/_mock/sessions/") && strings.HasSuffix(r.URL.Path, "/alerts") && r.Method == http.MethodPost {
+		s.putAlert(w, r)
+		return
+	}
+	if prefersUnknown(r) && s.flaw != NoPreferenceApplied && strings.HasPrefix(r.URL.Path, collection) {
+		w.Header().Set("Preference-Applied", "include-unknown-enum-members")
+	}
+	if s.serveProtocol(w, r) {
 		return
 	}
 	if s.flaw == ListRedirects && r.Method == http.MethodGet && r.URL.Path == collection && s.firstVisit(r) {
@@ -313,7 +342,8 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) (int, any, *apiEr
 func (s *Server) requestShape(r *http.Request) *apiError {
 	switch s.flaw {
 	case AcceptJSONOnly:
-		if a := r.Header.Get("Accept"); a != "application/json" {
+		// Checked where requests come in, not on the requests of a batch.
+		if a := r.Header.Get("Accept"); a != "application/json" && r.Context().Value(http.LocalAddrContextKey) != nil {
 			return errorf(406, "NotAcceptable", "The Accept header '%s' is not supported.", a)
 		}
 	case LiteralQuoteBlocked:

@@ -1,8 +1,9 @@
-package mock
+package graphapi
 
 import (
 	"errors"
 
+	"github.com/partner-security/alertmock/mock/grapherr"
 	"github.com/partner-security/alertmock/mock/odata"
 )
 
@@ -13,8 +14,8 @@ type queryOptions = odata.Query
 // parseQuery reads the raw query string of a request for operation op. The `$`
 // prefix is optional (Graph beta); an option given twice, an option the
 // operation does not declare, and a malformed value are 400s naming the option.
-func (s *Server) parseQuery(raw string, op *operation) (queryOptions, error) {
-	q, err := odata.Parse(raw, func(name string) bool { return op.query[name] })
+func (a *API) parseQuery(raw string, op *operation, include bool) (queryOptions, error) {
+	q, err := odata.ParseWith(raw, func(name string) bool { return op.query[name] }, odata.Evolution{Future: a.future, Include: include})
 	if err != nil {
 		return q, queryError(err)
 	}
@@ -25,7 +26,7 @@ func (s *Server) parseQuery(raw string, op *operation) (queryOptions, error) {
 func queryError(err error) error {
 	var oe *odata.Error
 	if errors.As(err, &oe) {
-		return &Error{Code: CodeBadRequest, Message: oe.Message, Target: oe.Option}
+		return &grapherr.Error{Code: grapherr.CodeBadRequest, Message: oe.Message, Target: oe.Option}
 	}
 	return err
 }

@@ -1,4 +1,4 @@
-package mock
+package graphapi
 
 import (
 	"errors"
@@ -12,6 +12,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/routers"
 
+	"github.com/partner-security/alertmock/mock/grapherr"
 	"github.com/partner-security/alertmock/openapi"
 )
 
@@ -38,22 +39,25 @@ type call struct {
 	who     principal
 	session string
 	query   queryOptions
+	// include: the client sent "Prefer: include-unknown-enum-members", so
+	// enum members added after unknownFutureValue are shown as they are.
+	include bool
 }
 
 // operations prepares every operation of doc, and fails when the description
 // has an operation the mock cannot serve (so the two cannot drift apart).
-func (s *Server) operations(doc *openapi3.T) (map[string]*operation, error) {
+func (a *API) operations(doc *openapi3.T) (map[string]*operation, error) {
 	handlers := map[string]func(http.ResponseWriter, *http.Request, *call) error{
-		opList:   s.handleList,
-		opGet:    s.handleGet,
-		opUpdate: s.handleUpdate,
+		opList:   a.handleList,
+		opGet:    a.handleGet,
+		opUpdate: a.handleUpdate,
 	}
 	ops := map[string]*operation{}
 	for path, item := range doc.Paths.Map() {
 		for method, o := range item.Operations() {
 			h, ok := handlers[o.OperationID]
 			if !ok {
-				return nil, fmt.Errorf("mock: no handler for operation %q (%s %s)", o.OperationID, method, path)
+				return nil, fmt.Errorf("graphapi: no handler for operation %q (%s %s)", o.OperationID, method, path)
 			}
 			op := &operation{id: o.OperationID, handle: h, query: map[string]bool{}}
 			sec := doc.Security
@@ -80,34 +84,37 @@ func (s *Server) operations(doc *openapi3.T) (map[string]*operation, error) {
 	return ops, nil
 }
 
-// graph serves every request that is not for /healthz or /_mock/: route lookup
-// in the description (404 and 405 in the Graph envelope), then auth, query
-// options, and the operation's handler.
-func (s *Server) graph(w http.ResponseWriter, r *http.Request) {
-	if err := s.serveGraph(w, r); err != nil {
-		s.writeError(w, r, err)
+func (a *API) serve(w http.ResponseWriter, r *http.Request) error {
+	switch r.URL.Path {
+	case pathRoot, pathRoot + "/":
+		return a.serviceRoot(w, r)
+	case pathMetadata:
+		return a.metadataDocument(w, r)
+	case pathBatch:
+		return a.serveBatch(w, r)
 	}
-}
-
-func (s *Server) serveGraph(w http.ResponseWriter, r *http.Request) error {
-	r = s.canonicalCase(r)
-	op, params, err := s.lookup(r)
+	r = a.canonicalCase(r)
+	op, params, err := a.lookup(r)
 	switch {
 	case errors.Is(err, routers.ErrMethodNotAllowed):
-		allowed := strings.Join(s.allowed(r), ", ")
+		allowed := strings.Join(a.allowed(r), ", ")
 		w.Header().Set("Allow", allowed)
-		return errorf(CodeMethodNotAllowed, "The HTTP method '%s' is not allowed for the request target; allowed: %s.", r.Method, allowed)
+		return grapherr.Errorf(grapherr.CodeMethodNotAllowed, "The HTTP method '%s' is not allowed for the request target; allowed: %s.", r.Method, allowed)
 	case err != nil:
-		return errorf(CodeResourceNotFound, "Resource not found for the segment '%s'.", s.unknownSegment(r.URL.Path))
+		return grapherr.Errorf(grapherr.CodeResourceNotFound, "Resource not found for the segment '%s'.", a.unknownSegment(r.URL.Path))
 	}
 	c := &call{op: op, params: params}
-	var aerr *Error
-	if c.who, aerr = s.authenticate(r, op.permissions); aerr != nil {
+	var aerr *grapherr.Error
+	if c.who, aerr = a.authenticate(r, op.permissions); aerr != nil {
 		return aerr
 	}
-	c.session = s.sessionOf(r)
-	if c.query, err = s.parseQuery(r.URL.RawQuery, op); err != nil {
+	c.session = a.session(r)
+	c.include = prefersIncludeUnknown(r)
+	if c.query, err = a.parseQuery(r.URL.RawQuery, op, c.include); err != nil {
 		return err
+	}
+	if c.include {
+		w.Header().Set("Preference-Applied", preferIncludeUnknown)
 	}
 	return op.handle(w, r, c)
 }
@@ -117,7 +124,7 @@ func (s *Server) serveGraph(w http.ResponseWriter, r *http.Request) error {
 // at their place) spelled as the description spells them: Graph's URI parser
 // resolves names case-insensitively. The base path (the version) and path
 // parameters (alert ids) keep their case. r itself is not changed.
-func (s *Server) canonicalCase(r *http.Request) *http.Request {
+func (a *API) canonicalCase(r *http.Request) *http.Request {
 	esc := r.URL.EscapedPath()
 	base := openapi.BasePath + "/"
 	if !strings.HasPrefix(esc, base) {
@@ -126,10 +133,10 @@ func (s *Server) canonicalCase(r *http.Request) *http.Request {
 	segs := strings.Split(esc[len(base):], "/")
 	changed := false
 	for i, seg := range segs {
-		if i >= len(s.literals) {
+		if i >= len(a.contract.literals) {
 			break
 		}
-		for _, lit := range s.literals[i] {
+		for _, lit := range a.contract.literals[i] {
 			if seg != lit && strings.EqualFold(seg, lit) {
 				segs[i], changed = lit, true
 				break
@@ -168,6 +175,10 @@ func segmentLiterals(doc *openapi3.T) [][]string {
 	return out
 }
 
+// maxCachedKeyBytes is the longest request path the route cache keeps: a
+// client could otherwise pin thousands of megabyte-long keys.
+const maxCachedKeyBytes = 8 << 10
+
 // maxCachedRoutes bounds the route cache; when full it starts over.
 const maxCachedRoutes = 4096
 
@@ -187,16 +198,16 @@ type cachedRoute struct {
 // lookup finds the operation of a request in the description (through the
 // cache), with its path parameters unescaped. Errors are the router's
 // (routers.ErrPathNotFound, routers.ErrMethodNotAllowed).
-func (s *Server) lookup(r *http.Request) (*operation, map[string]string, error) {
+func (a *API) lookup(r *http.Request) (*operation, map[string]string, error) {
 	key := r.Method + " " + r.URL.EscapedPath()
-	c := &s.matched
+	c := &a.matched
 	c.mu.Lock()
 	hit, ok := c.m[key]
 	c.mu.Unlock()
 	if ok {
 		return hit.op, hit.params, nil
 	}
-	route, params, err := s.router.FindRoute(r)
+	route, params, err := a.contract.Router.FindRoute(r)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -205,7 +216,7 @@ func (s *Server) lookup(r *http.Request) (*operation, map[string]string, error) 
 			params[k] = u
 		}
 	}
-	hit = cachedRoute{op: s.ops[route.Operation.OperationID], params: params}
+	hit = cachedRoute{op: a.ops[route.Operation.OperationID], params: params}
 	if len(key) > maxCachedKeyBytes {
 		return hit.op, hit.params, nil // not worth pinning a huge key
 	}
@@ -219,12 +230,12 @@ func (s *Server) lookup(r *http.Request) (*operation, map[string]string, error) 
 }
 
 // allowed lists the methods the description declares for the request's path.
-func (s *Server) allowed(r *http.Request) []string {
+func (a *API) allowed(r *http.Request) []string {
 	var out []string
 	for _, m := range []string{http.MethodGet, http.MethodPatch, http.MethodPost, http.MethodPut, http.MethodDelete} {
 		probe := r.Clone(r.Context())
 		probe.Method = m
-		if _, _, err := s.router.FindRoute(probe); err == nil {
+		if _, _, err := a.contract.Router.FindRoute(probe); err == nil {
 			out = append(out, m)
 		}
 	}
@@ -233,7 +244,7 @@ func (s *Server) allowed(r *http.Request) []string {
 
 // unknownSegment names the first segment of path that no path of the
 // description has at that place (what Graph's OData URI parser reports).
-func (s *Server) unknownSegment(path string) string {
+func (a *API) unknownSegment(path string) string {
 	// An empty segment ("//", a trailing slash) is named as '': no path of
 	// the description has one.
 	segs := strings.Split(strings.TrimPrefix(path, "/"), "/")
@@ -242,8 +253,11 @@ func (s *Server) unknownSegment(path string) string {
 		return segs[0]
 	}
 	segs = segs[1:]
+	if len(segs) == 0 {
+		return ""
+	}
 	best := 0
-	for p := range s.doc.Paths.Map() {
+	for p := range a.contract.Doc.Paths.Map() {
 		tmpl := strings.Split(strings.Trim(p, "/"), "/")
 		n := 0
 		for n < len(segs) && n < len(tmpl) && (segs[n] == tmpl[n] || (strings.HasPrefix(tmpl[n], "{") && segs[n] != "")) {

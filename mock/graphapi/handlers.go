@@ -1,4 +1,4 @@
-package mock
+package graphapi
 
 import (
 	"bytes"
@@ -15,6 +15,9 @@ import (
 	"sync"
 
 	"github.com/partner-security/alertmock/mock/alert"
+	"github.com/partner-security/alertmock/mock/grapherr"
+	"github.com/partner-security/alertmock/mock/journal"
+	"github.com/partner-security/alertmock/mock/store"
 	"github.com/partner-security/alertmock/openapi"
 )
 
@@ -26,56 +29,56 @@ const ContentTypeOData = "application/json;odata.metadata=minimal;odata.streamin
 const entitySet = "security/partner/securityAlerts"
 
 // notFound is the 404 for an alert id that the session does not have.
-func notFound(id string) *Error {
-	return errorf(CodeResourceNotFound,
+func notFound(id string) *grapherr.Error {
+	return grapherr.Errorf(grapherr.CodeResourceNotFound,
 		"Resource '%s' does not exist or one of its queried reference-property objects are not present.", id)
 }
 
 // handleGet serves GET /security/partner/securityAlerts/{id}.
-func (s *Server) handleGet(w http.ResponseWriter, r *http.Request, c *call) error {
+func (a *API) handleGet(w http.ResponseWriter, r *http.Request, c *call) error {
 	id := c.params["partnerSecurityAlertId"]
-	a, err := s.store.Get(c.session, id)
-	if errors.Is(err, ErrAlertNotFound) {
+	al, err := a.store.Get(c.session, id)
+	if errors.Is(err, store.ErrNotFound) {
 		return notFound(id)
 	}
 	if err != nil {
 		return err
 	}
-	return s.writeEntity(w, r, a, c.query.Select)
+	return writeEntity(w, r, c.shown(al), c.query.Select)
 }
 
 // handleUpdate serves PATCH /security/partner/securityAlerts/{id}.
-func (s *Server) handleUpdate(w http.ResponseWriter, r *http.Request, c *call) error {
+func (a *API) handleUpdate(w http.ResponseWriter, r *http.Request, c *call) error {
 	if err := checkJSONContentType(r); err != nil {
 		return err
 	}
 	if ce := r.Header.Values("Content-Encoding"); len(ce) > 0 && !(len(ce) == 1 && strings.EqualFold(strings.TrimSpace(ce[0]), "identity")) {
-		return errorf(CodeUnsupportedMediaType, "The Content-Encoding '%s' is not supported; send the body uncompressed.", strings.Join(ce, ", "))
+		return grapherr.Errorf(grapherr.CodeUnsupportedMediaType, "The Content-Encoding '%s' is not supported; send the body uncompressed.", strings.Join(ce, ", "))
 	}
-	if r.ContentLength > s.maxBody {
-		return errorf(CodeRequestEntityTooLarge, "The request body is larger than the limit of %d bytes.", s.maxBody)
+	if r.ContentLength > a.maxBody {
+		return grapherr.Errorf(grapherr.CodeRequestEntityTooLarge, "The request body is larger than the limit of %d bytes.", a.maxBody)
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.maxBody))
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, a.maxBody))
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
 			return err
 		}
-		return errorf(CodeBadRequest, "The request body could not be read: %v.", err)
+		return grapherr.Errorf(grapherr.CodeBadRequest, "The request body could not be read: %v.", err)
 	}
-	p, err := s.decodePatch(body)
+	p, err := a.decodePatch(body, c.include)
 	if err != nil {
 		return err
 	}
 	id := c.params["partnerSecurityAlertId"]
-	a, err := s.store.Update(c.session, id, p, c.who.Actor)
-	if errors.Is(err, ErrAlertNotFound) {
+	al, err := a.store.Update(c.session, id, p, c.who.Actor)
+	if errors.Is(err, store.ErrNotFound) {
 		return notFound(id)
 	}
 	if err != nil {
 		return err
 	}
-	return s.writeEntity(w, r, a, nil)
+	return writeEntity(w, r, c.shown(al), nil)
 }
 
 // patchCache remembers, for bodies alert.DecodePatch accepted (a pure
@@ -102,15 +105,24 @@ const (
 // decodePatch is alert.DecodePatch and then validatePatch, through the cache
 // (one lock per PATCH it has seen). Every call gets its own ResolvedReason
 // pointer.
-func (s *Server) decodePatch(body []byte) (alert.Patch, error) {
+func (a *API) decodePatch(body []byte, include bool) (alert.Patch, error) {
+	if include && (len(a.future[alert.EnumStatus]) > 0 || len(a.future[alert.EnumResolvedReason]) > 0) {
+		// A client that accepts members after unknownFutureValue may set
+		// them (not cached: the cache holds the declared members' verdicts).
+		p, err := alert.DecodePatchFuture(body, a.future)
+		if err != nil {
+			return p, err
+		}
+		return p, a.validatePatch(p)
+	}
 	if len(body) > maxCachedPatchBody {
 		p, err := alert.DecodePatch(body)
 		if err != nil {
 			return p, err
 		}
-		return p, s.validatePatch(p)
+		return p, a.validatePatch(p)
 	}
-	c := &s.patches
+	c := &a.patches
 	c.mu.Lock()
 	e, ok := c.m[string(body)]
 	c.mu.Unlock()
@@ -119,7 +131,7 @@ func (s *Server) decodePatch(body []byte) (alert.Patch, error) {
 		if err != nil {
 			return p, err
 		}
-		e = patchEntry{p: p, verdict: s.validatePatch(p)}
+		e = patchEntry{p: p, verdict: a.validatePatch(p)}
 		c.mu.Lock()
 		if c.m == nil || len(c.m) >= maxCachedPatches {
 			c.m = make(map[string]patchEntry, 16)
@@ -145,26 +157,26 @@ func (s *Server) decodePatch(body []byte) (alert.Patch, error) {
 func checkJSONContentType(r *http.Request) error {
 	cts := r.Header.Values("Content-Type")
 	if len(cts) > 1 {
-		return errorf(CodeUnsupportedMediaType, "The request has more than one Content-Type ('%s'); send one: 'application/json'.", strings.Join(cts, "', '"))
+		return grapherr.Errorf(grapherr.CodeUnsupportedMediaType, "The request has more than one Content-Type ('%s'); send one: 'application/json'.", strings.Join(cts, "', '"))
 	}
 	ct := r.Header.Get("Content-Type")
 	mt, params, err := mime.ParseMediaType(ct)
 	if err != nil || mt != "application/json" {
 		if ct == "" {
-			return errorf(CodeUnsupportedMediaType, "The request has no Content-Type; send the body as 'application/json'.")
+			return grapherr.Errorf(grapherr.CodeUnsupportedMediaType, "The request has no Content-Type; send the body as 'application/json'.")
 		}
-		return errorf(CodeUnsupportedMediaType, "The Content-Type '%s' is not supported; send the body as 'application/json'.", ct)
+		return grapherr.Errorf(grapherr.CodeUnsupportedMediaType, "The Content-Type '%s' is not supported; send the body as 'application/json'.", ct)
 	}
 	if cs, ok := params["charset"]; ok && !strings.EqualFold(cs, "utf-8") && !strings.EqualFold(cs, "utf8") {
-		return errorf(CodeUnsupportedMediaType, "The charset '%s' of Content-Type '%s' is not supported; send the body as UTF-8 ('application/json' or 'application/json; charset=utf-8').", cs, ct)
+		return grapherr.Errorf(grapherr.CodeUnsupportedMediaType, "The charset '%s' of Content-Type '%s' is not supported; send the body as UTF-8 ('application/json' or 'application/json; charset=utf-8').", cs, ct)
 	}
 	return nil
 }
 
 // handleList serves GET /security/partner/securityAlerts.
-func (s *Server) handleList(w http.ResponseWriter, r *http.Request, c *call) error {
+func (a *API) handleList(w http.ResponseWriter, r *http.Request, c *call) error {
 	q := c.query
-	res, err := s.store.Query(c.session, &q, s.pageSize)
+	res, err := a.store.Query(c.session, &q, a.pageSize)
 	if err != nil {
 		return err
 	}
@@ -184,7 +196,7 @@ func (s *Server) handleList(w http.ResponseWriter, r *http.Request, c *call) err
 		if i > 0 {
 			buf.WriteByte(',')
 		}
-		if err := encodeAlert(&buf, a, q.Select); err != nil {
+		if err := encodeAlert(&buf, c.shown(a), q.Select); err != nil {
 			return err
 		}
 	}
@@ -194,12 +206,17 @@ func (s *Server) handleList(w http.ResponseWriter, r *http.Request, c *call) err
 }
 
 // nextLink is the absolute URL of the page starting at skip: the request's
-// scheme, host and path with every original query option kept and $skip set.
+// scheme, host and path with every original query option kept and $skip set,
+// except parameters that carry credentials (access_token, …), which are
+// never sent back.
 func nextLink(r *http.Request, q queryOptions, skip int) string {
 	params := make([]string, 0, len(q.RawParams)+1)
 	replaced := false
 	for _, p := range q.RawParams {
 		k, _, _ := strings.Cut(p, "=")
+		if journal.SecretParam(k) {
+			continue
+		}
 		if key, err := url.QueryUnescape(k); err == nil && (key == "$skip" || key == "skip") {
 			params = append(params, k+"="+strconv.Itoa(skip))
 			replaced = true
@@ -267,7 +284,7 @@ func appendContextJSON(b []byte, r *http.Request, selected []string, entity bool
 }
 
 // writeEntity writes one alert (or its projection) with its @odata.context.
-func (s *Server) writeEntity(w http.ResponseWriter, r *http.Request, a *alert.Alert, selected []string) error {
+func writeEntity(w http.ResponseWriter, r *http.Request, a *alert.Alert, selected []string) error {
 	bp := bufPool.Get().(*[]byte)
 	defer bufPool.Put(bp)
 	b := append((*bp)[:0], `{"@odata.context":`...)
@@ -282,7 +299,7 @@ func (s *Server) writeEntity(w http.ResponseWriter, r *http.Request, a *alert.Al
 	} else {
 		var err error
 		if b, err = alert.AppendJSON(b, a); err != nil {
-			return fmt.Errorf("mock: encode alert %q: %w", a.ID, err)
+			return fmt.Errorf("graphapi: encode alert %q: %w", a.ID, err)
 		}
 	}
 	b = append(b, '}')
@@ -322,7 +339,7 @@ func encodeMembers(buf *bytes.Buffer, a *alert.Alert, selected []string) error {
 	if selected == nil {
 		b, err := alert.AppendJSON(buf.AvailableBuffer(), a)
 		if err != nil {
-			return fmt.Errorf("mock: encode alert %q: %w", a.ID, err)
+			return fmt.Errorf("graphapi: encode alert %q: %w", a.ID, err)
 		}
 		buf.Write(b)
 		return nil
@@ -331,7 +348,7 @@ func encodeMembers(buf *bytes.Buffer, a *alert.Alert, selected []string) error {
 		v, _ := a.Field(name)
 		b, err := json.Marshal(v)
 		if err != nil {
-			return fmt.Errorf("mock: encode alert %q property %s: %w", a.ID, name, err)
+			return fmt.Errorf("graphapi: encode alert %q property %s: %w", a.ID, name, err)
 		}
 		if i > 0 {
 			buf.WriteByte(',')
