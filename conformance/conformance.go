@@ -21,6 +21,9 @@ import (
 	"time"
 
 	"github.com/cucumber/godog"
+	messages "github.com/cucumber/messages/go/v34"
+
+	"github.com/partner-security/alertmock/conformance/oracle"
 )
 
 // DocumentedAlertID is the id of the alert in Microsoft's documentation; the
@@ -71,8 +74,10 @@ type Config struct {
 	// control API (fault injection in @mock-only scenarios), for an alertmock
 	// started with -admin-token; empty sends none (loopback access).
 	AdminToken string
-	// ClockSkew is how far the server's clock may be from Now when a step
-	// compares a timestamp with the time of a request; zero means 5 minutes.
+	// ClockSkew is how far the server's clock (its Date header) may be from
+	// Now; zero means 5 minutes. Timestamps the server writes are judged
+	// against its own clock, read from the Date header of each answer, with a
+	// tolerance of a second (see package oracle).
 	ClockSkew time.Duration
 	// VariantSeed chooses the shape of each scenario's requests among those
 	// Microsoft's clients send (Accept, Content-Type, "$" or "%24" or no
@@ -85,6 +90,13 @@ type Config struct {
 	// failing step names it ("accept=any prefix=none …"; the dimensions not
 	// named keep the harness's own shape, and "base" is that shape alone).
 	Variant string
+	// Rules chooses the rules of the oracle every exchange is judged by; the
+	// zero value, RulesAuto, decides per run (see RuleSet).
+	Rules RuleSet
+	// Settle is how long a documented step waits for a list to show a change
+	// (eventual consistency), re-reading it until it does; zero means 5 s.
+	// The @assumption twins demand the change at once.
+	Settle time.Duration
 	// Steps, when set, registers a team's own steps on every scenario, after
 	// the suite's: they run in Run, Test and Compare and may read the
 	// scenario's State (StateFrom).
@@ -96,12 +108,33 @@ type Config struct {
 	OmitSteps []string
 }
 
+// RuleSet chooses the rules of the oracle (package oracle) a run judges every
+// exchange by.
+type RuleSet string
+
+// The rule sets.
+const (
+	// RulesAuto judges by documented rules only when the run selects
+	// scenarios and none of them is tagged @assumption (for example with
+	// -tags '~@mock-only && ~@assumption'), and by every rule otherwise.
+	// InitializeScenario, used without Run, judges by every rule.
+	RulesAuto RuleSet = ""
+	// RulesDocumented judges by the rules labelled documented, and validates
+	// bodies against the documented projection of the description.
+	RulesDocumented RuleSet = "documented"
+	// RulesAll judges by every rule, documented and assumed.
+	RulesAll RuleSet = "all"
+)
+
 // Suite runs the features against one endpoint. Make it with New; it is safe
 // for concurrent scenarios.
 type Suite struct {
 	cfg      Config
 	base     *url.URL
 	contract *Contract
+	// all and documented judge every exchange: by every rule, and by the
+	// documented rules only.
+	all, documented *oracle.Oracle
 	// steps are the step patterns, compiled once for every scenario.
 	steps map[string]*regexp.Regexp
 	// pinned is Config.Variant parsed, nil for the schedule of VariantSeed.
@@ -139,7 +172,7 @@ func New(ctx context.Context, cfg Config) (*Suite, error) {
 	if next == nil {
 		next = http.DefaultTransport
 	}
-	c.Transport = recordingTransport{next: next}
+	c.Transport = recordingTransport{next: caseTransport{next: next}} // header names in the variant's case on the wire only
 	cfg.Client = &c
 	if cfg.AlertID == "" {
 		cfg.AlertID = DocumentedAlertID
@@ -151,7 +184,15 @@ func New(ctx context.Context, cfg Config) (*Suite, error) {
 		cfg.NewID = newUUID
 	}
 	if cfg.ClockSkew == 0 {
-		cfg.ClockSkew = 5 * time.Minute
+		cfg.ClockSkew = oracle.DefaultClockSkew
+	}
+	if cfg.Settle == 0 {
+		cfg.Settle = oracle.DefaultSettle
+	}
+	switch cfg.Rules {
+	case RulesAuto, RulesDocumented, RulesAll:
+	default:
+		return nil, fmt.Errorf("conformance: rules %q; want %q, %q or %q (auto)", cfg.Rules, RulesDocumented, RulesAll, RulesAuto)
 	}
 	contract, err := builtinContract()
 	if err != nil {
@@ -164,6 +205,14 @@ func New(ctx context.Context, cfg Config) (*Suite, error) {
 			return nil, fmt.Errorf("conformance: %w", err)
 		}
 		s.pinned = &v
+	}
+	for _, o := range []struct {
+		to         **oracle.Oracle
+		documented bool
+	}{{&s.all, false}, {&s.documented, true}} {
+		if *o.to, err = oracle.New(ctx, oracle.Options{Documented: o.documented, BasePath: base.Path, Settle: cfg.Settle, ClockSkew: cfg.ClockSkew}); err != nil {
+			return nil, err
+		}
 	}
 	var bad error
 	(&scenario{}).register(func(pattern string, _ any) {
@@ -188,7 +237,16 @@ func New(ctx context.Context, cfg Config) (*Suite, error) {
 // InitializeScenario registers the steps on a fresh per-scenario state; pass it
 // as godog.TestSuite.ScenarioInitializer.
 func (s *Suite) InitializeScenario(sc *godog.ScenarioContext) {
-	st := &scenario{suite: s, session: s.cfg.NewID(), alertID: s.cfg.AlertID, auth: s.defaultCredentials()}
+	s.initializeScenario(sc, s.cfg.Rules == RulesDocumented)
+}
+
+// initializeScenario registers the steps on a fresh per-scenario state that
+// judges every exchange by the documented rules only, or by every rule.
+func (s *Suite) initializeScenario(sc *godog.ScenarioContext, documented bool) {
+	st := &scenario{suite: s, session: s.cfg.NewID(), alertID: s.cfg.AlertID, auth: s.defaultCredentials(), oracle: s.all, models: map[string]*oracle.Model{}}
+	if documented {
+		st.oracle = s.documented
+	}
 	sc.Before(func(ctx context.Context, _ *godog.Scenario) (context.Context, error) {
 		st.variant = s.variantFor(ctx)
 		return ctx, nil
@@ -226,6 +284,25 @@ func (st *scenario) naming(fn any) any {
 	}).Interface()
 }
 
+// documentedOnly decides, for a run of the selected scenarios, whether the
+// oracle judges by documented rules only (see RuleSet).
+func (s *Suite) documentedOnly(pickles []*messages.Pickle) bool {
+	switch s.cfg.Rules {
+	case RulesDocumented:
+		return true
+	case RulesAll:
+		return false
+	}
+	for _, p := range pickles {
+		for _, t := range p.Tags {
+			if t.Name == "@assumption" {
+				return false
+			}
+		}
+	}
+	return len(pickles) > 0
+}
+
 // Ping sends one read of the alert list with the suite's credentials and
 // reports whether the target serves the API at its base URL and accepts them,
 // so that a wrong URL or token gives one clear error instead of a failure in
@@ -237,7 +314,7 @@ func (st *scenario) naming(fn any) any {
 // certificate); one that answers anything else is a *TargetError naming the
 // likely fix.
 func (s *Suite) Ping(ctx context.Context) error {
-	u := s.base.String() + "/security/partner/securityAlerts?$top=1"
+	u := s.base.String() + "/security/partner/securityAlerts?$select=id"
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
 		return err

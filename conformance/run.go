@@ -89,6 +89,9 @@ type Result struct {
 	BaseURL string
 	// AlertID is the alert under test.
 	AlertID string
+	// Rules are the rules every exchange was judged by: RulesDocumented or
+	// RulesAll.
+	Rules RuleSet
 	// Scenarios are the selected scenarios in file order.
 	Scenarios []ScenarioResult
 	// Duration is the wall time of the run.
@@ -245,7 +248,11 @@ func prepare(o Options) (Options, []*messages.Pickle, *places, error) {
 
 // runSelected runs the scenarios prepare selected against a pinged endpoint.
 func (s *Suite) runSelected(ctx context.Context, o Options, pickles []*messages.Pickle, lines *places, t *testing.T) *Result {
-	res := &Result{BaseURL: s.base.String(), AlertID: s.cfg.AlertID, Scenarios: make([]ScenarioResult, len(pickles))}
+	documented := s.documentedOnly(pickles)
+	res := &Result{BaseURL: s.base.String(), AlertID: s.cfg.AlertID, Rules: RulesAll, Scenarios: make([]ScenarioResult, len(pickles))}
+	if documented {
+		res.Rules = RulesDocumented
+	}
 	index := make(map[string]int, len(pickles))
 	for i, p := range pickles {
 		index[pickleKey(p)] = i
@@ -266,7 +273,7 @@ func (s *Suite) runSelected(ctx context.Context, o Options, pickles []*messages.
 			sc.Before(func(ctx context.Context, p *godog.Scenario) (context.Context, error) {
 				return withOrdinal(ctx, index[pickleKey(p)]), nil
 			})
-			s.InitializeScenario(sc)
+			s.initializeScenario(sc, documented)
 			rec := &recorder{}
 			var step, stepErr string
 			var began time.Time

@@ -10,6 +10,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/partner-security/alertmock/conformance/oracle"
 )
 
 // credentials are what a scenario's requests authenticate with.
@@ -18,7 +20,7 @@ type credentials struct {
 	actor  string // who changes are recorded as ("" when unknown)
 }
 
-// exchange is one request and its response, already checked against the contract.
+// exchange is one request and its response, already judged by the oracle.
 type exchange struct {
 	method, url        string
 	status             int
@@ -26,13 +28,16 @@ type exchange struct {
 	body               []byte
 	json               any // the decoded body, nil when not JSON
 	sentAt, receivedAt time.Time
-	requestClientReqID string
 }
 
 // scenario is the state of one running scenario; InitializeScenario makes a
 // fresh one for each.
 type scenario struct {
-	suite   *Suite
+	suite *Suite
+	// oracle judges every exchange; models are its shadow models, one per
+	// state the target keeps apart (see model).
+	oracle  *oracle.Oracle
+	models  map[string]*oracle.Model
 	session string // X-Mock-Session of every request; "" sends none
 	alertID string
 	auth    credentials
@@ -49,8 +54,9 @@ type scenario struct {
 	rememberedHeader string
 	// update is the latest update a scenario step sent (for "the time of the update").
 	update *exchange
-	// pages are the responses of "I read every page".
-	pages []*exchange
+	// pages are the responses of "I read every page", and pagesQuery its query.
+	pages      []*exchange
+	pagesQuery string
 	// other is an alert besides the alert under test, as noted by "another alert".
 	other map[string]any
 	// burst are the answers of "I send N status changes at once".
@@ -109,7 +115,7 @@ type request struct {
 }
 
 // send sends r with the scenario's session and client-request-id, reads the
-// response and checks it against the contract. A contract violation is an error.
+// response and has the oracle judge the exchange: a finding is an error.
 func (st *scenario) send(ctx context.Context, r request) (*exchange, error) {
 	u := r.target
 	if !strings.HasPrefix(u, "http://") && !strings.HasPrefix(u, "https://") {
@@ -142,19 +148,40 @@ func (st *scenario) send(ctx context.Context, r request) (*exchange, error) {
 	if r.unknownEnums {
 		req.Header.Set("Prefer", preferUnknownEnums)
 	}
-	u = st.reshape(req, r)
-	x := &exchange{method: r.method, url: u, sentAt: st.suite.cfg.Now(), requestClientReqID: st.clientRequestID}
+	r = st.reshape(req, r)
+	return st.exchange(req, r)
+}
+
+// exchange sends req, reads the answer and has the oracle judge them. A
+// protocol request (the service root, $metadata, $batch) is judged by its
+// steps; since a $batch may change alerts in ways the shadow model does not
+// follow, the model forgets what it knew. An answer to a request that
+// accepts unknown enum members is judged with the members after
+// unknownFutureValue masked, as a client that does not know them reads it.
+func (st *scenario) exchange(req *http.Request, r request) (*exchange, error) {
+	m := st.model(req)
+	ox := &oracle.Exchange{Method: req.Method, URL: req.URL.String(), RequestHeader: canonical(req.Header), RequestBody: r.body, Sent: st.suite.cfg.Now()}
+	if !r.protocol {
+		m.Begin(ox)
+	}
 	resp, err := st.suite.cfg.Client.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("%s %s: %w", r.method, u, err)
+		ox.Received = st.suite.cfg.Now()
+		if r.protocol {
+			m.Forget()
+		} else {
+			st.oracle.Judge(m, ox) // an update that got no answer may or may not have been applied
+		}
+		return nil, fmt.Errorf("%s %s: %w", req.Method, ox.URL, err)
 	}
 	defer resp.Body.Close()
-	x.body, err = io.ReadAll(resp.Body)
-	x.receivedAt = st.suite.cfg.Now()
+	ox.Body, err = io.ReadAll(resp.Body)
+	ox.Received = st.suite.cfg.Now()
 	if err != nil {
-		return nil, fmt.Errorf("%s %s: read the response: %w", r.method, u, err)
+		return nil, fmt.Errorf("%s %s: read the response: %w", req.Method, ox.URL, err)
 	}
-	x.status, x.header = resp.StatusCode, resp.Header
+	ox.Status, ox.Header = resp.StatusCode, resp.Header
+	x := &exchange{method: req.Method, url: ox.URL, status: ox.Status, header: ox.Header, body: ox.Body, sentAt: ox.Sent, receivedAt: ox.Received}
 	if len(x.body) > 0 {
 		var v any
 		if json.Unmarshal(x.body, &v) == nil {
@@ -162,16 +189,29 @@ func (st *scenario) send(ctx context.Context, r request) (*exchange, error) {
 		}
 	}
 	if r.protocol {
+		m.Forget()
 		return x, nil
 	}
-	checked := x.body
 	if r.unknownEnums {
-		checked = st.maskLaterMembers(x.body)
+		ox.Body = st.maskLaterMembers(ox.Body)
 	}
-	if err := st.suite.contract.Check(req, st.suite.base.Path, resp, checked); err != nil {
-		return x, err
+	return x, st.oracle.Judge(m, ox).Err()
+}
+
+// model returns the shadow model of the state a request reaches: the
+// scenario's session, or, without a session header, the caller's token (the
+// mock keys such a request's state by the token's tenant).
+func (st *scenario) model(req *http.Request) *oracle.Model {
+	key := "session " + req.Header.Get(SessionHeader)
+	if req.Header.Get(SessionHeader) == "" {
+		key = "token " + req.Header.Get("Authorization")
 	}
-	return x, nil
+	m := st.models[key]
+	if m == nil {
+		m = oracle.NewModel()
+		st.models[key] = m
+	}
+	return m
 }
 
 // do sends a scenario step's request: it becomes the latest response.

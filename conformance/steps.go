@@ -92,6 +92,7 @@ func (st *scenario) register(step func(pattern string, fn any)) {
 	sc.Step(`^the alert's "([^"]*)" is the time of the update$`, st.alertPropertyIsUpdateTime)
 	sc.Step(`^the alert's "([^"]*)" is as I remembered it$`, st.alertPropertyAsRemembered)
 	sc.Step(`^the alert has only the properties "([^"]*)"$`, st.alertHasOnly)
+	sc.Step(`^the alert has the properties "([^"]*)"$`, st.alertHasProperties)
 	sc.Step(`^the alert is the one I remembered$`, st.alertIsRemembered)
 	sc.Step(`^the alert is unchanged$`, st.alertUnchanged)
 	sc.Step(`^the alert's properties other than its status and resolution are as they were$`, st.alertRestUnchanged)
@@ -108,6 +109,7 @@ func (st *scenario) register(step func(pattern string, fn any)) {
 	sc.Step(`^the new activity log entries lead from the earlier status to the current one$`, st.activityLogChain)
 	sc.Step(`^the activity log entries are in time order$`, st.activityLogInTimeOrder)
 	sc.Step(`^I send (\d+) status changes at once$`, st.changeStatusAtOnce)
+	sc.Step(`^I wait (\d+(?:\.\d+)?) seconds?$`, st.wait)
 	sc.Step(`^every acknowledged change is in the activity log exactly once, in an unbroken chain$`, st.burstLogged)
 
 	// Lists and pages.
@@ -139,6 +141,8 @@ func (st *scenario) register(step func(pattern string, fn any)) {
 	sc.Step(`^every alert read has only the properties "([^"]*)"$`, st.everyAlertReadHasOnly)
 	sc.Step(`^no page was empty$`, st.noPageEmpty)
 	sc.Step(`^the alert under test was read with "([^"]*)" "([^"]*)"$`, st.alertUnderTestReadWith)
+	sc.Step(`^the list showed the alert under test with "([^"]*)" "([^"]*)" at once$`, st.listShowedAtOnce)
+	sc.Step(`^every listed alert has the properties "([^"]*)"$`, st.everyListedHasProperties)
 
 	// Headers and the error envelope.
 	sc.Step(`^the response has the header "([^"]*)"$`, st.hasHeader)
@@ -320,7 +324,8 @@ func (st *scenario) alertIs(ctx context.Context, status string) error {
 }
 
 func (st *scenario) atLeastAlerts(ctx context.Context, n int) error {
-	list, err := st.setup(ctx, request{method: http.MethodGet, target: "/security/partner/securityAlerts?$count=true&$top=1"})
+	// $count and $select are the options Microsoft documents for the list.
+	list, err := st.setup(ctx, request{method: http.MethodGet, target: "/security/partner/securityAlerts?$count=true&$select=id"})
 	if err != nil {
 		return err
 	}

@@ -46,6 +46,11 @@ func (st *scenario) control(ctx context.Context, path string, body []byte, want 
 	if resp.StatusCode != want {
 		return fmt.Errorf("this step needs the mock's control API (the scenario is @mock-only): POST %s answered %d: %s", u, resp.StatusCode, excerpt(b))
 	}
+	// The control API changes the state outside the Graph API, where the
+	// shadow models do not follow.
+	for _, m := range st.models {
+		m.Forget()
+	}
 	return nil
 }
 

@@ -11,6 +11,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/partner-security/alertmock/conformance/oracle"
 )
 
 func (st *scenario) succeedsWith(status int) error {
@@ -55,7 +57,7 @@ func (st *scenario) responseIsValid(schema string) error {
 	if st.last == nil {
 		return errors.New("no request was sent yet")
 	}
-	if err := st.suite.contract.Validate(schema, st.last.body); err != nil {
+	if err := st.oracle.Validate(schema, st.last.body); err != nil {
 		return fmt.Errorf("%s %s: %w", st.last.method, st.last.url, err)
 	}
 	return nil
@@ -133,13 +135,19 @@ func (st *scenario) isUpdateTime(what string, v any) error {
 	return st.within(what, t, st.update)
 }
 
-// within checks that t falls within the exchange's round trip, widened by the
+// within checks that t falls within the exchange's round trip by the
+// server's clock: from a round trip before the answer's Date header to a
+// second after it (Date has whole seconds), widened by a second of tolerance.
+// Without a Date header it falls back to the client's clock widened by the
 // allowed clock skew.
 func (st *scenario) within(what string, t time.Time, x *exchange) error {
-	skew := st.suite.cfg.ClockSkew
-	from, to := x.sentAt.Add(-skew), x.receivedAt.Add(skew)
+	from, to, how := x.sentAt.Add(-st.suite.cfg.ClockSkew), x.receivedAt.Add(st.suite.cfg.ClockSkew), fmt.Sprintf("the request ± %s", st.suite.cfg.ClockSkew)
+	if d, err := http.ParseTime(x.header.Get("Date")); err == nil {
+		rtt := x.receivedAt.Sub(x.sentAt)
+		from, to, how = d.Add(-rtt-oracle.DefaultTolerance), d.Add(time.Second+oracle.DefaultTolerance), "by the server's Date, ± 1 s"
+	}
 	if t.Before(from) || t.After(to) {
-		return fmt.Errorf("%s = %s; want a time between %s and %s (the request ± %s)", what, t.UTC().Format(time.RFC3339), from.UTC().Format(time.RFC3339), to.UTC().Format(time.RFC3339), skew)
+		return fmt.Errorf("%s = %s; want a time between %s and %s (%s)", what, t.UTC().Format(time.RFC3339Nano), from.UTC().Format(time.RFC3339Nano), to.UTC().Format(time.RFC3339Nano), how)
 	}
 	return nil
 }

@@ -25,7 +25,7 @@ func (st *scenario) inEnvelope() error {
 	if mt, _, err := mime.ParseMediaType(st.last.header.Get("Content-Type")); err != nil || mt != "application/json" {
 		return fmt.Errorf("%s %s: Content-Type = %q; want application/json for an error", st.last.method, st.last.url, st.last.header.Get("Content-Type"))
 	}
-	if err := st.suite.contract.Validate("ODataError", st.last.body); err != nil {
+	if err := st.oracle.Validate("ODataError", st.last.body); err != nil {
 		return fmt.Errorf("%s %s answered %d: %w (body %s)", st.last.method, st.last.url, st.last.status, err, excerpt(st.last.body))
 	}
 	return nil

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/cucumber/godog"
+
+	"github.com/partner-security/alertmock/conformance/oracle"
 )
 
 // The step-level tests feed one step a prepared response and check both of its
@@ -124,7 +126,7 @@ func TestStepChecks(t *testing.T) {
 		{name: "time null", last: ex(200, nil, `{"resolvedOnDateTime":null}`), prep: updated(t0), step: func(st *scenario) error { return st.alertPropertyIsUpdateTime("resolvedOnDateTime") }, want: "want the time of the update"},
 		{name: "time without an update", last: ex(200, nil, alert), step: func(st *scenario) error { return st.alertPropertyIsUpdateTime("resolvedOnDateTime") }, want: "no update was sent yet"},
 		{name: "newest entry at the update", last: ex(200, nil, alert), prep: updated(t0), step: (*scenario).newestEntryAtUpdate},
-		{name: "newest entry long before the update", last: ex(200, nil, alert), prep: updated(t0.Add(3 * time.Hour)), step: (*scenario).newestEntryAtUpdate, want: "updatedDateTime = 2026-01-02T03:04:05Z; want a time between"},
+		{name: "newest entry long before the update", last: ex(200, nil, alert), prep: updated(t0.Add(3 * time.Hour)), step: (*scenario).newestEntryAtUpdate, want: "updatedDateTime = 2026-01-02T03:04:05.1234567Z; want a time between"},
 
 		{name: "as remembered", last: ex(200, nil, alert), prep: remember(alert), step: func(st *scenario) error { return st.alertPropertyAsRemembered("status") }},
 		{name: "not as remembered", last: ex(200, nil, alert), prep: remember(`{"status":"active"}`), step: func(st *scenario) error { return st.alertPropertyAsRemembered("status") }, want: `the alert's "status" = "resolved"; want "active" as remembered`},
@@ -210,7 +212,7 @@ func TestStepChecks(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			st := &scenario{suite: stepSuite(t), last: tt.last, auth: credentials{actor: "u@contoso.com"}}
+			st := &scenario{suite: stepSuite(t), oracle: stepSuite(t).all, models: map[string]*oracle.Model{}, last: tt.last, auth: credentials{actor: "u@contoso.com"}}
 			if tt.prep != nil {
 				tt.prep(st)
 			}
@@ -314,7 +316,7 @@ func TestConditions(t *testing.T) {
 // TestUnsupportedQuerySkips checks that a query refused with a 400 in the
 // envelope skips the rest of its scenario rather than passing or failing it.
 func TestUnsupportedQuerySkips(t *testing.T) {
-	st := &scenario{suite: stepSuite(t), last: ex(400, map[string]string{"Content-Type": "application/json"}, envelope)}
+	st := &scenario{suite: stepSuite(t), oracle: stepSuite(t).all, models: map[string]*oracle.Model{}, last: ex(400, map[string]string{"Content-Type": "application/json"}, envelope)}
 	if err := st.succeedsUnlessUnsupported(); !errors.Is(err, godog.ErrSkip) || !strings.Contains(err.Error(), "refused as unsupported (400)") {
 		t.Errorf("step error = %v; want godog.ErrSkip saying the query was refused as unsupported", err)
 	}

@@ -268,7 +268,7 @@ func (st *scenario) countIsWholeList(ctx context.Context) error {
 
 // anotherAlert notes an alert other than the alert under test, as it is now.
 func (st *scenario) anotherAlert(ctx context.Context) error {
-	list, err := st.setup(ctx, request{method: http.MethodGet, target: "/security/partner/securityAlerts?" + encodeQuery("$top=2&$select=id")})
+	list, err := st.setup(ctx, request{method: http.MethodGet, target: "/security/partner/securityAlerts?" + encodeQuery("$select=id")})
 	if err != nil {
 		return err
 	}

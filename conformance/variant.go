@@ -164,18 +164,19 @@ func (s *Suite) variantFor(ctx context.Context) variant {
 	return scheduled(s.cfg.VariantSeed, i)
 }
 
-// reshape sends r's request in the scenario's variant and returns the URL as
-// sent. A request marked exact, and one of the protocol (a $batch body is no
-// alert), keeps its body and Content-Type; one with an Accept of its own
-// keeps it; a next page link (an absolute target) keeps its query, as
-// clients send it back.
-func (st *scenario) reshape(req *http.Request, r request) string {
+// reshape sends r's request in the scenario's variant and returns r with the
+// body as sent. A request marked exact, and one of the protocol (a $batch
+// body is no alert), keeps its body and Content-Type; one with an Accept of
+// its own keeps it; a next page link (an absolute target) keeps its query,
+// as clients send it back.
+func (st *scenario) reshape(req *http.Request, r request) request {
 	v := st.variant
 	if r.hasBody && !r.exact && !r.protocol && r.contentType == "application/json" {
 		body := shapeBody(r.body, v)
 		req.Body, req.ContentLength = io.NopCloser(bytes.NewReader(body)), int64(len(body))
 		req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
 		req.Header.Set("Content-Type", contentTypeValues[v[dimContentType]])
+		r.body = body
 	}
 	if !strings.HasPrefix(r.target, "http://") && !strings.HasPrefix(r.target, "https://") && req.URL.RawQuery != "" {
 		req.URL.RawQuery = shapeQuery(req.URL.RawQuery, v)
@@ -195,16 +196,46 @@ func (st *scenario) reshape(req *http.Request, r request) string {
 		req.Header.Set("client-request-id", id)
 	}
 	if v[dimHeaderCase] > 0 {
-		for k, vals := range req.Header {
-			delete(req.Header, k)
-			if v[dimHeaderCase] == 1 {
-				req.Header[strings.ToLower(k)] = vals
-			} else {
-				req.Header[strings.ToUpper(k)] = vals
-			}
+		*req = *req.WithContext(context.WithValue(req.Context(), headerCaseKey{}, v[dimHeaderCase]))
+	}
+	return r
+}
+
+// headerCaseKey is the context key of the case a request's header names are
+// sent in (header-case): 1 lower, 2 upper.
+type headerCaseKey struct{}
+
+// caseTransport sends the header names of a request in the case its context
+// asks for. It does so on the way out only, so that the harness (the shadow
+// models, the oracle, the drift report) reads every header by its canonical
+// name.
+type caseTransport struct {
+	next http.RoundTripper
+}
+
+// RoundTrip implements http.RoundTripper.
+func (t caseTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	c, _ := req.Context().Value(headerCaseKey{}).(int)
+	if c == 0 {
+		return t.next.RoundTrip(req)
+	}
+	out := req.Clone(req.Context())
+	out.Header = make(http.Header, len(req.Header))
+	for k, vals := range req.Header {
+		if c == 1 {
+			out.Header[strings.ToLower(k)] = vals
+		} else {
+			out.Header[strings.ToUpper(k)] = vals
 		}
 	}
-	return req.URL.String()
+	return t.next.RoundTrip(out)
+}
+
+// CloseIdleConnections closes the idle connections of the wrapped transport.
+func (t caseTransport) CloseIdleConnections() {
+	if c, ok := t.next.(interface{ CloseIdleConnections() }); ok {
+		c.CloseIdleConnections()
+	}
 }
 
 // shapeBody writes a JSON object body with its members in the variant's

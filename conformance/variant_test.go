@@ -12,6 +12,8 @@ import (
 	"testing"
 
 	"github.com/cucumber/godog"
+
+	"github.com/partner-security/alertmock/conformance/oracle"
 )
 
 // TestParseVariant reads variants as failing steps print them, and refuses
@@ -193,7 +195,7 @@ func TestReshape(t *testing.T) {
 	}
 	send := func(v variant, r request, clientRequestID string) {
 		t.Helper()
-		st := &scenario{suite: s, variant: v, clientRequestID: clientRequestID}
+		st := &scenario{suite: s, oracle: s.all, models: map[string]*oracle.Model{}, variant: v, clientRequestID: clientRequestID}
 		_, _ = st.send(context.Background(), r) // a 418 breaks the contract; the request is what matters
 	}
 	patch := request{method: http.MethodPatch, target: "/security/partner/securityAlerts/a", body: []byte(`{"status":"resolved"}`), hasBody: true, contentType: "application/json"}
@@ -249,7 +251,7 @@ func TestReshapeHeaderCase(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		st := &scenario{suite: s, variant: variant{dimHeaderCase: tt.c, dimClientRequestID: 1}, auth: credentials{header: "Bearer x"}}
+		st := &scenario{suite: s, oracle: s.all, models: map[string]*oracle.Model{}, variant: variant{dimHeaderCase: tt.c, dimClientRequestID: 1}, auth: credentials{header: "Bearer x"}}
 		_, _ = st.send(context.Background(), request{method: http.MethodGet, target: "/security/partner/securityAlerts", auth: st.auth})
 		wire := <-raw
 		for _, w := range tt.want {

@@ -1,7 +1,6 @@
 package openapi
 
 import (
-	"bytes"
 	"fmt"
 	"strings"
 
@@ -25,14 +24,7 @@ func NewSchemas() (*Schemas, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := jsonschema.NewCompiler()
-	c.Draft = jsonschema.Draft2020
-	c.AssertFormat = true
-	c.AssertContent = true
-	if err := c.AddResource(documentURL, bytes.NewReader(b)); err != nil {
-		return nil, fmt.Errorf("openapi: add description to schema compiler: %w", err)
-	}
-	return &Schemas{compiler: c}, nil
+	return compileSchemas(b)
 }
 
 // Compile compiles the schema component with the given name (for example

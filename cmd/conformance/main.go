@@ -14,6 +14,8 @@
 //	            [-alert-id ID] [-tags EXPR]
 //	            [-format pretty|progress|cucumber|junit] [-out FILE]
 //	            [-features DIR] [-concurrency N] [-random-seed N] [-variant-seed N] [-variant SPEC]
+//	            [-rules auto|documented|all] [-settle D]
+//	conformance -list-rules
 //	conformance [-target URL …] -compare URL [-compare-token T] [-compare-ca-cert FILE]
 //	            [-compare-admin-token T] [-compare-mint-key K] [-compare-alert-id ID]
 //	            [-format text|json|markdown] [-out FILE] [-tags EXPR] …
@@ -43,6 +45,7 @@ import (
 	"github.com/cucumber/godog"
 
 	"github.com/partner-security/alertmock/conformance"
+	"github.com/partner-security/alertmock/conformance/oracle"
 	"github.com/partner-security/alertmock/features"
 	"github.com/partner-security/alertmock/internal/version"
 	"github.com/partner-security/alertmock/mock"
@@ -71,8 +74,10 @@ type options struct {
 	concurrency                  int
 	randomSeed, variantSeed      int64
 	variant                      string
-	listSteps, list              bool
+	listSteps, list, listRules   bool
 	version                      bool
+	rules                        string
+	settle                       time.Duration
 	// needTokens are the tokens of the needs (conformance.Needs), by tag.
 	needTokens map[string]*string
 	// compare is the second endpoint of a drift report, with its own settings.
@@ -136,6 +141,9 @@ func parseFlags(args []string, getenv func(string) string, usage io.Writer) (opt
 	fs.BoolVar(&o.listSteps, "list-steps", false, "print the step patterns that feature files may use, and exit")
 	fs.BoolVar(&o.list, "list", false, "print the scenarios -tags selects (file:line, tags, name) and exit; sends no request")
 	fs.BoolVar(&o.version, "version", false, "print the version and exit")
+	fs.BoolVar(&o.listRules, "list-rules", false, "print the oracle's rules (id, label, source) as a Markdown table, and exit")
+	fs.StringVar(&o.rules, "rules", "auto", "rules every exchange is judged by: documented, all, or auto (documented when no selected scenario is tagged @assumption, else all)")
+	fs.DurationVar(&o.settle, "settle", oracle.DefaultSettle, "how long a documented step re-reads a list for a change to show (eventual consistency)")
 	fs.Int64Var(&o.randomSeed, "random-seed", -1, "seed of the scenario order; -1 picks one, 0 keeps file order")
 	fs.Int64Var(&o.variantSeed, "variant-seed", -1, "seed of the request shape (variant) of each scenario, printed with the summary and in failures; -1 picks one")
 	fs.StringVar(&o.variant, "variant", "", `send every scenario in this request variant, as a failure names it (e.g. "accept=any prefix=none"; "base": the harness's own shape)`)
@@ -168,6 +176,12 @@ func parseFlags(args []string, getenv func(string) string, usage io.Writer) (opt
 	}
 	if o.compareID == "" {
 		o.compareID = o.alertID
+	}
+	if o.rules != "auto" && o.rules != string(conformance.RulesDocumented) && o.rules != string(conformance.RulesAll) {
+		return o, fmt.Errorf("-rules %q: want auto, documented or all", o.rules)
+	}
+	if o.settle <= 0 {
+		return o, fmt.Errorf("-settle %s: want a positive duration, e.g. 5s", o.settle)
 	}
 	if err := conformance.CheckVariant(o.variant); err != nil {
 		return o, fmt.Errorf("-variant: %w", err)
@@ -206,6 +220,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if o.listSteps {
 		return listSteps(ctx, stdout, stderr)
 	}
+	if o.listRules {
+		_, _ = io.WriteString(stdout, oracle.Table())
+		return exitPassed
+	}
 	if o.list {
 		if err := listScenarios(o, stdout); err != nil {
 			fmt.Fprintf(stderr, "conformance: %s\n", oneLine(err))
@@ -232,6 +250,8 @@ func oneLine(err error) string {
 // side is one endpoint as the flags describe it.
 type side struct {
 	flag, target, token, adminToken, mintKey, caCert, alertID string
+	rules                                                     string
+	settle                                                    time.Duration
 	needTokens                                                map[string]*string // used when token is set
 	variantSeed                                               int64
 	variant                                                   string
@@ -247,7 +267,11 @@ func newSuite(ctx context.Context, s side) (*conformance.Suite, error) {
 	if err != nil {
 		return nil, err
 	}
-	cfg := conformance.Config{BaseURL: s.target, Client: client, Token: s.token, AlertID: s.alertID, AdminToken: s.adminToken, MintKey: []byte(s.mintKey),
+	rules := conformance.RuleSet(s.rules)
+	if s.rules == "auto" {
+		rules = conformance.RulesAuto
+	}
+	cfg := conformance.Config{BaseURL: s.target, Client: client, Token: s.token, AlertID: s.alertID, AdminToken: s.adminToken, MintKey: []byte(s.mintKey), Rules: rules, Settle: s.settle,
 		VariantSeed: s.variantSeed, Variant: s.variant}
 	for _, n := range conformance.Needs() {
 		if tok := s.needTokens[n.Tag]; tok != nil && s.token != "" { // a side that mints needs none
@@ -289,7 +313,7 @@ func targetSuite(ctx context.Context, o options) (*conformance.Suite, string, fu
 		}
 		target, stop = base, stopMock
 	}
-	suite, err := newSuite(ctx, side{"-target", target, o.token, o.adminToken, o.mintKey, o.caCert, o.alertID, o.needTokens, o.variantSeed, o.variant})
+	suite, err := newSuite(ctx, side{"-target", target, o.token, o.adminToken, o.mintKey, o.caCert, o.alertID, o.rules, o.settle, o.needTokens, o.variantSeed, o.variant})
 	if err != nil {
 		stop()
 		return nil, "", nil, err
@@ -352,8 +376,8 @@ func runSuite(ctx context.Context, o options, stdout, _ io.Writer) (int, error) 
 	if failed > 0 {
 		verdict = "FAIL"
 	}
-	fmt.Fprintf(stdout, "\nconformance: %s: %d scenarios, %d passed, %d failed against %s in %s\n",
-		verdict, passed+failed, passed, failed, target, elapsed)
+	fmt.Fprintf(stdout, "\nconformance: %s: %d scenarios, %d passed, %d failed against %s in %s (rules: %s)\n",
+		verdict, passed+failed, passed, failed, target, elapsed, res.Rules)
 	if failed > 0 {
 		return exitFailed, nil
 	}
@@ -368,7 +392,7 @@ func runCompare(ctx context.Context, o options, stdout, stderr io.Writer) (int, 
 		return exitUsage, err
 	}
 	defer stop()
-	b, err := newSuite(ctx, side{"-compare", o.compare, o.compareToken, o.compareAdminToken, o.compareMintKey, o.compareCACert, o.compareID, o.needTokens, o.variantSeed, o.variant})
+	b, err := newSuite(ctx, side{"-compare", o.compare, o.compareToken, o.compareAdminToken, o.compareMintKey, o.compareCACert, o.compareID, o.rules, o.settle, o.needTokens, o.variantSeed, o.variant})
 	if err != nil {
 		return exitUsage, err
 	}

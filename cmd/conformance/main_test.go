@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/partner-security/alertmock/conformance/oracle"
 	"github.com/partner-security/alertmock/mock"
 	"github.com/partner-security/alertmock/mock/auth"
 )
@@ -177,8 +178,8 @@ func TestWrongServerFails(t *testing.T) {
 			// the description: their steps judge them, not the contract.
 			msg := c.Failure.Message
 			protocol := strings.Contains(msg, "$batch") || strings.Contains(msg, "$metadata") || strings.Contains(msg, "service document")
-			if !(strings.Contains(msg, "contract: GET") || protocol) || strings.Contains(msg, "hook") {
-				t.Errorf("failure message = %q; want the contract violation of the step (or of a protocol step), not a hook failure", msg)
+			if !(strings.Contains(msg, "oracle: GET") || protocol) || strings.Contains(msg, "hook") {
+				t.Errorf("failure message = %q; want the oracle's findings on the step (or a protocol step's error), not a hook failure", msg)
 			}
 		}
 	}
@@ -267,6 +268,20 @@ func TestFlags(t *testing.T) {
 		{name: "a test report format with -compare", args: []string{"-compare", "http://127.0.0.1:1/beta", "-format", "junit"}, wantErr: `-format "junit" with -compare: want one of text, json, markdown`},
 		{name: "a drift report format without -compare", args: []string{"-format", "markdown"}, wantErr: `-format "markdown": want one of pretty`},
 		{name: "a -compare setting without -compare", args: []string{"-compare-token", "t"}, wantErr: "-compare-token needs -compare"},
+		{name: "unknown rules", args: []string{"-rules", "strict"}, wantErr: `-rules "strict": want auto, documented or all`},
+		{name: "no settle time", args: []string{"-settle", "0s"}, wantErr: "-settle 0s: want a positive duration"},
+		{name: "rules and settle time", args: []string{"-rules", "documented", "-settle", "2s"}, check: func(o options) string {
+			if o.rules != "documented" || o.settle != 2*time.Second {
+				return fmt.Sprintf("rules %q, settle %s; want documented, 2s", o.rules, o.settle)
+			}
+			return ""
+		}},
+		{name: "rules and settle time by default", check: func(o options) string {
+			if o.rules != "auto" || o.settle != 5*time.Second {
+				return fmt.Sprintf("rules %q, settle %s; want auto, 5s", o.rules, o.settle)
+			}
+			return ""
+		}},
 		{name: "-compare defaults", args: []string{"-compare", "http://127.0.0.1:1/beta", "-alert-id", "a1"}, check: func(o options) string {
 			if o.format != "text" || o.compareID != "a1" || o.concurrency != 1 {
 				return fmt.Sprintf("format %q, compare alert id %q, concurrency %d; want text, a1, 1", o.format, o.compareID, o.concurrency)
@@ -329,6 +344,50 @@ func TestFlags(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestListRules checks that -list-rules prints the oracle's table, every rule
+// with its label, and exits 0.
+func TestListRules(t *testing.T) {
+	code, stdout, stderr := runCmd(t, noEnv, "-list-rules")
+	if code != exitPassed || stderr != "" {
+		t.Fatalf("exit status = %d, stderr %q; want 0 and nothing", code, stderr)
+	}
+	if stdout != oracle.Table() {
+		t.Errorf("-list-rules printed:\n%s\nwant oracle.Table():\n%s", stdout, oracle.Table())
+	}
+	for _, r := range oracle.Rules() {
+		if !strings.Contains(stdout, "| `"+r.ID+"` | "+string(r.Label)+" | ") {
+			t.Errorf("-list-rules lacks the row of %s", r.ID)
+		}
+	}
+}
+
+// TestRulesOfARun runs the built-in mock with tag sets and -rules and checks
+// the rules the summary line names.
+func TestRulesOfARun(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the built-in mock three times")
+	}
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-tags", "@live-safe && ~@assumption"}, "(rules: documented)"},
+		{[]string{"-tags", "@live-safe"}, "(rules: all)"},
+		{[]string{"-tags", "@live-safe && ~@assumption", "-rules", "all"}, "(rules: all)"},
+	} {
+		code, stdout, stderr := runCmd(t, noEnv, append(tt.args, "-format", "progress")...)
+		if code != exitPassed || !strings.Contains(stdout, tt.want) {
+			t.Errorf("conformance %s: exit status %d, stdout ends %q, stderr %q; want 0 and %s", strings.Join(tt.args, " "), code, lastLine(stdout), stderr, tt.want)
+		}
+	}
+}
+
+// lastLine returns the last non-empty line of s.
+func lastLine(s string) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	return lines[len(lines)-1]
 }
 
 // TestHelp checks that -h prints the usage with every flag and exits 0.
@@ -402,7 +461,7 @@ func TestTargetWithoutAPI(t *testing.T) {
 		args []string
 		want string
 	}{
-		{"the host without /beta", []string{"-target", host}, "does not serve the partner security alerts API (GET " + host + "/security/partner/securityAlerts?$top=1 answered 404, application/json): the base URL needs its version segment: try " + base},
+		{"the host without /beta", []string{"-target", host}, "does not serve the partner security alerts API (GET " + host + "/security/partner/securityAlerts?$select=id answered 404, application/json): the base URL needs its version segment: try " + base},
 		{"a server without the API", []string{"-target", notFound.URL + "/beta"}, "check that " + notFound.URL + "/beta is the API's base URL"},
 		{"-compare without /beta", []string{"-target", base, "-compare", host}, "try " + base},
 	}

@@ -31,7 +31,6 @@ const (
 	NoInnerError             Choice = "errors carry no innerError"
 	InnerErrorLowercase      Choice = "the inner error is spelled innererror"
 	InnerDateWithZone        Choice = "innerError.date is an RFC 3339 time with a fraction and Z"
-	Unprocessable422         Choice = "a value outside an enum, or of a wrong type, is refused with 422"
 	MediaTypeAs400           Choice = "a body that is not JSON by its Content-Type is refused with 400"
 	MethodAs400              Choice = "a method the API lacks is a 400 Request_BadRequest"
 	MethodAs501              Choice = "a method the API lacks is a 501"
@@ -68,7 +67,6 @@ const (
 	OrderByRefused     Choice = "$orderby is refused"
 	NarrowFilter       Choice = "$filter supports status eq '<member>' only"
 	LenientQuery       Choice = "unknown $select names and unsupported query options are ignored"
-	ListLags           Choice = "lists show a change a second after it is made"
 
 	// Updates.
 	AnyContentType            Choice = "a body is read as JSON whatever its Content-Type"
@@ -95,40 +93,6 @@ func (s *Server) With(choices ...Choice) *Server {
 
 // chose reports whether the server was given c.
 func (s *Server) chose(c Choice) bool { return s.choices[c] }
-
-// listLag is how long a change takes to show in lists (ListLags): long
-// enough that a scenario reading the list at once sees the old state even on
-// a loaded machine.
-const listLag = time.Second
-
-// snapshot is a session's alerts as they were from a moment on (ListLags).
-type snapshot struct {
-	at     time.Time
-	alerts []alert
-}
-
-// recordLocked notes the session's alerts as they are now (ListLags).
-func (s *Server) recordLocked(session string, alerts []alert) {
-	if s.chose(ListLags) {
-		s.history[session] = append(s.history[session], snapshot{s.now(), append([]alert(nil), alerts...)})
-	}
-}
-
-// listedLocked returns the alerts a list shows: with ListLags, those of the
-// newest snapshot older than the lag.
-func (s *Server) listedLocked(session string) []alert {
-	alerts := s.alertsLocked(session)
-	if !s.chose(ListLags) {
-		return alerts
-	}
-	shown := seed()
-	for _, snap := range s.history[session] {
-		if s.now().Sub(snap.at) >= listLag {
-			shown = snap.alerts
-		}
-	}
-	return shown
-}
 
 // errorCode rewrites a code as a choice of error codes has it.
 func (s *Server) errorCode(code string) string {
@@ -207,16 +171,15 @@ func (g *gzipWriter) close() {
 	}
 }
 
-// encode writes v as JSON: members in order (encoding/json sorts them), or
+// marshal writes v as JSON: members in order (encoding/json sorts them), or
 // in reverse order with the context first (ReversedKeys).
-func (s *Server) encode(v any) []byte {
+func (s *Server) marshal(v any) []byte {
 	if !s.chose(ReversedKeys) {
 		b, _ := json.Marshal(v)
-		return append(b, '\n')
+		return b
 	}
 	var buf bytes.Buffer
 	reversed(&buf, v)
-	buf.WriteByte('\n')
 	return buf.Bytes()
 }
 

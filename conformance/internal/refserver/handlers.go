@@ -2,7 +2,9 @@ package refserver
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
+	"net/url"
 	"regexp"
 	"slices"
 	"sort"
@@ -39,6 +41,14 @@ func (s *Server) view(a alert) map[string]any {
 				delete(m, k)
 			}
 		}
+	case NumericDetail:
+		if d, ok := m["additionalDetails"].(map[string]any); ok {
+			for k, v := range d {
+				if n, err := strconv.Atoi(fmt.Sprint(v)); err == nil {
+					d[k] = n
+				}
+			}
+		}
 	case NonUTCTimes:
 		rewriteTimes(m, func(t time.Time) string { return t.In(time.FixedZone("", 2*60*60)).Format(time.RFC3339Nano) })
 	}
@@ -73,6 +83,27 @@ func (s *Server) setContext(body map[string]any, r *http.Request, names []string
 		sel = "(" + strings.Join(names, ",") + ")"
 	}
 	body["@odata.context"] = root + "/$metadata#security/partner/securityAlerts" + sel + suffix
+}
+
+// entity is the end of the context URL of one alert.
+func (s *Server) entity() string {
+	if s.flaw == ContextWithoutEntity {
+		return ""
+	}
+	return "/$entity"
+}
+
+// laggingLocked returns the alerts with each changed since it was last
+// listed as it was before the change, once (ListLags).
+func (s *Server) laggingLocked(session string, alerts []alert) []alert {
+	out := append([]alert(nil), alerts...)
+	for i, a := range out {
+		if l, ok := s.previous[session+" "+a.ID]; ok {
+			out[i] = l.before
+			delete(s.previous, session+" "+a.ID)
+		}
+	}
+	return out
 }
 
 // query returns the query options with the optional "$" prefix made explicit.
@@ -115,15 +146,21 @@ func (s *Server) parseSelect(v string) ([]string, *apiError) {
 }
 
 // project keeps the named properties of an alert, and its annotations.
-func project(m map[string]any, names []string) map[string]any {
+func (s *Server) project(m map[string]any, names []string) map[string]any {
 	out := map[string]any{}
 	for _, n := range names {
+		if m[n] == nil && s.flaw == SelectDropsNull {
+			continue
+		}
 		out[n] = m[n]
 	}
 	for k, v := range m {
 		if strings.HasPrefix(k, "@odata.") {
 			out[k] = v
 		}
+	}
+	if s.flaw == SelectAddsID {
+		out["id"] = m["id"]
 	}
 	return out
 }
@@ -142,11 +179,11 @@ func (s *Server) get(r *http.Request, session, id string) (int, any, *apiError) 
 			if e != nil {
 				return 0, nil, e
 			}
-			m = project(m, names)
-			s.setContext(m, r, names, "/$entity")
+			m = s.project(m, names)
+			s.setContext(m, r, names, s.entity())
 			return 200, m, nil
 		}
-		s.setContext(m, r, nil, "/$entity")
+		s.setContext(m, r, nil, s.entity())
 		return 200, m, nil
 	}
 	return 0, nil, s.notFound(id)
@@ -155,6 +192,9 @@ func (s *Server) get(r *http.Request, session, id string) (int, any, *apiError) 
 func (s *Server) list(r *http.Request, session string) (int, any, *apiError) {
 	q := s.query(r)
 	top, skip := 100, 0
+	if s.flaw == PagesOf3DropQuery {
+		top = 3
+	}
 	var err error
 	if v, ok := q["$top"]; ok {
 		if top, err = strconv.Atoi(v); err != nil || top < 1 || top > 999 || (s.chose(TopAtMost100) && top > 100) {
@@ -198,7 +238,7 @@ func (s *Server) list(r *http.Request, session string) (int, any, *apiError) {
 		}
 	}
 	var less func(a, b map[string]any) bool
-	if v, ok := q["$orderby"]; ok {
+	if v, ok := q["$orderby"]; ok && s.flaw != OrderByIgnored {
 		if s.chose(OrderByRefused) {
 			return 0, nil, errorf(400, "BadRequest", "Query option '$orderby' is not supported.")
 		}
@@ -215,15 +255,18 @@ func (s *Server) list(r *http.Request, session string) (int, any, *apiError) {
 
 	s.mu.Lock()
 	var all []map[string]any
-	listed := s.listedLocked(session)
+	listed := s.alertsLocked(session)
 	unfiltered := len(listed)
 	if s.flaw == ListStale {
 		listed = seed()
 	}
+	if s.flaw == ListLags {
+		listed = s.laggingLocked(session, listed)
+	}
 	for _, a := range listed {
 		m := s.mask(r, s.view(a))
 		if s.flaw == FilterAfterSelect && names != nil {
-			m = project(m, names)
+			m = s.project(m, names)
 		}
 		if match(m) {
 			all = append(all, m)
@@ -243,11 +286,15 @@ func (s *Server) list(r *http.Request, session string) (int, any, *apiError) {
 	if s.chose(SmallPages) {
 		top = min(top, 5)
 	}
-	page := all[min(skip, total):min(skip+top, total)]
+	from := skip
+	if s.flaw == LastPageRepeats && skip > 0 {
+		from = skip - 1
+	}
+	page := all[min(from, total):min(skip+top, total)]
 	value := make([]any, 0, len(page))
 	for _, m := range page {
 		if names != nil {
-			m = project(m, names)
+			m = s.project(m, names)
 		}
 		value = append(value, m)
 	}
@@ -279,11 +326,20 @@ func (s *Server) list(r *http.Request, session string) (int, any, *apiError) {
 			}
 		}
 		next.RawQuery = vals.Encode()
-		scheme := "http"
+		if s.flaw == PagesOf3DropQuery {
+			next.RawQuery = url.Values{"$skip": {strconv.Itoa(skip + top)}}.Encode()
+		}
+		scheme, host := "http", r.Host
 		if r.TLS != nil {
 			scheme = "https"
 		}
-		body["@odata.nextLink"] = scheme + "://" + r.Host + next.RequestURI()
+		if s.flaw == NextLinkLocalhost {
+			host = "localhost:" + r.URL.Port()
+			if _, port, ok := strings.Cut(r.Host, ":"); ok {
+				host = "localhost:" + port
+			}
+		}
+		body["@odata.nextLink"] = scheme + "://" + host + next.RequestURI()
 	} else if s.flaw == NullNextLink {
 		body["@odata.nextLink"] = nil
 	}

@@ -51,7 +51,7 @@ func (s *Server) patch(r *http.Request, session, id, actor string) (int, any, *a
 		s.storeStatusAnyway(session, id, raw)
 	}
 	if e == nil && status == 200 {
-		s.setContext(s.mask(r, body.(map[string]any)), r, nil, "/$entity")
+		s.setContext(s.mask(r, body.(map[string]any)), r, nil, s.entity())
 	}
 	return status, body, e
 }
@@ -80,7 +80,7 @@ func (s *Server) patchChecked(session, id, actor string, raw []byte) (int, any, 
 	var body map[string]json.RawMessage
 	dec := json.NewDecoder(strings.NewReader(string(raw)))
 	if err := dec.Decode(&body); err != nil || body == nil || (dec.More() && s.flaw != TrailingDataAccepted) {
-		return 0, nil, errorf(400, "BadRequest", "The request body is not a JSON object.")
+		return 0, nil, s.invalid("The request body is not a JSON object.")
 	}
 	var status, reason *string
 	reasonGiven, reasonNull := false, false
@@ -95,12 +95,12 @@ func (s *Server) patchChecked(session, id, actor string, raw []byte) (int, any, 
 			var t string
 			if json.Unmarshal(v, &t) != nil || strings.TrimPrefix(t, "#") != "microsoft.graph.partner.security.partnerSecurityAlert" ||
 				(s.chose(TypeAnnotationHashOnly) && !strings.HasPrefix(t, "#")) {
-				return 0, nil, errorf(400, "BadRequest", "Invalid value for property '@odata.type'.")
+				return 0, nil, s.invalid("Invalid value for property '@odata.type'.")
 			}
 		case "status":
 			st, e := s.parseStatus(v)
 			if e != nil {
-				return 0, nil, s.unprocessable(e)
+				return 0, nil, e
 			}
 			status = &st
 		case "resolvedReason":
@@ -113,7 +113,7 @@ func (s *Server) patchChecked(session, id, actor string, raw []byte) (int, any, 
 				if s.flaw == ReasonOutsideEnumIgnored {
 					continue
 				}
-				return 0, nil, s.unprocessable(errorf(400, "BadRequest", "Invalid value for property 'resolvedReason'."))
+				return 0, nil, s.invalid("Invalid value for property 'resolvedReason'.")
 			}
 			reasonGiven = true
 			reason = &rs
@@ -129,19 +129,19 @@ func (s *Server) patchChecked(session, id, actor string, raw []byte) (int, any, 
 					unchanged[k] = v
 					continue
 				}
-				return 0, nil, errorf(400, "BadRequest", "Property '%s' is read-only and cannot be set.", k)
+				return 0, nil, s.invalid("Property '%s' is read-only and cannot be set.", k)
 			}
 			if s.flaw == InvalidAccepted {
 				continue
 			}
-			return 0, nil, errorf(400, "BadRequest", "The property '%s' does not exist on type 'microsoft.graph.partner.security.partnerSecurityAlert'.", k)
+			return 0, nil, s.invalid("The property '%s' does not exist on type 'microsoft.graph.partner.security.partnerSecurityAlert'.", k)
 		}
 	}
 	if status == nil {
-		return 0, nil, errorf(400, "BadRequest", "The property 'status' is required.")
+		return 0, nil, s.invalid("The property 'status' is required.")
 	}
 	if reasonGiven && *status != "resolved" && !s.chose(ReasonWithoutResolve) {
-		return 0, nil, errorf(400, "BadRequest", "Property 'resolvedReason' can only be set with status 'resolved'.")
+		return 0, nil, s.invalid("Property 'resolvedReason' can only be set with status 'resolved'.")
 	}
 
 	s.mu.Lock()
@@ -236,9 +236,11 @@ func (s *Server) patchChecked(session, id, actor string, raw []byte) (int, any, 
 		}
 	}
 	if s.flaw != ChangeNotKept {
+		if s.flaw == ListLags {
+			s.previous[session+" "+id] = lagged{before: alerts[i]}
+		}
 		alerts[i] = stored
 	}
-	s.recordLocked(session, alerts)
 	if s.flaw == PatchChangesAnother {
 		j := (i + 1) % len(alerts)
 		other := alerts[j].clone()
@@ -254,15 +256,6 @@ func (s *Server) patchChecked(session, id, actor string, raw []byte) (int, any, 
 	return 200, s.view(a), nil
 }
 
-// unprocessable turns the 400 of a value the enum or type refuses into a 422
-// (Unprocessable422).
-func (s *Server) unprocessable(e *apiError) *apiError {
-	if s.chose(Unprocessable422) {
-		return errorf(422, "UnprocessableEntity", "%s", e.message)
-	}
-	return e
-}
-
 // parseStatus reads the status of a PATCH body.
 func (s *Server) parseStatus(v json.RawMessage) (string, *apiError) {
 	var st string
@@ -274,7 +267,7 @@ func (s *Server) parseStatus(v json.RawMessage) (string, *apiError) {
 		if s.flaw == NumberStatusAccepted && json.Unmarshal(v, &n) == nil && n >= 0 && n < len(statuses) {
 			return statuses[n], nil
 		}
-		return "", errorf(400, "BadRequest", "Invalid value for property 'status'; expected a string.")
+		return "", s.invalid("Invalid value for property 'status'; expected a string.")
 	}
 	if s.flaw == WrongCaseAccepted {
 		for _, m := range statuses {
@@ -284,7 +277,16 @@ func (s *Server) parseStatus(v json.RawMessage) (string, *apiError) {
 		}
 	}
 	if !slices.Contains(statuses, st) {
-		return "", errorf(400, "BadRequest", "Invalid value '%s' for property 'status'; expected one of: active, resolved, investigating, unknownFutureValue.", st)
+		return "", s.invalid("Invalid value '%s' for property 'status'; expected one of: active, resolved, investigating, unknownFutureValue.", st)
 	}
 	return st, nil
+}
+
+// invalid is the refusal of an update body the service cannot apply: 400
+// BadRequest, or 422 with InvalidIs422.
+func (s *Server) invalid(format string, args ...any) *apiError {
+	if s.flaw == InvalidIs422 {
+		return errorf(http.StatusUnprocessableEntity, "UnprocessableEntity", format, args...)
+	}
+	return errorf(http.StatusBadRequest, "BadRequest", format, args...)
 }

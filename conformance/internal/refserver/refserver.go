@@ -93,6 +93,26 @@ const (
 	ActorFixed                Flaw = "changes are recorded as a fixed user, not the caller"
 	FixedRequestID            Flaw = "every answer has the same request-id"
 
+	// Flaws of the oracle's rules (issue 15): each breaks one rule that
+	// applies to every exchange and that no scenario names.
+	InvalidIs422         Flaw = "an invalid update is refused with 422, not 400"
+	BOMInBody            Flaw = "an alert read or updated starts with a byte order mark"
+	DuplicateName        Flaw = "an alert read by id names displayName twice"
+	RequestIDNotUUID     Flaw = "request-ids are not UUIDs"
+	NoDateHeader         Flaw = "answers carry no Date header"
+	DateFrozen           Flaw = "the server's clock, Date header included, stopped when it started"
+	ServerClockHoursOff  Flaw = "the whole server clock, Date header included, is three hours behind"
+	ClockFrozen          Flaw = "the clock of the alerts stopped when the server started"
+	NumericDetail        Flaw = "additionalDetails values are numbers where they can be"
+	ContextWithoutEntity Flaw = "the context URL of one alert lacks /$entity"
+	SelectDropsNull      Flaw = "a $select answer leaves out selected properties that are null"
+	SelectAddsID         Flaw = "a $select answer carries the id even when it is not selected"
+	PagesOf3DropQuery    Flaw = "lists are paged by 3 and the next link keeps only $skip"
+	NextLinkLocalhost    Flaw = "the next link names localhost, not the host the client used"
+	LastPageRepeats      Flaw = "each further page repeats the last alert of the page before"
+	OrderByIgnored       Flaw = "$orderby is ignored"
+	ListLags             Flaw = "the first list after a change shows the alert as it was"
+
 	// Flaws of the service root, the metadata document and JSON batching
 	// (issue 18).
 	RootNotServiceDocument    Flaw = "the service root answers 404"
@@ -128,12 +148,17 @@ type Server struct {
 	choices map[Choice]bool // set by With before the server is used
 	now     func() time.Time
 
+	started time.Time // when New made the server (DateFrozen, ClockFrozen)
+	ids     int       // request-ids handed out (RequestIDNotUUID)
+
 	mu       sync.Mutex
 	sessions map[string][]alert
-	faults   map[string]int        // session → status of its next answer
-	visited  map[string]bool       // session and URL of requests already redirected (ListRedirects)
-	history  map[string][]snapshot // session → its alerts after each change (ListLags)
-	inflight map[string]int        // session, or session and alert id → requests in flight (ThrottleBursts, ConcurrentUpdateConflict)
+	// previous holds, per session and alert, the alert before its latest
+	// change until it is listed once (ListLags).
+	previous map[string]lagged
+	faults   map[string]int  // session → status of its next answer
+	visited  map[string]bool // session and URL of requests already redirected (ListRedirects)
+	inflight map[string]int  // session, or session and alert id → requests in flight (ThrottleBursts, ConcurrentUpdateConflict)
 }
 
 // firstVisit reports whether r's session has not asked for r's URL before.
@@ -152,8 +177,20 @@ func (s *Server) firstVisit(r *http.Request) bool {
 // New returns a server with the given flaw (None for a correct one) and the
 // mock's choices; With makes other choices.
 func New(flaw Flaw) *Server {
-	return &Server{flaw: flaw, choices: map[Choice]bool{}, now: time.Now, sessions: make(map[string][]alert), faults: make(map[string]int),
-		history: make(map[string][]snapshot), inflight: make(map[string]int)}
+	s := &Server{flaw: flaw, now: time.Now, sessions: make(map[string][]alert), faults: make(map[string]int), previous: map[string]lagged{}, started: time.Now(),
+		choices: map[Choice]bool{}, inflight: make(map[string]int)}
+	switch flaw {
+	case ClockFrozen, DateFrozen:
+		s.now = func() time.Time { return s.started }
+	case ServerClockHoursOff:
+		s.now = func() time.Time { return time.Now().Add(-3 * time.Hour) }
+	}
+	return s
+}
+
+// lagged is an alert as it was before a change.
+type lagged struct {
+	before alert
 }
 
 const (
@@ -182,8 +219,22 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w = gw
 	}
 	reqID := newUUID()
-	if s.flaw == FixedRequestID {
+	switch s.flaw {
+	case FixedRequestID:
 		reqID = "0dd686c8-6380-42ef-b98e-45b8cbf494b2"
+	case RequestIDNotUUID:
+		s.mu.Lock()
+		s.ids++
+		reqID = fmt.Sprintf("req-%d", s.ids)
+		s.mu.Unlock()
+	}
+	switch s.flaw {
+	case NoDateHeader:
+		w.Header()["Date"] = nil // net/http writes none
+	case DateFrozen:
+		w.Header().Set("Date", s.started.UTC().Format(http.TimeFormat))
+	case ServerClockHoursOff:
+		w.Header().Set("Date", s.now().UTC().Format(http.TimeFormat))
 	}
 	if s.chose(UppercaseRequestIDs) {
 		reqID = strings.ToUpper(reqID)
@@ -241,7 +292,19 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("OData-Version", "4.0")
 	}
 	w.WriteHeader(status)
-	_, _ = w.Write(s.encode(body))
+	s.encode(w, r, body)
+}
+
+// encode writes a success body, with the flaws of its encoding.
+func (s *Server) encode(w http.ResponseWriter, r *http.Request, body any) {
+	b := s.marshal(body)
+	switch {
+	case s.flaw == BOMInBody && r.URL.Path != collection:
+		b = append([]byte("\xef\xbb\xbf"), b...)
+	case s.flaw == DuplicateName && r.Method == http.MethodGet && r.URL.Path != collection:
+		b = append([]byte(`{"displayName":"an earlier name",`), b[1:]...)
+	}
+	_, _ = w.Write(append(b, '\n'))
 }
 
 func (s *Server) writeError(w http.ResponseWriter, e *apiError, reqID, clientID string) {
@@ -268,7 +331,7 @@ func (s *Server) writeError(w http.ResponseWriter, e *apiError, reqID, clientID 
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(e.status)
-	_, _ = w.Write(s.encode(body))
+	_, _ = w.Write(append(s.marshal(body), '\n'))
 }
 
 // serve routes a request and returns the status and body of a success or an error.
@@ -421,6 +484,9 @@ func (s *Server) authenticate(r *http.Request) (actor string, canWrite bool, e *
 		return "", false, errorf(401, "InvalidAuthenticationToken", "CompactToken parsing failed with error code: 80049217")
 	}
 	now := s.now().Unix()
+	if s.flaw == ServerClockHoursOff {
+		now = time.Now().Unix() // its token check keeps time, or it would refuse every token and hide the flaw
+	}
 	if ((c.Exp != 0 && now >= c.Exp) || (c.Nbf != 0 && now < c.Nbf)) && s.flaw != ExpiredTokenAccepted {
 		return "", false, errorf(401, "InvalidAuthenticationToken", "Access token has expired or is not valid yet.")
 	}
