@@ -114,6 +114,9 @@ func Compare(ctx context.Context, a, b *Suite, o Options) (*Drift, error) {
 		if err := s.Ping(ctx); err != nil {
 			return nil, &SideError{Side: "AB"[i : i+1], Err: err}
 		}
+		if err := s.checkNeeds(pickles); err != nil {
+			return nil, &SideError{Side: "AB"[i : i+1], Err: err}
+		}
 	}
 	var res [2]*Result
 	for i, s := range []*Suite{a, b} {

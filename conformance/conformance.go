@@ -13,9 +13,11 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"reflect"
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/cucumber/godog"
@@ -47,8 +49,17 @@ type Config struct {
 	// Redirects are never followed (the suite uses a copy that hands them back).
 	Client *http.Client
 	// Token is the bearer token of the signed-in caller. Empty means the harness
-	// mints unsigned tokens itself (accepted by the mock, not by Graph).
+	// mints unsigned tokens itself (accepted by the mock, not by Graph), and
+	// every need (see Needs) is met by minting.
 	Token string
+	// ReadToken, UnprivilegedToken, ExpiredToken, AppToken and AppReadToken
+	// are the tokens of the scenarios tagged with a need (see Needs): a
+	// delegated token with PartnerSecurity.Read.All only, one without a partner
+	// security permission, an expired one, and app-only tokens with the role
+	// PartnerSecurity.ReadWrite.All and PartnerSecurity.Read.All. Empty means
+	// minted when Token is empty, and unmet otherwise. ReadToken also signs in
+	// the steps that only read ("I am signed in with permission to read alerts").
+	ReadToken, UnprivilegedToken, ExpiredToken, AppToken, AppReadToken string
 	// AlertID is the alert the scenarios read and update; empty means
 	// DocumentedAlertID.
 	AlertID string
@@ -68,6 +79,17 @@ type Config struct {
 	// against its own clock, read from the Date header of each answer, with a
 	// tolerance of a second (see package oracle).
 	ClockSkew time.Duration
+	// VariantSeed chooses the shape of each scenario's requests among those
+	// Microsoft's clients send (Accept, Content-Type, "$" or "%24" or no
+	// prefix, percent-encoding, header case, member order, type annotation,
+	// client-request-id; see variant.go): a scenario's shape follows from the
+	// seed and its place in the run's selection, and every shape is sent in
+	// any run of four scenarios or more. A failing step names its shape.
+	VariantSeed int64
+	// Variant, when not empty, sends every scenario in this one shape, as a
+	// failing step names it ("accept=any prefix=none …"; the dimensions not
+	// named keep the harness's own shape, and "base" is that shape alone).
+	Variant string
 	// Rules chooses the rules of the oracle every exchange is judged by; the
 	// zero value, RulesAuto, decides per run (see RuleSet).
 	Rules RuleSet
@@ -115,6 +137,10 @@ type Suite struct {
 	all, documented *oracle.Oracle
 	// steps are the step patterns, compiled once for every scenario.
 	steps map[string]*regexp.Regexp
+	// pinned is Config.Variant parsed, nil for the schedule of VariantSeed.
+	pinned *variant
+	// started counts the scenarios started without an ordinal (variantFor).
+	started atomic.Int64
 }
 
 // builtinContract is the Contract of the embedded description, built once per
@@ -146,7 +172,7 @@ func New(ctx context.Context, cfg Config) (*Suite, error) {
 	if next == nil {
 		next = http.DefaultTransport
 	}
-	c.Transport = recordingTransport{next: next}
+	c.Transport = recordingTransport{next: caseTransport{next: next}} // header names in the variant's case on the wire only
 	cfg.Client = &c
 	if cfg.AlertID == "" {
 		cfg.AlertID = DocumentedAlertID
@@ -173,6 +199,13 @@ func New(ctx context.Context, cfg Config) (*Suite, error) {
 		return nil, err
 	}
 	s := &Suite{cfg: cfg, base: base, contract: contract, steps: make(map[string]*regexp.Regexp)}
+	if cfg.Variant != "" {
+		v, err := parseVariant(cfg.Variant)
+		if err != nil {
+			return nil, fmt.Errorf("conformance: %w", err)
+		}
+		s.pinned = &v
+	}
 	for _, o := range []struct {
 		to         **oracle.Oracle
 		documented bool
@@ -211,9 +244,13 @@ func (s *Suite) InitializeScenario(sc *godog.ScenarioContext) {
 // judges every exchange by the documented rules only, or by every rule.
 func (s *Suite) initializeScenario(sc *godog.ScenarioContext, documented bool) {
 	st := s.newScenario(documented)
+	sc.Before(func(ctx context.Context, _ *godog.Scenario) (context.Context, error) {
+		st.variant = s.variantFor(ctx)
+		return ctx, nil
+	})
 	st.register(func(pattern string, fn any) {
 		if re, ok := s.steps[pattern]; ok { // not omitted
-			sc.Step(re, fn)
+			sc.Step(re, st.naming(fn))
 		}
 	})
 	state := &State{st: st}
@@ -234,6 +271,25 @@ func (s *Suite) newScenario(documented bool) *scenario {
 		st.oracle = s.documented
 	}
 	return st
+}
+
+// naming wraps a step function so that its error names the shape the
+// scenario's requests were sent in, and how to send them so again.
+func (st *scenario) naming(fn any) any {
+	f := reflect.ValueOf(fn)
+	return reflect.MakeFunc(f.Type(), func(args []reflect.Value) []reflect.Value {
+		out := f.Call(args)
+		last := out[len(out)-1]
+		if err, ok := last.Interface().(error); ok && err != nil && !errors.Is(err, godog.ErrSkip) {
+			how := fmt.Sprintf("-variant-seed %d", st.suite.cfg.VariantSeed)
+			if st.suite.pinned != nil {
+				how = "-variant"
+			}
+			err = fmt.Errorf("%w\n(requests sent as %q, by %s; -variant %q sends every scenario so)", err, st.variant.String(), how, st.variant.String())
+			out[len(out)-1] = reflect.ValueOf(&err).Elem()
+		}
+		return out
+	}).Interface()
 }
 
 // documentedOnly decides, for a run of the selected scenarios, whether the

@@ -75,7 +75,7 @@ func (t recordingTransport) RoundTrip(req *http.Request) (*http.Response, error)
 	if r == nil {
 		return t.next.RoundTrip(req)
 	}
-	rec := &recorded{x: Exchange{Method: req.Method, URL: req.URL.String(), RequestHeader: req.Header.Clone()}}
+	rec := &recorded{x: Exchange{Method: req.Method, URL: req.URL.String(), RequestHeader: canonical(req.Header)}}
 	r.mu.Lock()
 	r.exchanges = append(r.exchanges, rec)
 	r.mu.Unlock()
@@ -89,6 +89,18 @@ func (t recordingTransport) RoundTrip(req *http.Request) (*http.Response, error)
 	rec.x.Status, rec.x.Header = resp.StatusCode, resp.Header.Clone()
 	resp.Body = &teeBody{ReadCloser: resp.Body, r: r, rec: rec}
 	return resp, nil
+}
+
+// canonical copies a header with its names in canonical form: a request
+// variant may send them in another case (variant.go), and Get finds only the
+// canonical one.
+func canonical(h http.Header) http.Header {
+	out := make(http.Header, len(h))
+	for k, v := range h {
+		k = http.CanonicalHeaderKey(k)
+		out[k] = append(out[k], v...)
+	}
+	return out
 }
 
 // CloseIdleConnections closes the idle connections of the wrapped transport,

@@ -218,6 +218,9 @@ func (s *Suite) run(ctx context.Context, o Options, t *testing.T) (*Result, erro
 	if err := s.Ping(ctx); err != nil {
 		return nil, err
 	}
+	if err := s.checkNeeds(pickles); err != nil { // after the probe: a target that refuses -token is the first thing to fix
+		return nil, err
+	}
 	restore := s.noteAlert(ctx)
 	res := s.runSelected(ctx, o, pickles, lines, t)
 	s.restoreAlert(ctx, restore)
@@ -267,6 +270,9 @@ func (s *Suite) runSelected(ctx context.Context, o Options, pickles []*messages.
 	godog.TestSuite{
 		Name: "conformance",
 		ScenarioInitializer: func(sc *godog.ScenarioContext) {
+			sc.Before(func(ctx context.Context, p *godog.Scenario) (context.Context, error) {
+				return withOrdinal(ctx, index[pickleKey(p)]), nil
+			})
 			s.initializeScenario(sc, documented)
 			rec := &recorder{}
 			var step, stepErr string

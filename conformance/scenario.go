@@ -67,6 +67,8 @@ type scenario struct {
 	// after unknownFutureValue, once "the alert has a severity added after
 	// unknownFutureValue" found one.
 	laterSeverity string
+	// variant is the shape of the scenario's requests (variant.go).
+	variant variant
 }
 
 // defaultCredentials are those of the caller who may update alerts: the
@@ -109,6 +111,7 @@ type request struct {
 	// $batch: not operations of the description, so the contract does not
 	// judge them (steps_protocol.go checks them instead).
 	protocol bool
+	exact    bool // sent as it is: no request variant changes its body or Content-Type
 }
 
 // send sends r with the scenario's session and client-request-id, reads the
@@ -145,6 +148,7 @@ func (st *scenario) send(ctx context.Context, r request) (*exchange, error) {
 	if r.unknownEnums {
 		req.Header.Set("Prefer", preferUnknownEnums)
 	}
+	r = st.reshape(req, r)
 	return st.exchange(req, r)
 }
 
@@ -156,7 +160,7 @@ func (st *scenario) send(ctx context.Context, r request) (*exchange, error) {
 // unknownFutureValue masked, as a client that does not know them reads it.
 func (st *scenario) exchange(req *http.Request, r request) (*exchange, error) {
 	m := st.model(req)
-	ox := &oracle.Exchange{Method: req.Method, URL: req.URL.String(), RequestHeader: req.Header.Clone(), RequestBody: r.body, Sent: st.suite.cfg.Now()}
+	ox := &oracle.Exchange{Method: req.Method, URL: req.URL.String(), RequestHeader: canonical(req.Header), RequestBody: r.body, Sent: st.suite.cfg.Now()}
 	if !r.protocol {
 		m.Begin(ox)
 	}

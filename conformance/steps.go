@@ -20,13 +20,19 @@ func (st *scenario) register(step func(pattern string, fn any)) {
 	// Who is calling.
 	sc.Step(`^I am signed in with permission to (update|read) alerts$`, st.signedInWithPermission)
 	sc.Step(`^I am not signed in$`, st.notSignedIn)
-	sc.Step(`^I am signed in as "([^"]*)" with the permissions "([^"]*)"$`, st.signedInAs)
-	sc.Step(`^I am signed in as "([^"]*)" with the permissions "([^"]*)" and a token that expired an hour ago$`, st.signedInExpired)
-	sc.Step(`^I am signed in as "([^"]*)" with the permissions "([^"]*)" and a token valid from an hour from now$`, st.signedInNotYetValid)
-	sc.Step(`^I am an application with the roles "([^"]*)" and the application id "([^"]*)"$`, st.application)
+	sc.Step(stepReadOnly, st.signedInReadOnly)
+	sc.Step(stepUnprivileged, st.signedInUnprivileged)
+	sc.Step(stepExpired, st.signedInExpired)
+	sc.Step(stepNotYetValid, st.signedInNotYetValid)
+	sc.Step(`^I am an application with permission to (update|read) alerts$`, st.applicationWithPermission)
+	sc.Step(stepSignedInAs, st.signedInAs)
+	sc.Step(stepSignedInAsExpired, st.signedInAsExpired)
+	sc.Step(stepSignedInAsNotYetValid, st.signedInAsNotYetValid)
+	sc.Step(stepApplicationRoles, st.application)
 	sc.Step(`^I send the Authorization header "([^"]*)"$`, st.authorizationHeader)
 	sc.Step(`^I send the client-request-id "([^"]*)"$`, st.sendClientRequestID)
-	sc.Step(`^I send no session header and am signed in to a tenant of my own$`, st.tenantSession)
+	sc.Step(stepTenantSession, st.tenantSession)
+	sc.Step(`^my requests are sent as "([^"]*)"$`, st.sentAs)
 
 	// The data.
 	sc.Step(`^the alert under test$`, st.alertUnderTest)
@@ -55,7 +61,7 @@ func (st *scenario) register(step func(pattern string, fn any)) {
 	sc.Step(`^I read the alert with the id "([^"]*)"$`, st.readAlertByID)
 	sc.Step(`^I read the alert with the id "([^"]*)" selecting "([^"]*)"$`, st.readAlertByIDSelecting)
 	sc.Step(`^I read the alert in a new session$`, st.readAlertNewSession)
-	sc.Step(`^I read the alert as a user of another tenant of my own$`, st.readAlertOtherTenant)
+	sc.Step(stepOtherTenant, st.readAlertOtherTenant)
 	sc.Step(`^I list the alerts$`, st.listAlerts)
 	sc.Step(`^I list the alerts with "([^"]*)"$`, st.listAlertsWith)
 	sc.Step(`^I read every page of the alerts with "([^"]*)"$`, st.readEveryPage)
@@ -74,6 +80,8 @@ func (st *scenario) register(step func(pattern string, fn any)) {
 	sc.Step(`^the "([^"]*)" ends with "([^"]*)"$`, st.annotationEndsWith)
 	sc.Step(`^the update is refused with a client error in the Graph error envelope$`, st.refusedClientError)
 	sc.Step(`^the request fails with status (\d+) in the Graph error envelope$`, st.failsInEnvelope)
+	sc.Step(`^the request fails with status (\d+) or (\d+) in the Graph error envelope$`, st.failsEitherInEnvelope)
+	sc.Step(`^the request succeeds with status 200, unless the service refuses the query as unsupported$`, st.succeedsUnlessUnsupported)
 	sc.Step(`^the response does not ask for a claims challenge$`, st.noClaimsChallenge)
 
 	// Refusals derived from the OpenAPI description.
@@ -84,7 +92,7 @@ func (st *scenario) register(step func(pattern string, fn any)) {
 	// The alert in the response.
 	sc.Step(`^the alert's "([^"]*)" is (null|true|false|-?\d+(?:\.\d+)?|"[^"]*")$`, st.alertPropertyIs)
 	sc.Step(`^the alert's "([^"]*)" is the id of the alert under test$`, st.alertPropertyIsAlertID)
-	sc.Step(`^the alert's "([^"]*)" is the signed-in user$`, st.alertPropertyIsActor)
+	sc.Step(`^the alert's "([^"]*)" is the signed-in (?:user|application)$`, st.alertPropertyIsActor)
 	sc.Step(`^the alert's "([^"]*)" is the time of the update$`, st.alertPropertyIsUpdateTime)
 	sc.Step(`^the alert's "([^"]*)" is as I remembered it$`, st.alertPropertyAsRemembered)
 	sc.Step(`^the alert has only the properties "([^"]*)"$`, st.alertHasOnly)
@@ -99,7 +107,7 @@ func (st *scenario) register(step func(pattern string, fn any)) {
 	// The activity log.
 	sc.Step(`^the activity log has (\d+) new entr(?:y|ies)$`, st.activityLogNew)
 	sc.Step(`^the newest activity log entry records a change from "([^"]*)" to "([^"]*)"$`, st.newestEntryChange)
-	sc.Step(`^the newest activity log entry was made by the signed-in user$`, st.newestEntryByActor)
+	sc.Step(`^the newest activity log entry was made by the signed-in (?:user|application)$`, st.newestEntryByActor)
 	sc.Step(`^the newest activity log entry was made by "([^"]*)"$`, st.newestEntryBy)
 	sc.Step(`^the newest activity log entry was made at the time of the update$`, st.newestEntryAtUpdate)
 	sc.Step(`^the new activity log entries lead from the earlier status to the current one$`, st.activityLogChain)
@@ -187,6 +195,10 @@ func (a stepAdder) Step(pattern string, fn any) { a(pattern, fn) }
 // --- who is calling ---
 
 func (st *scenario) signedInWithPermission(what string) error {
+	if what == "read" && st.suite.cfg.ReadToken != "" {
+		st.auth = configured(st.suite.cfg.ReadToken)
+		return nil
+	}
 	scope := "PartnerSecurity.ReadWrite.All"
 	if what == "read" {
 		scope = "PartnerSecurity.Read.All"
@@ -200,33 +212,71 @@ func (st *scenario) notSignedIn() error {
 	return nil
 }
 
-// minted refuses a step that needs a token with chosen claims when a real
-// token is configured: such scenarios are tagged @mock-only.
-func (st *scenario) minted(c claims) error {
-	if st.suite.cfg.Token != "" {
-		return errors.New("this step mints a token with chosen claims, which only the mock accepts; run the scenario against the mock (it is tagged @mock-only)")
+// The steps below sign in with a token other than the caller's own: the
+// configured token of their need (see Needs), or a minted one.
+
+func (st *scenario) signedInReadOnly() error {
+	return st.signInFor(needsReadToken, func() claims {
+		return delegatedClaims(DefaultUser, "PartnerSecurity.Read.All", st.suite.cfg.Now())
+	})
+}
+
+func (st *scenario) signedInUnprivileged() error {
+	return st.signInFor(needsUnprivilegedToken, func() claims {
+		return delegatedClaims(DefaultUser, "User.Read Mail.Read", st.suite.cfg.Now())
+	})
+}
+
+func (st *scenario) signedInExpired() error {
+	return st.signInFor(needsExpiredToken, func() claims { return expiredClaims(DefaultUser, "PartnerSecurity.Read.All", st.suite.cfg.Now()) })
+}
+
+func (st *scenario) signedInNotYetValid() error {
+	return st.signInFor(needsMinting, func() claims { return notYetValidClaims(DefaultUser, "PartnerSecurity.Read.All", st.suite.cfg.Now()) })
+}
+
+// testApplication is the application id of minted app-only tokens.
+const testApplication = "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"
+
+func (st *scenario) applicationWithPermission(what string) error {
+	tag, role := needsAppToken, "PartnerSecurity.ReadWrite.All"
+	if what == "read" {
+		tag, role = needsAppReadToken, "PartnerSecurity.Read.All"
 	}
-	st.auth = credentials{header: "Bearer " + mintToken(c, st.suite.cfg.MintKey), actor: c.actor()}
-	return nil
+	return st.signInFor(tag, func() claims { return applicationClaims(testApplication, []string{role}, st.suite.cfg.Now()) })
+}
+
+// minted signs in with a token carrying chosen claims, which only a run that
+// mints its tokens has (@needs-minting).
+func (st *scenario) minted(c claims) error {
+	return st.signInFor(needsMinting, func() claims { return c })
 }
 
 func (st *scenario) signedInAs(upn, scopes string) error {
 	return st.minted(delegatedClaims(upn, scopes, st.suite.cfg.Now()))
 }
 
-func (st *scenario) signedInExpired(upn, scopes string) error {
-	now := st.suite.cfg.Now()
-	c := delegatedClaims(upn, scopes, now.Add(-2*time.Hour))
-	c.Expires = now.Add(-time.Hour).Unix()
-	return st.minted(c)
+func (st *scenario) signedInAsExpired(upn, scopes string) error {
+	return st.minted(expiredClaims(upn, scopes, st.suite.cfg.Now()))
 }
 
-func (st *scenario) signedInNotYetValid(upn, scopes string) error {
-	now := st.suite.cfg.Now()
+func (st *scenario) signedInAsNotYetValid(upn, scopes string) error {
+	return st.minted(notYetValidClaims(upn, scopes, st.suite.cfg.Now()))
+}
+
+// expiredClaims are those of a delegated token that expired an hour ago.
+func expiredClaims(upn, scopes string, now time.Time) claims {
+	c := delegatedClaims(upn, scopes, now.Add(-2*time.Hour))
+	c.Expires = now.Add(-time.Hour).Unix()
+	return c
+}
+
+// notYetValidClaims are those of a delegated token valid from an hour from now.
+func notYetValidClaims(upn, scopes string, now time.Time) claims {
 	c := delegatedClaims(upn, scopes, now)
 	c.NotBefore = now.Add(time.Hour).Unix()
 	c.Expires = now.Add(2 * time.Hour).Unix()
-	return st.minted(c)
+	return c
 }
 
 func (st *scenario) application(roles, appID string) error {
@@ -326,11 +376,21 @@ func (st *scenario) updateWithTable(ctx context.Context, table *godog.Table) err
 }
 
 func (st *scenario) updateWithContentType(ctx context.Context, contentType string, doc *godog.DocString) error {
-	return st.patchJSON(ctx, st.alertID, []byte(st.expand(doc.Content)), contentType)
+	return st.patchExact(ctx, st.alertID, []byte(st.expand(doc.Content)), contentType)
 }
 
 func (st *scenario) updateWithoutContentType(ctx context.Context, doc *godog.DocString) error {
-	return st.patchJSON(ctx, st.alertID, []byte(st.expand(doc.Content)), "")
+	return st.patchExact(ctx, st.alertID, []byte(st.expand(doc.Content)), "")
+}
+
+// patchExact sends a PATCH whose body and Content-Type are what the step is
+// about: no request variant changes them.
+func (st *scenario) patchExact(ctx context.Context, id string, body []byte, contentType string) error {
+	err := st.do(ctx, request{method: http.MethodPatch, target: alertPath(id), body: body, hasBody: true, contentType: contentType, auth: st.auth, exact: true})
+	if st.last != nil && st.last.method == http.MethodPatch {
+		st.update = st.last
+	}
+	return err
 }
 
 // updateWithLargeBody sends a valid update padded to n MiB with insignificant
@@ -339,7 +399,7 @@ func (st *scenario) updateWithoutContentType(ctx context.Context, doc *godog.Doc
 func (st *scenario) updateWithLargeBody(ctx context.Context, n int) error {
 	pad := strings.Repeat(" ", n<<20)
 	body := []byte(`{"status":` + pad + `"resolved"}`)
-	return st.patchJSON(ctx, st.alertID, body, "application/json")
+	return st.patchExact(ctx, st.alertID, body, "application/json")
 }
 
 func (st *scenario) updateByID(ctx context.Context, id string, doc *godog.DocString) error {
@@ -388,8 +448,8 @@ func (st *scenario) readAlertNewSession(ctx context.Context) error {
 func (st *scenario) readAlertOtherTenant(ctx context.Context) error {
 	c := delegatedClaims(DefaultUser, "PartnerSecurity.ReadWrite.All", st.suite.cfg.Now())
 	c.TenantID = st.suite.cfg.NewID()
-	if st.suite.cfg.Token != "" {
-		return errors.New("this step mints a token with chosen claims, which only the mock accepts; run the scenario against the mock (it is tagged @mock-only)")
+	if !need(needsMinting).met(st.suite.cfg) {
+		return need(needsMinting).unmet()
 	}
 	own := st.session
 	st.session = ""

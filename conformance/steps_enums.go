@@ -109,15 +109,21 @@ func (st *scenario) listFilteringLater(ctx context.Context, optIn, property stri
 
 // listedIncludeAlertUnderTest checks that the latest list holds the alert
 // under test.
-func (st *scenario) listedIncludeAlertUnderTest() error {
-	value, err := st.lastValue()
+// listedIncludeAlertUnderTest looks for the alert under test in the latest
+// list and the pages after it (a service chooses its page size).
+func (st *scenario) listedIncludeAlertUnderTest(ctx context.Context) error {
+	obj, err := st.lastObject()
 	if err != nil {
 		return err
 	}
-	for _, v := range value {
-		if a, ok := v.(map[string]any); ok && a["id"] == st.alertID {
+	listed, err := st.allPages(ctx, obj, st.last.url)
+	if err != nil {
+		return err
+	}
+	for _, a := range listed {
+		if a["id"] == st.alertID {
 			return nil
 		}
 	}
-	return fmt.Errorf("%s %s lists %d alerts, not the alert under test %s", st.last.method, st.last.url, len(value), st.alertID)
+	return fmt.Errorf("%s %s lists %d alerts, not the alert under test %s", st.last.method, st.last.url, len(listed), st.alertID)
 }

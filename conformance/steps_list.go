@@ -181,7 +181,9 @@ func (st *scenario) sameOrigin(link string) error {
 	return nil
 }
 
-// keeps checks that a next link keeps every option of the readable query.
+// keeps checks that a next link keeps every option of the readable query, with
+// or without its "$" (Graph beta takes both, and the request may have been
+// sent either way).
 func (st *scenario) keeps(obj map[string]any, query string) error {
 	next, present := obj["@odata.nextLink"]
 	if !present {
@@ -198,7 +200,11 @@ func (st *scenario) keeps(obj map[string]any, query string) error {
 	got := u.Query()
 	for _, kv := range strings.Split(query, "&") {
 		k, v, _ := strings.Cut(kv, "=")
-		if vals, ok := got[k]; !ok || len(vals) != 1 || vals[0] != v {
+		vals, ok := got[k]
+		if alt := strings.TrimPrefix(k, "$"); !ok && alt != k {
+			vals, ok = got[alt]
+		}
+		if !ok || len(vals) != 1 || vals[0] != v {
 			return fmt.Errorf("\"@odata.nextLink\" = %q; want it to keep %s=%s", link, k, v)
 		}
 	}

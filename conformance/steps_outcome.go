@@ -129,8 +129,8 @@ func (st *scenario) isUpdateTime(what string, v any) error {
 	if err != nil {
 		return fmt.Errorf("%s = %q; want an RFC 3339 date-time: %v", what, s, err)
 	}
-	if !strings.HasSuffix(s, "Z") {
-		return fmt.Errorf("%s = %q; want UTC (ending in Z)", what, s)
+	if !inUTC(s) {
+		return fmt.Errorf("%s = %q; want UTC (ending in Z, or +00:00)", what, s)
 	}
 	return st.within(what, t, st.update)
 }

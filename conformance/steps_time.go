@@ -12,7 +12,8 @@ import (
 var dateTimeLike = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}`)
 
 // utcDateTimes checks every string in v that looks like a date-time: it must be
-// RFC 3339 in UTC, ending in "Z" (Graph: "always in UTC"), not with an offset.
+// RFC 3339 in UTC (Graph: "always in UTC"): ending in "Z", or in the zero
+// offset "+00:00", which RFC 3339 reads the same.
 func utcDateTimes(path string, v any) error {
 	switch x := v.(type) {
 	case string:
@@ -22,8 +23,8 @@ func utcDateTimes(path string, v any) error {
 		if _, err := time.Parse(time.RFC3339Nano, x); err != nil {
 			return fmt.Errorf("%s = %q; want an RFC 3339 date-time", path, x)
 		}
-		if !strings.HasSuffix(x, "Z") {
-			return fmt.Errorf("%s = %q; want UTC, ending in Z", path, x)
+		if !inUTC(x) {
+			return fmt.Errorf("%s = %q; want UTC, ending in Z (or +00:00)", path, x)
 		}
 	case []any:
 		for i, e := range x {
@@ -42,6 +43,13 @@ func utcDateTimes(path string, v any) error {
 		}
 	}
 	return nil
+}
+
+// inUTC reports whether an RFC 3339 time is written in UTC: "Z", or "+00:00",
+// which RFC 3339 §4.3 reads the same ("-00:00" says the local offset is
+// unknown, not that UTC is meant).
+func inUTC(s string) bool {
+	return strings.HasSuffix(s, "Z") || strings.HasSuffix(s, "+00:00")
 }
 
 func (st *scenario) alertTimesUTC() error {

@@ -21,6 +21,7 @@ type claims struct {
 	UniqueName string   `json:"unique_name,omitempty"`
 	PreferredU string   `json:"preferred_username,omitempty"`
 	AppID      string   `json:"appid,omitempty"`
+	ObjectID   string   `json:"oid,omitempty"`
 	AZP        string   `json:"azp,omitempty"`
 	Scopes     string   `json:"scp,omitempty"`
 	Roles      []string `json:"roles,omitempty"`
@@ -46,6 +47,10 @@ func delegatedClaims(upn, scopes string, now time.Time) claims {
 	}
 }
 
+// testServicePrincipal is the object id (oid) of the application in minted
+// app-only tokens, as Entra sets it: the application's service principal.
+const testServicePrincipal = "6c1f0a2e-8d3b-4e5f-9a7c-1b2d3e4f5a6b"
+
 // applicationClaims returns the claims of an app-only token valid around now.
 func applicationClaims(appID string, roles []string, now time.Time) claims {
 	return claims{
@@ -53,6 +58,7 @@ func applicationClaims(appID string, roles []string, now time.Time) claims {
 		Issuer:   "https://sts.windows.net/" + testTenant + "/",
 		TenantID: testTenant,
 		AppID:    appID,
+		ObjectID: testServicePrincipal,
 		Roles:    roles,
 		IssuedAt: now.Add(-5 * time.Minute).Unix(), NotBefore: now.Add(-5 * time.Minute).Unix(),
 		Expires: now.Add(time.Hour).Unix(),

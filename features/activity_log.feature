@@ -79,14 +79,14 @@ Feature: Activity log and resolution details
     And the activity log entries are in time order
     And the newest activity log entry was made at the time of the update
 
-  @mock-only @assumption
+  @live-writes @assumption @needs-app-token
   Scenario: An application changing the status is recorded by its application id
-    Given I am an application with the roles "PartnerSecurity.ReadWrite.All" and the application id "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"
+    Given I am an application with permission to update alerts
     And the alert is "active"
     When I change the alert's status to "resolved" with the reason "legitimate"
     Then the request succeeds with status 200
-    And the newest activity log entry was made by "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"
-    And the alert's "resolvedBy" is "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"
+    And the newest activity log entry was made by the signed-in application
+    And the alert's "resolvedBy" is the signed-in application
 
   @mock-only @assumption @opaque-token
   Scenario: A change made with an opaque token is recorded as the mock's default user

@@ -66,26 +66,26 @@ Feature: Sign-in and permissions
     Then the request fails with status 401 in the Graph error envelope
     And the alert is unchanged
 
-  @mock-only @documented
+  @live-safe @documented @needs-expired-token
   Scenario: An expired token is refused
-    Given I am signed in as "alice@contoso.com" with the permissions "PartnerSecurity.Read.All" and a token that expired an hour ago
+    Given I am signed in with a token that expired an hour ago
     When I read the alert
     Then the request fails with status 401 in the Graph error envelope
 
-  @mock-only @assumption
+  @live-safe @assumption @needs-expired-token
   Scenario: An expired token is refused as expired
-    Given I am signed in as "alice@contoso.com" with the permissions "PartnerSecurity.Read.All" and a token that expired an hour ago
+    Given I am signed in with a token that expired an hour ago
     When I read the alert
     Then the request fails with status 401 and error code "InvalidAuthenticationToken"
     And the error message mentions "expired"
 
-  @mock-only @documented
+  @live-safe @documented @needs-minting
   Scenario: A token that is not valid yet is refused
-    Given I am signed in as "alice@contoso.com" with the permissions "PartnerSecurity.Read.All" and a token valid from an hour from now
+    Given I am signed in with a token that is not valid yet
     When I read the alert
     Then the request fails with status 401 in the Graph error envelope
 
-  @mock-only @documented
+  @live-safe @documented @needs-minting
   Scenario Outline: Reading with the delegated permission <permission>
     Given I am signed in as "alice@contoso.com" with the permissions "<permission>"
     When I read the alert
@@ -97,18 +97,18 @@ Feature: Sign-in and permissions
       | PartnerSecurity.ReadWrite.All |
       | User.Read PartnerSecurity.Read.All |
 
-  @mock-only @documented
-  Scenario Outline: Reading without a partner security permission is forbidden: I <action>
-    Given I am signed in as "alice@contoso.com" with the permissions "User.Read Mail.Read"
+  @live-safe @documented @needs-unprivileged-token
+  Scenario Outline: Reading without a partner security permission is refused: I <action>
+    Given I am signed in without a partner security permission
     When I <action>
-    Then the request fails with status 403 in the Graph error envelope
+    Then the request fails with status 403 or 404 in the Graph error envelope
 
     Examples:
       | action          |
       | list the alerts |
       | read the alert  |
 
-  @mock-only @assumption
+  @live-safe @assumption @needs-minting
   Scenario Outline: A forbidden request names the permissions: I <action>
     Given I am signed in as "alice@contoso.com" with the permissions "User.Read Mail.Read"
     When I <action>
@@ -121,27 +121,27 @@ Feature: Sign-in and permissions
       | list the alerts |
       | read the alert  |
 
-  @mock-only @documented
+  @live-writes @documented @needs-read-token
   Scenario: Updating with the permission to read only is forbidden and changes nothing
     Given I am signed in with permission to update alerts
     And the alert is "active"
-    And I am signed in as "alice@contoso.com" with the permissions "PartnerSecurity.Read.All"
+    And I am signed in with permission to read alerts only
     When I change the alert's status to "investigating"
     Then the request fails with status 403 in the Graph error envelope
     And the alert is unchanged
 
-  @mock-only @assumption
+  @live-writes @assumption @needs-read-token
   Scenario: A read-only caller's refused update names the permission it lacks
-    Given I am signed in as "alice@contoso.com" with the permissions "PartnerSecurity.Read.All"
+    Given I am signed in with permission to read alerts only
     When I change the alert's status to "investigating"
     Then the request fails with status 403 and error code "Forbidden"
     And the error message mentions "PartnerSecurity.ReadWrite.All"
 
-  @mock-only @documented
+  @live-writes @documented @needs-app-read-token
   Scenario: An application with the read role may read but not update
     Given I am signed in with permission to update alerts
     And the alert is "active"
-    And I am an application with the roles "PartnerSecurity.Read.All" and the application id "11111111-2222-4333-8444-555555555555"
+    And I am an application with permission to read alerts
     When I read the alert
     Then the request succeeds with status 200
     When I change the alert's status to "investigating"

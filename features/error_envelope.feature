@@ -39,6 +39,7 @@ Feature: Errors and request identifiers
 
   @live-safe @assumption
   Scenario: Without a client-request-id the request-id stands in for it
+    Given my requests are sent as "client-request-id=none"
     When I read the alert
     Then the request succeeds with status 200
     And the response header "client-request-id" is the response header "request-id"

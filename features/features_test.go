@@ -1,60 +1,110 @@
-package features
+package features_test
 
 import (
 	"bytes"
 	"io/fs"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
 
 	gherkin "github.com/cucumber/gherkin/go/v42"
 	messages "github.com/cucumber/messages/go/v34"
+
+	"github.com/partner-security/alertmock/conformance"
+	"github.com/partner-security/alertmock/features"
 )
 
-// TestEveryFeatureIsTagged checks that every scenario says, with exactly one tag
-// each, where it may run and what it rests on, as the README promises.
-func TestEveryFeatureIsTagged(t *testing.T) {
-	names, err := fs.Glob(FS(), "*.feature")
+// pickles returns the scenarios of every feature as they run: tags inherited
+// from the feature, Background steps and outline rows included.
+func pickles(t *testing.T) []*messages.Pickle {
+	t.Helper()
+	names, err := fs.Glob(features.FS(), "*.feature")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got, want := len(names), 9; got < want {
 		t.Fatalf("feature files = %d; want at least %d", got, want)
 	}
+	var out []*messages.Pickle
 	for _, name := range names {
-		b, err := fs.ReadFile(FS(), name)
+		b, err := fs.ReadFile(features.FS(), name)
 		if err != nil {
 			t.Fatal(err)
 		}
-		var featureTags string
-		var pending []string // tag lines read since the last keyword
-		for i, line := range strings.Split(string(b), "\n") {
-			line = strings.TrimSpace(line)
-			switch {
-			case strings.HasPrefix(line, "@"):
-				pending = append(pending, line)
-			case strings.HasPrefix(line, "Feature:"):
-				featureTags = strings.Join(pending, " ")
-				pending = nil
-			case strings.HasPrefix(line, "Scenario"):
-				tags := featureTags + " " + strings.Join(pending, " ")
-				pending = nil
-				where, basis := 0, 0
-				for _, tag := range strings.Fields(tags) {
-					switch tag {
-					case "@live-safe", "@live-writes", "@mock-only":
-						where++
-					case "@documented", "@assumption":
-						basis++
+		ids := (&messages.Incrementing{}).NewId
+		doc, err := gherkin.ParseGherkinDocument(bytes.NewReader(b), ids)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		out = append(out, gherkin.Pickles(*doc, name, ids)...)
+	}
+	if len(out) < 150 {
+		t.Fatalf("parsed %d scenarios; want the parser to find them all", len(out))
+	}
+	return out
+}
+
+func tagsOf(p *messages.Pickle) []string {
+	var tags []string
+	for _, tg := range p.Tags {
+		tags = append(tags, tg.Name)
+	}
+	return tags
+}
+
+// mockOnlySteps are the steps only the mock serves: its control API (faults,
+// seeded alerts), its sessions, and its acceptance of opaque tokens. A scenario is @mock-only
+// because it uses one of them, never because of the token it signs in with
+// (that is a need, see conformance.Needs).
+var mockOnlySteps = regexp.MustCompile(`^(the service will (throttle|fail) my next request|the alert has a severity added after unknownFutureValue$|I read the alert in a new session$|I send no session header|I read the alert as a user of another tenant|I send the Authorization header "Bearer opaque-access-token"$)`)
+
+// TestEveryScenarioIsTagged checks the tags of every scenario: exactly one of
+// where it may run (@live-safe, @live-writes, @mock-only) and one of what it
+// rests on (@documented, @assumption), as docs/conformance.md promises; the
+// need tag of every step that signs in with a token of its own, and no need
+// tag without such a step; and @mock-only only for a step only the mock serves.
+func TestEveryScenarioIsTagged(t *testing.T) {
+	needs := conformance.Needs()
+	for _, p := range pickles(t) {
+		tags := tagsOf(p)
+		where, basis := 0, 0
+		for _, tag := range tags {
+			switch tag {
+			case "@live-safe", "@live-writes", "@mock-only":
+				where++
+			case "@documented", "@assumption":
+				basis++
+			}
+			if strings.HasPrefix(tag, "@needs-") && !slices.ContainsFunc(needs, func(n conformance.Need) bool { return n.Tag == tag }) {
+				t.Errorf("%s %q has the tag %s, which is no need of conformance.Needs", p.Uri, p.Name, tag)
+			}
+		}
+		if where != 1 || basis != 1 {
+			t.Errorf("%s %q has tags %v; want exactly one of @live-safe/@live-writes/@mock-only and exactly one of @documented/@assumption", p.Uri, p.Name, tags)
+		}
+		mockOnly := false
+		for _, n := range needs {
+			uses := false
+			for _, step := range p.Steps {
+				for _, pattern := range n.Steps {
+					if regexp.MustCompile(pattern).MatchString(step.Text) {
+						uses = true
+						if !slices.Contains(tags, n.Tag) {
+							t.Errorf("%s %q: the step %q needs %s; tag the scenario %s", p.Uri, p.Name, step.Text, n.What, n.Tag)
+						}
 					}
 				}
-				if where != 1 || basis != 1 {
-					t.Errorf("%s:%d %q has tags %q; want exactly one of @live-safe/@live-writes/@mock-only and exactly one of @documented/@assumption", name, i+1, line, strings.TrimSpace(tags))
-				}
-			case line == "" || strings.HasPrefix(line, "#"):
-			default:
-				pending = nil
 			}
+			if slices.Contains(tags, n.Tag) && !uses {
+				t.Errorf("%s %q is tagged %s but has no step that needs it", p.Uri, p.Name, n.Tag)
+			}
+		}
+		for _, step := range p.Steps {
+			mockOnly = mockOnly || mockOnlySteps.MatchString(step.Text)
+		}
+		if mockOnly != slices.Contains(tags, "@mock-only") {
+			t.Errorf("%s %q: @mock-only = %v, but uses a step only the mock serves = %v; want @mock-only exactly for those", p.Uri, p.Name, !mockOnly, mockOnly)
 		}
 	}
 }
@@ -64,43 +114,22 @@ func TestEveryFeatureIsTagged(t *testing.T) {
 // client-request-id echo (captures of the live service, graph-api.md §5).
 var assumedDetail = []string{"and error code", "the error message mentions", `the error's "innerError.`, `"client-request-id"`}
 
-// documentedCodes are the error codes Microsoft documents for a status:
-// TooManyRequests in the throttling sample (concepts/throttling.md).
-var documentedCodes = []string{`error code "TooManyRequests"`}
-
 // TestDocumentedScenariosCheckNoAssumedDetail keeps the split of issue 8: a
 // @documented scenario checks only the documented core (a 4xx in the
 // envelope, the alert unchanged); the exact code, message and inner error are
 // checked in @assumption scenarios, so that a live run restricted to
 // documented behaviour does not fail a service over a detail we assumed.
 func TestDocumentedScenariosCheckNoAssumedDetail(t *testing.T) {
-	names, err := fs.Glob(FS(), "*.feature")
-	if err != nil {
-		t.Fatal(err)
-	}
 	checked := 0
-	for _, name := range names {
-		b, err := fs.ReadFile(FS(), name)
-		if err != nil {
-			t.Fatal(err)
+	for _, p := range pickles(t) {
+		if !slices.Contains(tagsOf(p), "@documented") {
+			continue
 		}
-		ids := (&messages.Incrementing{}).NewId
-		doc, err := gherkin.ParseGherkinDocument(bytes.NewReader(b), ids)
-		if err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-		// Pickles are the scenarios as they run: tags inherited from the
-		// feature, Background steps and outline rows included.
-		for _, p := range gherkin.Pickles(*doc, name, ids) {
-			if !slices.ContainsFunc(p.Tags, func(tag *messages.PickleTag) bool { return tag.Name == "@documented" }) {
-				continue
-			}
-			for _, step := range p.Steps {
-				checked++
-				for _, detail := range assumedDetail {
-					if strings.Contains(step.Text, detail) && !containsAny(step.Text, documentedCodes) {
-						t.Errorf("%s: @documented %q: %q checks an assumed detail (%s); move it to an @assumption scenario", name, p.Name, step.Text, detail)
-					}
+		for _, step := range p.Steps {
+			checked++
+			for _, detail := range assumedDetail {
+				if strings.Contains(step.Text, detail) {
+					t.Errorf("%s: @documented %q: %q checks an assumed detail (%s); move it to an @assumption scenario", p.Uri, p.Name, step.Text, detail)
 				}
 			}
 		}
@@ -108,13 +137,4 @@ func TestDocumentedScenariosCheckNoAssumedDetail(t *testing.T) {
 	if checked < 100 {
 		t.Fatalf("checked %d steps of @documented scenarios; want the parser to find them all", checked)
 	}
-}
-
-func containsAny(s string, subs []string) bool {
-	for _, sub := range subs {
-		if strings.Contains(s, sub) {
-			return true
-		}
-	}
-	return false
 }

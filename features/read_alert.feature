@@ -46,9 +46,9 @@ Feature: Read an alert back
     Then the request fails with status 400 and error code "BadRequest"
     And the error message mentions "'$select'"
 
-  @live-safe @documented
+  @live-safe @documented @needs-read-token
   Scenario: Reading with the permission to read alerts only
-    Given I am signed in with permission to read alerts
+    Given I am signed in with permission to read alerts only
     When I read the alert
     Then the request succeeds with status 200
 
@@ -85,7 +85,7 @@ Feature: Read an alert back
     Then the request succeeds with status 200
     And the alert is the one I remembered
 
-  @mock-only @assumption
+  @mock-only @assumption @needs-minting
   Scenario: Without a session header, the caller's tenant is the session
     Given I send no session header and am signed in to a tenant of my own
     When I read the alert

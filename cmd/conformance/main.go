@@ -10,9 +10,10 @@
 //
 //	conformance -list [-tags EXPR] [-features DIR]
 //	conformance [-target URL] [-ca-cert FILE] [-token T] [-admin-token T] [-mint-key K]
+//	            [-read-token T] [-unprivileged-token T] [-expired-token T] [-app-token T] [-app-read-token T]
 //	            [-alert-id ID] [-tags EXPR]
 //	            [-format pretty|progress|cucumber|junit] [-out FILE]
-//	            [-features DIR] [-concurrency N] [-random-seed N]
+//	            [-features DIR] [-concurrency N] [-random-seed N] [-variant-seed N] [-variant SPEC]
 //	            [-rules auto|documented|all] [-settle D]
 //	conformance -list-rules
 //	conformance -explore N [-seed S] [-target URL …] [-rules …] [-tags EXPR] [-format pretty|junit] [-out FILE]
@@ -72,7 +73,8 @@ type options struct {
 	adminToken, mintKey, caCert  string
 	format, out, featuresDir     string
 	concurrency                  int
-	randomSeed                   int64
+	randomSeed, variantSeed      int64
+	variant                      string
 	listSteps, list, listRules   bool
 	version                      bool
 	rules                        string
@@ -81,6 +83,8 @@ type options struct {
 	explore int
 	seed    int64
 	seedSet bool
+	// needTokens are the tokens of the needs (conformance.Needs), by tag.
+	needTokens map[string]*string
 	// compare is the second endpoint of a drift report, with its own settings.
 	compare                                  string
 	compareToken, compareAdminToken          string
@@ -118,6 +122,12 @@ func parseFlags(args []string, getenv func(string) string, usage io.Writer) (opt
 	}
 	fs.StringVar(&o.target, "target", "", "base URL of the API including /beta (default: the built-in mock, started on 127.0.0.1)")
 	fs.StringVar(&o.token, "token", getenv("GRAPH_TOKEN"), "bearer token for -target (default: $GRAPH_TOKEN; empty: mint unsigned test tokens, which only the mock accepts)")
+	o.needTokens = map[string]*string{}
+	for _, n := range conformance.Needs() {
+		if n.Flag != "" {
+			o.needTokens[n.Tag] = fs.String(n.Flag[1:], getenv(n.Env), fmt.Sprintf("%s, for the %s scenarios against an endpoint given a token (-token, -compare-token) (default: $%s)", n.What, n.Tag, n.Env))
+		}
+	}
 	fs.StringVar(&o.adminToken, "admin-token", getenv("ALERTMOCK_ADMIN_TOKEN"), "admin token of a -target alertmock's control API, for the @mock-only fault scenarios (default: $ALERTMOCK_ADMIN_TOKEN)")
 	fs.StringVar(&o.mintKey, "mint-key", getenv("ALERTMOCK_AUTH_KEY"), "HS256 key to sign the test tokens the harness mints, for a -target alertmock started with -auth-key (default: $ALERTMOCK_AUTH_KEY; empty: unsigned)")
 	fs.StringVar(&o.caCert, "ca-cert", "", "PEM file of certificates to trust for an https -target, besides the system's (e.g. the one alertmock -tls writes)")
@@ -142,6 +152,8 @@ func parseFlags(args []string, getenv func(string) string, usage io.Writer) (opt
 	fs.Int64Var(&o.randomSeed, "random-seed", -1, "seed of the scenario order; -1 picks one, 0 keeps file order")
 	fs.IntVar(&o.explore, "explore", 0, "instead of the scenarios, run N random operations judged by the oracle; on a failure print a minimal scenario that reproduces it (see docs/conformance.md, Exploration)")
 	fs.Int64Var(&o.seed, "seed", 0, "seed of the -explore operations (default: a random one, printed so a failure can be rerun)")
+	fs.Int64Var(&o.variantSeed, "variant-seed", -1, "seed of the request shape (variant) of each scenario, printed with the summary and in failures; -1 picks one")
+	fs.StringVar(&o.variant, "variant", "", `send every scenario in this request variant, as a failure names it (e.g. "accept=any prefix=none"; "base": the harness's own shape)`)
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -181,6 +193,12 @@ func parseFlags(args []string, getenv func(string) string, usage io.Writer) (opt
 	}
 	if o.settle <= 0 {
 		return o, fmt.Errorf("-settle %s: want a positive duration, e.g. 5s", o.settle)
+	}
+	if err := conformance.CheckVariant(o.variant); err != nil {
+		return o, fmt.Errorf("-variant: %w", err)
+	}
+	if o.variantSeed == -1 {
+		o.variantSeed = rand.Int64N(1 << 31) // one schedule for both sides of -compare
 	}
 	if o.concurrency < 0 {
 		return o, fmt.Errorf("-concurrency %d: want 1 or more", o.concurrency)
@@ -248,6 +266,9 @@ type side struct {
 	flag, target, token, adminToken, mintKey, caCert, alertID string
 	rules                                                     string
 	settle                                                    time.Duration
+	needTokens                                                map[string]*string // used when token is set
+	variantSeed                                               int64
+	variant                                                   string
 }
 
 // newSuite returns the suite of one endpoint.
@@ -264,7 +285,14 @@ func newSuite(ctx context.Context, s side) (*conformance.Suite, error) {
 	if s.rules == "auto" {
 		rules = conformance.RulesAuto
 	}
-	suite, err := conformance.New(ctx, conformance.Config{BaseURL: s.target, Client: client, Token: s.token, AlertID: s.alertID, AdminToken: s.adminToken, MintKey: []byte(s.mintKey), Rules: rules, Settle: s.settle})
+	cfg := conformance.Config{BaseURL: s.target, Client: client, Token: s.token, AlertID: s.alertID, AdminToken: s.adminToken, MintKey: []byte(s.mintKey), Rules: rules, Settle: s.settle,
+		VariantSeed: s.variantSeed, Variant: s.variant}
+	for _, n := range conformance.Needs() {
+		if tok := s.needTokens[n.Tag]; tok != nil && s.token != "" { // a side that mints needs none
+			n.Set(&cfg, *tok)
+		}
+	}
+	suite, err := conformance.New(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", s.flag, err)
 	}
@@ -299,7 +327,7 @@ func targetSuite(ctx context.Context, o options) (*conformance.Suite, string, fu
 		}
 		target, stop = base, stopMock
 	}
-	suite, err := newSuite(ctx, side{"-target", target, o.token, o.adminToken, o.mintKey, o.caCert, o.alertID, o.rules, o.settle})
+	suite, err := newSuite(ctx, side{"-target", target, o.token, o.adminToken, o.mintKey, o.caCert, o.alertID, o.rules, o.settle, o.needTokens, o.variantSeed, o.variant})
 	if err != nil {
 		stop()
 		return nil, "", nil, err
@@ -351,6 +379,9 @@ func runSuite(ctx context.Context, o options, stdout, _ io.Writer) (int, error) 
 		}
 	}
 	elapsed := time.Since(start).Round(time.Millisecond)
+	if o.variant == "" {
+		fmt.Fprintf(stdout, "\nconformance: requests sent in the variants of -variant-seed %d\n", o.variantSeed)
+	}
 	if res.Restore != nil {
 		fmt.Fprintf(stdout, "\nconformance: %s\n", res.Restore)
 	}
@@ -375,7 +406,7 @@ func runCompare(ctx context.Context, o options, stdout, stderr io.Writer) (int, 
 		return exitUsage, err
 	}
 	defer stop()
-	b, err := newSuite(ctx, side{"-compare", o.compare, o.compareToken, o.compareAdminToken, o.compareMintKey, o.compareCACert, o.compareID, o.rules, o.settle})
+	b, err := newSuite(ctx, side{"-compare", o.compare, o.compareToken, o.compareAdminToken, o.compareMintKey, o.compareCACert, o.compareID, o.rules, o.settle, o.needTokens, o.variantSeed, o.variant})
 	if err != nil {
 		return exitUsage, err
 	}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/partner-security/alertmock/conformance/oracle"
 	"github.com/partner-security/alertmock/mock"
+	"github.com/partner-security/alertmock/mock/auth"
 )
 
 // noEnv is a getenv with no variables set.
@@ -305,6 +306,19 @@ func TestFlags(t *testing.T) {
 			}
 			return ""
 		}},
+		{name: "a variant that is none", args: []string{"-variant", "accept=xml"}, wantErr: `-variant: request variant "accept=xml": accept="xml"; want one of json, any, odata, none`},
+		{name: "a variant seed is picked", check: func(o options) string {
+			if o.variantSeed < 0 {
+				return fmt.Sprintf("variant seed %d; want one picked", o.variantSeed)
+			}
+			return ""
+		}},
+		{name: "read token from GRAPH_READ_TOKEN", env: map[string]string{"GRAPH_READ_TOKEN": "r3ad"}, check: func(o options) string {
+			if got := *o.needTokens["@needs-read-token"]; got != "r3ad" {
+				return "read token " + got + "; want r3ad"
+			}
+			return ""
+		}},
 		{name: "token from GRAPH_TOKEN", env: map[string]string{"GRAPH_TOKEN": "t0k"}, check: func(o options) string {
 			if o.token != "t0k" {
 				return "token " + o.token + "; want t0k"
@@ -561,4 +575,105 @@ func serveMock(t *testing.T, cfg mock.Config) string {
 	ts := httptest.NewServer(srv)
 	t.Cleanup(ts.Close)
 	return ts.URL + "/beta"
+}
+
+// TestNeedTokens runs the scenarios of every need but minting against a mock
+// that checks signatures, with a -token of its own and the need tokens given
+// by flag and environment: the harness mints nothing, so they pass only with
+// the tokens supplied. Without one, or with @needs-minting selected, the run
+// stops before it starts, with one line naming the flag or the tag.
+func TestNeedTokens(t *testing.T) {
+	key := []byte("k3y")
+	now := time.Now()
+	mint := func(tok auth.Token) string {
+		t.Helper()
+		tok.TenantID, tok.IssuedAt, tok.NotBefore = "72f988bf-86f1-41af-91ab-2d7cd011db47", now.Add(-time.Hour), now.Add(-time.Hour)
+		if tok.ExpiresAt.IsZero() {
+			tok.ExpiresAt = now.Add(time.Hour)
+		}
+		s, err := auth.Mint(tok, key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	env := map[string]string{"GRAPH_EXPIRED_TOKEN": mint(auth.Token{UPN: "eve@contoso.com", Scopes: []string{"PartnerSecurity.Read.All"}, ExpiresAt: now.Add(-time.Minute)})}
+	getenv := func(k string) string { return env[k] }
+	target := serveMock(t, mock.Config{AuthKey: key})
+	args := []string{"-target", target, "-format", "progress", "-tags", "~@mock-only && ~@needs-minting",
+		"-token", mint(auth.Token{UPN: "ann@contoso.com", Scopes: []string{"PartnerSecurity.ReadWrite.All"}}),
+		"-read-token", mint(auth.Token{UPN: "rita@contoso.com", Scopes: []string{"PartnerSecurity.Read.All"}}),
+		"-unprivileged-token", mint(auth.Token{UPN: "uma@contoso.com", Scopes: []string{"User.Read"}}),
+		"-app-token", mint(auth.Token{AppID: "9b2c6f1e-0d4a-4e8b-a1c3-5f7e9d0b2a4c", Roles: []string{"PartnerSecurity.ReadWrite.All"}}),
+		"-app-read-token", mint(auth.Token{AppID: "1d3f5b7a-9c2e-4f60-8a1b-3c5d7e9f0a2b", Roles: []string{"PartnerSecurity.Read.All"}}),
+	}
+	if code, stdout, stderr := runCmd(t, getenv, args...); code != exitPassed {
+		t.Fatalf("with every need token: exit status = %d; want %d\nstdout: %s\nstderr: %s", code, exitPassed, stdout, stderr)
+	}
+	// The same tokens serve the -compare side, which has a token of its own,
+	// while the built-in mock on the -target side mints its own.
+	compare := append([]string{"-compare", target, "-compare-token", args[7]}, args[8:]...)
+	compare = append(compare, "-tags", "@needs-read-token,@needs-expired-token,@needs-app-token")
+	if code, stdout, stderr := runCmd(t, getenv, compare...); code != exitPassed {
+		t.Fatalf("-compare with need tokens: exit status = %d; want %d\nstdout: %s\nstderr: %s", code, exitPassed, stdout, stderr)
+	}
+	tests := []struct {
+		name   string
+		getenv func(string) string
+		args   []string
+		want   []string
+	}{
+		{"no expired token", noEnv, args, []string{"need an access token for Microsoft Graph that has expired (@needs-expired-token)", "supply it with -expired-token (or $GRAPH_EXPIRED_TOKEN)", `add "~@needs-expired-token" to -tags`}},
+		{"minting with a token", getenv, append(args[:len(args):len(args)], "-tags", "@needs-minting"), []string{"(@needs-minting)", `add "~@needs-minting" to -tags`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, stdout, stderr := runCmd(t, tt.getenv, tt.args...)
+			if code != exitUsage || stdout != "" || strings.Count(strings.TrimSpace(stderr), "\n") != 0 {
+				t.Errorf("exit status %d, stdout %q, stderr %q; want %d and one line on stderr", code, stdout, stderr, exitUsage)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(stderr, w) {
+					t.Errorf("stderr = %q; want it to say %q", stderr, w)
+				}
+			}
+		})
+	}
+}
+
+// TestVariantSeed runs the read scenarios against a mock behind a proxy that
+// refuses Accept: */* with 406 (as a service that reads only application/json
+// would): the run fails naming the variant and the seed printed with the
+// summary, the same seed fails the same scenarios again, and -variant base
+// (the harness's own shape) passes.
+func TestVariantSeed(t *testing.T) {
+	srv, err := mock.New(mock.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = srv.Close() })
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Accept") == "*/*" {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusNotAcceptable)
+			_, _ = w.Write([]byte(`{"error":{"code":"NotAcceptable","message":"application/json only"}}`))
+			return
+		}
+		srv.ServeHTTP(w, r)
+	}))
+	t.Cleanup(ts.Close)
+	args := []string{"-target", ts.URL + "/beta", "-tags", "@live-safe && ~@assumption", "-format", "progress", "-random-seed", "0"}
+	code, first, _ := runCmd(t, noEnv, append(args, "-variant-seed", "11")...)
+	if code != exitFailed || !strings.Contains(first, "-variant-seed 11") || !strings.Contains(first, `"accept=any`) {
+		t.Fatalf("exit status %d; want %d, failures naming accept=any and -variant-seed 11:\n%s", code, exitFailed, first)
+	}
+	failed := func(out string) string {
+		return out[strings.Index(out, "--- Failed steps:"):strings.LastIndex(out, "scenarios (")]
+	}
+	if _, again, _ := runCmd(t, noEnv, append(args, "-variant-seed", "11")...); !strings.Contains(again, "-variant-seed 11") || failed(again) != failed(first) {
+		t.Errorf("the same -variant-seed failed other steps:\n%s\nthen:\n%s", failed(first), failed(again))
+	}
+	if code, stdout, stderr := runCmd(t, noEnv, append(args, "-variant", "base")...); code != exitPassed || strings.Contains(stdout, "-variant-seed") {
+		t.Errorf("-variant base: exit status %d; want %d and no seed printed\nstdout: %s\nstderr: %s", code, exitPassed, stdout, stderr)
+	}
 }

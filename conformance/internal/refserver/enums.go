@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -35,8 +36,24 @@ func (s *Server) mask(r *http.Request, m map[string]any) map[string]any {
 // alert: it replaces the alert with the same id (or adds it) in the session.
 func (s *Server) putAlert(w http.ResponseWriter, r *http.Request) {
 	session := strings.TrimSuffix(strings.TrimPrefix(r.URL.Path, "/_mock/sessions/"), "/alerts")
-	var a alert
-	if err := json.NewDecoder(r.Body).Decode(&a); err != nil || a.ID == "" ||
+	// additionalDetails as the server writes it (NonStringDetails: numbers and
+	// lists), stored as the strings they stand for.
+	var in struct {
+		alert
+		AdditionalDetails map[string]any `json:"additionalDetails"`
+	}
+	err := json.NewDecoder(r.Body).Decode(&in)
+	a := in.alert
+	a.AdditionalDetails = map[string]string{}
+	for k, v := range in.AdditionalDetails {
+		switch v := v.(type) {
+		case string:
+			a.AdditionalDetails[k] = v
+		case float64:
+			a.AdditionalDetails[k] = strconv.FormatFloat(v, 'f', -1, 64)
+		}
+	}
+	if err != nil || a.ID == "" ||
 		!(slices.Contains(enums["severity"], a.Severity) || a.Severity == laterSeverity) {
 		s.writeError(w, errorf(400, "BadRequest", "Invalid alert."), w.Header().Get("request-id"), w.Header().Get("client-request-id"))
 		return

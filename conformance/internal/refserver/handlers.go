@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"regexp"
 	"slices"
 	"sort"
 	"strconv"
@@ -49,39 +50,39 @@ func (s *Server) view(a alert) map[string]any {
 			}
 		}
 	case NonUTCTimes:
-		for _, k := range []string{"detectedDateTime", "firstObservedDateTime", "lastObservedDateTime", "resolvedOnDateTime"} {
-			m[k] = inZone(m[k])
-		}
-		if logs, ok := m["activityLogs"].([]any); ok {
-			for _, e := range logs {
-				if entry, ok := e.(map[string]any); ok {
-					entry["updatedDateTime"] = inZone(entry["updatedDateTime"])
-				}
-			}
-		}
+		rewriteTimes(m, func(t time.Time) string { return t.In(time.FixedZone("", 2*60*60)).Format(time.RFC3339Nano) })
+	}
+	if layout := s.timeLayout(); layout != nil {
+		rewriteTimes(m, layout)
+	}
+	if s.chose(NonStringDetails) {
+		nonStringDetails(m)
+	}
+	if s.chose(ODataAnnotations) {
+		annotate(m)
 	}
 	return m
 }
 
-// inZone writes a UTC date-time in UTC+02:00 (NonUTCTimes).
-func inZone(v any) any {
-	s, ok := v.(string)
-	if !ok {
-		return v
+// setContext sets the @odata.context of a body: the entity set, the selected
+// properties (names, nil for none) and the suffix ("/$entity" for one alert).
+func (s *Server) setContext(body map[string]any, r *http.Request, names []string, suffix string) {
+	if s.chose(NoContext) {
+		return
 	}
-	t, err := time.Parse(time.RFC3339Nano, s)
-	if err != nil {
-		return v
-	}
-	return t.In(time.FixedZone("", 2*60*60)).Format(time.RFC3339Nano)
-}
-
-func (s *Server) context(r *http.Request, suffix string) string {
-	scheme := "http"
+	root := "http://" + r.Host + base
 	if r.TLS != nil {
-		scheme = "https"
+		root = "https://" + r.Host + base
 	}
-	return scheme + "://" + r.Host + base + "/$metadata#security/partner/securityAlerts" + suffix
+	if s.chose(ContextOtherForms) {
+		root = "https://graph.microsoft.com/beta"
+		names = declaredOrder(names)
+	}
+	sel := ""
+	if names != nil {
+		sel = "(" + strings.Join(names, ",") + ")"
+	}
+	body["@odata.context"] = root + "/$metadata#security/partner/securityAlerts" + sel + suffix
 }
 
 // entity is the end of the context URL of one alert.
@@ -108,6 +109,9 @@ func (s *Server) laggingLocked(session string, alerts []alert) []alert {
 // query returns the query options with the optional "$" prefix made explicit.
 func (s *Server) query(r *http.Request) map[string]string {
 	out := map[string]string{}
+	if s.flaw == EscapedDollarUnknown && strings.Contains(r.URL.RawQuery, "%24") {
+		out["%24"] = "" // the option is not recognised, and refused as unknown
+	}
 	for k, v := range r.URL.Query() {
 		if s.flaw == UnprefixedOnlyTop && k != "top" && !strings.HasPrefix(k, "$") {
 			continue
@@ -125,16 +129,23 @@ var selectable = []string{"id", "activityLogs", "additionalDetails", "affectedRe
 	"isTest", "lastObservedDateTime", "resolvedBy", "resolvedOnDateTime", "resolvedReason", "severity", "status",
 	"subscriptionId", "valueAddedResellerTenantId"}
 
-func parseSelect(v string) ([]string, *apiError) {
-	names := strings.Split(v, ",")
-	for _, n := range names {
-		if !slices.Contains(selectable, strings.TrimSpace(n)) {
+func (s *Server) parseSelect(v string) ([]string, *apiError) {
+	var names []string
+	for _, n := range strings.Split(v, ",") {
+		switch {
+		case slices.Contains(selectable, strings.TrimSpace(n)):
+			names = append(names, n)
+		case !s.chose(LenientQuery):
 			return nil, errorf(400, "BadRequest", "Invalid value '%s' in query option '$select'.", n)
 		}
+	}
+	if len(names) == 0 {
+		names = []string{"id"}
 	}
 	return names, nil
 }
 
+// project keeps the named properties of an alert, and its annotations.
 func (s *Server) project(m map[string]any, names []string) map[string]any {
 	out := map[string]any{}
 	for _, n := range names {
@@ -142,6 +153,11 @@ func (s *Server) project(m map[string]any, names []string) map[string]any {
 			continue
 		}
 		out[n] = m[n]
+	}
+	for k, v := range m {
+		if strings.HasPrefix(k, "@odata.") {
+			out[k] = v
+		}
 	}
 	if s.flaw == SelectAddsID {
 		out["id"] = m["id"]
@@ -159,15 +175,15 @@ func (s *Server) get(r *http.Request, session, id string) (int, any, *apiError) 
 		}
 		m := s.mask(r, s.view(a))
 		if sel, ok := q["$select"]; ok && s.flaw != SelectIgnoredOnGet {
-			names, e := parseSelect(sel)
+			names, e := s.parseSelect(sel)
 			if e != nil {
 				return 0, nil, e
 			}
 			m = s.project(m, names)
-			m["@odata.context"] = s.context(r, "("+strings.Join(names, ",")+")"+s.entity())
+			s.setContext(m, r, names, s.entity())
 			return 200, m, nil
 		}
-		m["@odata.context"] = s.context(r, s.entity())
+		s.setContext(m, r, nil, s.entity())
 		return 200, m, nil
 	}
 	return 0, nil, s.notFound(id)
@@ -181,13 +197,20 @@ func (s *Server) list(r *http.Request, session string) (int, any, *apiError) {
 	}
 	var err error
 	if v, ok := q["$top"]; ok {
-		if top, err = strconv.Atoi(v); err != nil || top < 1 || top > 999 || (s.flaw == TopAtMost100 && top > 100) {
+		if top, err = strconv.Atoi(v); err != nil || top < 1 || top > 999 || (s.chose(TopAtMost100) && top > 100) {
 			return 0, nil, errorf(400, "BadRequest", "Invalid value '%s' for query option '$top'; expected 1 to 999.", v)
 		}
 	}
 	if v, ok := q["$skip"]; ok {
 		if skip, err = strconv.Atoi(v); err != nil || skip < 0 {
 			return 0, nil, errorf(400, "BadRequest", "Invalid value '%s' for query option '$skip'.", v)
+		}
+	}
+	tokens := s.chose(SkipToken) || s.chose(CountFirstPageOnly)
+	if v, ok := q["$skiptoken"]; ok && tokens {
+		var valid bool
+		if skip, valid = fromSkipToken(v); !valid {
+			return 0, nil, errorf(400, "BadRequest", "Invalid $skiptoken.")
 		}
 	}
 	count := false
@@ -200,12 +223,15 @@ func (s *Server) list(r *http.Request, session string) (int, any, *apiError) {
 	var names []string
 	if v, ok := q["$select"]; ok {
 		var e *apiError
-		if names, e = parseSelect(v); e != nil {
+		if names, e = s.parseSelect(v); e != nil {
 			return 0, nil, e
 		}
 	}
 	var match predicate = func(map[string]any) bool { return true }
 	if v, ok := q["$filter"]; ok && s.flaw != FilterIgnored {
+		if s.chose(NarrowFilter) && !narrowFilter.MatchString(v) {
+			return 0, nil, errorf(400, "BadRequest", "Only status eq '<status>' is supported in query option '$filter'.")
+		}
 		var e *apiError
 		if match, e = parseFilter(v, s.flaw, prefersUnknown(r)); e != nil {
 			return 0, nil, e
@@ -213,13 +239,16 @@ func (s *Server) list(r *http.Request, session string) (int, any, *apiError) {
 	}
 	var less func(a, b map[string]any) bool
 	if v, ok := q["$orderby"]; ok && s.flaw != OrderByIgnored {
+		if s.chose(OrderByRefused) {
+			return 0, nil, errorf(400, "BadRequest", "Query option '$orderby' is not supported.")
+		}
 		var e *apiError
 		if less, e = parseOrderBy(v); e != nil {
 			return 0, nil, e
 		}
 	}
 	for k := range q {
-		if !slices.Contains([]string{"$top", "$skip", "$count", "$select", "$filter", "$orderby"}, k) {
+		if !slices.Contains([]string{"$top", "$skip", "$count", "$select", "$filter", "$orderby"}, k) && !s.chose(LenientQuery) && !(k == "$skiptoken" && tokens) {
 			return 0, nil, errorf(400, "BadRequest", "The query option '%s' is not supported.", k)
 		}
 	}
@@ -251,8 +280,11 @@ func (s *Server) list(r *http.Request, session string) (int, any, *apiError) {
 		}
 	}
 	total := len(all)
-	if s.flaw == TopIgnored {
+	if s.chose(TopIgnored) {
 		top = 999
+	}
+	if s.chose(SmallPages) {
+		top = min(top, 5)
 	}
 	from := skip
 	if s.flaw == LastPageRepeats && skip > 0 {
@@ -266,12 +298,9 @@ func (s *Server) list(r *http.Request, session string) (int, any, *apiError) {
 		}
 		value = append(value, m)
 	}
-	ctxSuffix := ""
-	if names != nil {
-		ctxSuffix = "(" + strings.Join(names, ",") + ")"
-	}
-	body := map[string]any{"@odata.context": s.context(r, ctxSuffix), "value": value}
-	if count {
+	body := map[string]any{"value": value}
+	s.setContext(body, r, names, "")
+	if _, later := q["$skiptoken"]; count && !(s.chose(CountFirstPageOnly) && later) {
 		switch s.flaw {
 		case CountIgnoresFilter:
 			body["@odata.count"] = unfiltered
@@ -281,11 +310,15 @@ func (s *Server) list(r *http.Request, session string) (int, any, *apiError) {
 			body["@odata.count"] = total
 		}
 	}
-	if skip+top < total || (s.flaw == EmptyTrailingPage && skip+top == total) {
+	if skip+top < total || (s.chose(EmptyTrailingPage) && skip+top == total) {
 		next := *r.URL
 		vals := next.Query()
 		vals.Del("skip")
 		vals.Set("$skip", strconv.Itoa(skip+top))
+		if tokens {
+			vals.Del("$skip")
+			vals.Set("$skiptoken", skipToken(skip+top))
+		}
 		for flaw, opt := range map[Flaw]string{NextLinkDropsSelect: "select", NextLinkDropsOrderBy: "orderby"} {
 			if s.flaw == flaw {
 				vals.Del(opt)
@@ -312,6 +345,9 @@ func (s *Server) list(r *http.Request, session string) (int, any, *apiError) {
 	}
 	return 200, body, nil
 }
+
+// narrowFilter is the only filter NarrowFilter supports.
+var narrowFilter = regexp.MustCompile(`^status eq '(active|resolved|investigating|unknownFutureValue)'$`)
 
 var (
 	statuses = []string{"active", "resolved", "investigating", "unknownFutureValue"}

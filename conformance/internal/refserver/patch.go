@@ -3,6 +3,7 @@ package refserver
 import (
 	"encoding/json"
 	"net/http"
+	"reflect"
 	"slices"
 	"strings"
 	"time"
@@ -14,15 +15,32 @@ func (s *Server) patch(r *http.Request, session, id, actor string) (int, any, *a
 	ct := r.Header.Get("Content-Type")
 	mt, _, _ := strings.Cut(ct, ";")
 	mt = strings.TrimSpace(strings.ToLower(mt))
-	if s.flaw == ContentTypePrefix && strings.HasPrefix(mt, "application/json") {
+	if s.chose(ContentTypePrefix) && strings.HasPrefix(mt, "application/json") {
 		mt = "application/json"
 	}
-	if mt != "application/json" && s.flaw != AnyContentType {
+	if s.flaw == ContentTypeParamsRefused && ct != "application/json" {
+		mt = ct
+	}
+	if mt != "application/json" && !s.chose(AnyContentType) {
+		if s.chose(MediaTypeAs400) {
+			return 0, nil, errorf(400, "BadRequest", "The request body must be sent as application/json, not '%s'.", ct)
+		}
 		return 0, nil, errorf(415, "UnsupportedMediaType", "The Content-Type '%s' is not supported; send application/json.", ct)
 	}
 	limit := int64(maxBody)
-	if s.flaw == NoSizeLimit {
+	if s.chose(NoSizeLimit) {
 		limit = 64 << 20
+	}
+	if s.chose(ConcurrentUpdateConflict) {
+		key := session + " " + id
+		if s.enter(key) > 1 {
+			s.leave(key)
+			return 0, nil, errorf(409, "Conflict", "Another update of the alert is in progress.")
+		}
+		defer s.leave(key)
+	}
+	if s.chose(ConcurrentUpdateConflict) || s.chose(ThrottleBursts) {
+		time.Sleep(50 * time.Millisecond) // long enough for updates sent at once to meet
 	}
 	raw, err := readAll(r, limit)
 	if err != nil {
@@ -36,8 +54,7 @@ func (s *Server) patch(r *http.Request, session, id, actor string) (int, any, *a
 		s.storeStatusAnyway(session, id, raw)
 	}
 	if e == nil && status == 200 {
-		m := s.mask(r, body.(map[string]any))
-		m["@odata.context"] = s.context(r, s.entity())
+		s.setContext(s.mask(r, body.(map[string]any)), r, nil, s.entity())
 	}
 	return status, body, e
 }
@@ -71,11 +88,16 @@ func (s *Server) patchChecked(session, id, actor string, raw []byte) (int, any, 
 	var status, reason *string
 	reasonGiven, reasonNull := false, false
 	var displayName *string
+	unchanged := map[string]json.RawMessage{} // read-only properties that must keep their value (UnchangedReadOnlyAccepted)
 	for k, v := range body {
 		switch k {
 		case "@odata.type":
+			if s.flaw == TypeAnnotationRefused {
+				return 0, nil, errorf(400, "BadRequest", "The property '@odata.type' does not exist on type 'microsoft.graph.partner.security.partnerSecurityAlert'.")
+			}
 			var t string
-			if json.Unmarshal(v, &t) != nil || strings.TrimPrefix(t, "#") != "microsoft.graph.partner.security.partnerSecurityAlert" {
+			if json.Unmarshal(v, &t) != nil || strings.TrimPrefix(t, "#") != "microsoft.graph.partner.security.partnerSecurityAlert" ||
+				(s.chose(TypeAnnotationHashOnly) && !strings.HasPrefix(t, "#")) {
 				return 0, nil, s.invalid("Invalid value for property '@odata.type'.")
 			}
 		case "status":
@@ -106,6 +128,10 @@ func (s *Server) patchChecked(session, id, actor string, raw []byte) (int, any, 
 				if s.flaw == ReadOnlyStored && k == "displayName" && json.Unmarshal(v, &displayName) == nil {
 					continue
 				}
+				if s.chose(UnchangedReadOnlyAccepted) {
+					unchanged[k] = v
+					continue
+				}
 				return 0, nil, s.invalid("Property '%s' is read-only and cannot be set.", k)
 			}
 			if s.flaw == InvalidAccepted {
@@ -117,7 +143,7 @@ func (s *Server) patchChecked(session, id, actor string, raw []byte) (int, any, 
 	if status == nil {
 		return 0, nil, s.invalid("The property 'status' is required.")
 	}
-	if reasonGiven && *status != "resolved" && s.flaw != ReasonWithoutResolve {
+	if reasonGiven && *status != "resolved" && !s.chose(ReasonWithoutResolve) {
 		return 0, nil, s.invalid("Property 'resolvedReason' can only be set with status 'resolved'.")
 	}
 
@@ -130,6 +156,16 @@ func (s *Server) patchChecked(session, id, actor string, raw []byte) (int, any, 
 	}
 	a := alerts[i].clone()
 	before := a.clone()
+	current := s.view(a)
+	for k, v := range unchanged {
+		var sent any
+		if json.Unmarshal(v, &sent) != nil || !reflect.DeepEqual(sent, current[k]) {
+			return 0, nil, errorf(400, "BadRequest", "Property '%s' is read-only and cannot be set.", k)
+		}
+	}
+	if s.chose(ReopenRefused) && a.Status == "resolved" && (*status == "active" || *status == "investigating") {
+		return 0, nil, errorf(400, "BadRequest", "A resolved alert cannot be reopened.")
+	}
 	if s.flaw == LostUpdate {
 		// Read, let the other requests in, then write back what was read.
 		s.mu.Unlock()
@@ -153,7 +189,7 @@ func (s *Server) patchChecked(session, id, actor string, raw []byte) (int, any, 
 				a.ActivityLogs = append(a.ActivityLogs, entry)
 			}
 		}
-		keep := s.flaw == ReopenKeepsResolution || (s.flaw == ReopenInvestigatingKeep && *status == "investigating")
+		keep := s.chose(ReopenKeepsResolution) || (s.chose(ReopenInvestigatingKeep) && *status == "investigating")
 		if *status == "resolved" {
 			a.ResolvedOnDateTime = &now
 			if s.flaw != ResolvedByNotSet {
@@ -165,8 +201,12 @@ func (s *Server) patchChecked(session, id, actor string, raw []byte) (int, any, 
 			a.ResolvedReason, a.ResolvedBy, a.ResolvedOnDateTime = nil, nil, nil
 		}
 		a.Status = *status
-	} else if s.flaw == SameStatusLogged && *status == a.Status {
+	} else if s.chose(SameStatusLogged) && *status == a.Status {
 		a.ActivityLogs = append(a.ActivityLogs, activity{a.Status, *status, actor, now})
+	}
+	if s.chose(ReasonChangeRestamps) && before.Status == "resolved" && *status == "resolved" && reason != nil && *reason != "unknownFutureValue" &&
+		(before.ResolvedReason == nil || *before.ResolvedReason != *reason) {
+		a.ResolvedOnDateTime, a.ResolvedBy = &now, &actor
 	}
 	if s.flaw == PatchClearsOthers {
 		a.Description, a.CatalogOfferID, a.AdditionalDetails = nil, nil, map[string]string{}

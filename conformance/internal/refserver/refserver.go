@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"path"
 	"slices"
 	"strings"
 	"sync"
@@ -21,51 +22,41 @@ type Flaw string
 
 // The flaws the server can be given.
 const (
-	None                   Flaw = ""
-	PatchNoContent         Flaw = "PATCH answers 204 without a body"
-	ChangeNotKept          Flaw = "the change is not kept"
-	RequiredMissing        Flaw = "a required property (alertType) is missing"
-	EnumOutOfRange         Flaw = "an enum value outside the enum (severity critical)"
-	InvalidAccepted        Flaw = "an unknown property is accepted"
-	BareError              Flaw = "error bodies are not in the Graph envelope"
-	NoActivityLog          Flaw = "a status change adds no activity log entry"
-	NoAuth                 Flaw = "no 401 without a token"
-	NoRequestID            Flaw = "no request-id header"
-	NullNextLink           Flaw = "nextLink is null on the last page"
-	TextPlain              Flaw = "success bodies are sent as text/plain"
-	ResolvedByNotSet       Flaw = "resolving does not record resolvedBy"
-	ReopenKeepsResolution  Flaw = "reopening keeps the resolution"
-	ClientRequestIDIgnored Flaw = "client-request-id is not echoed"
-	FilterIgnored          Flaw = "$filter is ignored"
-	TopIgnored             Flaw = "$top is ignored"
-	AnyContentType         Flaw = "a body that is not JSON by Content-Type is accepted"
-	NoSizeLimit            Flaw = "an oversized body is read"
-	NoPermissionCheck      Flaw = "a read-only token may update"
-	ExtraPropertyInBody    Flaw = "the alert carries a property the type does not have"
-	NoRetryAfter           Flaw = "a 429 carries no Retry-After"
+	None                Flaw = ""
+	PatchNoContent      Flaw = "PATCH answers 204 without a body"
+	ChangeNotKept       Flaw = "the change is not kept"
+	RequiredMissing     Flaw = "a required property (alertType) is missing"
+	EnumOutOfRange      Flaw = "an enum value outside the enum (severity critical)"
+	InvalidAccepted     Flaw = "an unknown property is accepted"
+	BareError           Flaw = "error bodies are not in the Graph envelope"
+	NoActivityLog       Flaw = "a status change adds no activity log entry"
+	NoAuth              Flaw = "no 401 without a token"
+	NoRequestID         Flaw = "no request-id header"
+	NullNextLink        Flaw = "nextLink is null on the last page"
+	TextPlain           Flaw = "success bodies are sent as text/plain"
+	ResolvedByNotSet    Flaw = "resolving does not record resolvedBy"
+	FilterIgnored       Flaw = "$filter is ignored"
+	NoPermissionCheck   Flaw = "a read-only token may update"
+	ExtraPropertyInBody Flaw = "the alert carries a property the type does not have"
+	NoRetryAfter        Flaw = "a 429 carries no Retry-After"
 
 	// Flaws the suite passed until a step or scenario was added for each.
-	ReopenInvestigatingKeep Flaw = "reopening as investigating keeps the resolution"
-	StampOnEveryChange      Flaw = "every status change sets resolvedOnDateTime"
-	OmittedReasonClears     Flaw = "resolving again without a reason clears the reason"
-	PatchClearsOthers       Flaw = "an update clears properties it does not name"
-	PatchChangesAnother     Flaw = "an update changes another alert too"
-	ListStale               Flaw = "the list does not show updates"
-	EqMatchesNothing        Flaw = "$filter eq compares with the literal's quotes"
-	OrAsAnd                 Flaw = "$filter reads or as and"
-	DateFilterNothing       Flaw = "$filter on detectedDateTime matches nothing"
-	NextLinkDropsSelect     Flaw = "the next page link drops $select"
-	NextLinkDropsOrderBy    Flaw = "the next page link drops $orderby"
-	EmptyTrailingPage       Flaw = "a full last page links to an empty page"
-	TopAtMost100            Flaw = "$top above 100 is refused"
-	RetryAfterDuration      Flaw = "Retry-After is a Go duration (1s), not seconds"
-	PlainJSONOnListAndPatch Flaw = "lists and updates are sent as plain JSON without OData-Version"
-	UnprefixedOnlyTop       Flaw = "only top may be sent without its $"
-	ReadPermissionListOnly  Flaw = "the read permission is checked on the list only"
-	FilterAfterSelect       Flaw = "$filter is applied after $select"
-	OrderByLosesAlerts      Flaw = "$orderby sorts a copy that holds no alerts"
-	ContentTypePrefix       Flaw = "any Content-Type beginning with application/json is accepted"
-	ListRedirects           Flaw = "the list answers with a redirect to itself"
+	StampOnEveryChange     Flaw = "every status change sets resolvedOnDateTime"
+	OmittedReasonClears    Flaw = "resolving again without a reason clears the reason"
+	PatchClearsOthers      Flaw = "an update clears properties it does not name"
+	PatchChangesAnother    Flaw = "an update changes another alert too"
+	ListStale              Flaw = "the list does not show updates"
+	EqMatchesNothing       Flaw = "$filter eq compares with the literal's quotes"
+	OrAsAnd                Flaw = "$filter reads or as and"
+	DateFilterNothing      Flaw = "$filter on detectedDateTime matches nothing"
+	NextLinkDropsSelect    Flaw = "the next page link drops $select"
+	NextLinkDropsOrderBy   Flaw = "the next page link drops $orderby"
+	RetryAfterDuration     Flaw = "Retry-After is a Go duration (1s), not seconds"
+	UnprefixedOnlyTop      Flaw = "only top may be sent without its $"
+	ReadPermissionListOnly Flaw = "the read permission is checked on the list only"
+	FilterAfterSelect      Flaw = "$filter is applied after $select"
+	OrderByLosesAlerts     Flaw = "$orderby sorts a copy that holds no alerts"
+	ListRedirects          Flaw = "the list answers with a redirect to itself"
 
 	// Flaws of the documented/assumption split and of the scenario classes
 	// added with it (issue 8).
@@ -79,10 +70,8 @@ const (
 	TrailingDataAccepted      Flaw = "data after the JSON object is ignored"
 	UnknownFutureValueApplied Flaw = "unknownFutureValue is stored as the status"
 	PatchIgnoresReason        Flaw = "the resolvedReason of an update is ignored"
-	ReasonWithoutResolve      Flaw = "a resolvedReason without resolving is accepted"
 	LostUpdate                Flaw = "concurrent updates overwrite each other"
 	LogTwice                  Flaw = "every status change is logged twice"
-	SameStatusLogged          Flaw = "repeating the status adds an activity log entry"
 	LogNewestFirst            Flaw = "the activity log lists the newest entry first"
 	ClockOffHours             Flaw = "the server clock is three hours behind"
 	NonUTCTimes               Flaw = "date-times are written in UTC+02:00"
@@ -96,7 +85,6 @@ const (
 	UnknownIDIs400            Flaw = "an unknown alert id is a 400"
 	ForbiddenAs401            Flaw = "a missing permission is a 401"
 	ExpiredTokenAccepted      Flaw = "an expired token is accepted"
-	ErrorCodesCamelCase       Flaw = "error codes are camelCase (badRequest)"
 	InnerRequestIDDiffers     Flaw = "innerError.request-id is not the request-id header"
 	Bare401                   Flaw = "a 401 is plain text, not the error envelope"
 	ClaimsChallenge           Flaw = "a 401 asks for a claims challenge"
@@ -143,12 +131,22 @@ const (
 	NoPreferenceApplied       Flaw = "an accepted preference is not confirmed with Preference-Applied"
 	FilterUnknownNoMatch      Flaw = "$filter eq unknownFutureValue matches nothing"
 	FilterLaterMemberAccepted Flaw = "$filter on a member after unknownFutureValue is accepted without the preference"
+
+	// Flaws in reading a documented shape of request (issue 15, request variants).
+	AcceptJSONOnly           Flaw = "an Accept other than exactly application/json is refused with 406"
+	ContentTypeParamsRefused Flaw = "a Content-Type with parameters (charset, odata) is refused with 415"
+	EscapedDollarUnknown     Flaw = "an option whose $ is percent-encoded (%24filter) is unknown"
+	TypeAnnotationRefused    Flaw = "an update carrying @odata.type is refused"
+	HeaderNamesCaseSensitive Flaw = "header names are matched case-sensitively (authorization is no Authorization)"
+	LiteralQuoteBlocked      Flaw = "a literal ' in the query is blocked, as a web application firewall does"
+	ClientRequestIDStrict    Flaw = "a client-request-id that is not a version 4 UUID is refused"
 )
 
 // Server is the reference server; it implements http.Handler.
 type Server struct {
-	flaw Flaw
-	now  func() time.Time
+	flaw    Flaw
+	choices map[Choice]bool // set by With before the server is used
+	now     func() time.Time
 
 	started time.Time // when New made the server (DateFrozen, ClockFrozen)
 	ids     int       // request-ids handed out (RequestIDNotUUID)
@@ -163,6 +161,7 @@ type Server struct {
 	// (RefusedReasonLingers, explore.go).
 	lingering map[string]string
 	visited   map[string]bool // session and URL of requests already redirected (ListRedirects)
+	inflight  map[string]int  // session, or session and alert id → requests in flight (ThrottleBursts, ConcurrentUpdateConflict)
 }
 
 // firstVisit reports whether r's session has not asked for r's URL before.
@@ -178,9 +177,11 @@ func (s *Server) firstVisit(r *http.Request) bool {
 	return first
 }
 
-// New returns a server with the given flaw (None for a correct one).
+// New returns a server with the given flaw (None for a correct one) and the
+// mock's choices; With makes other choices.
 func New(flaw Flaw) *Server {
-	s := &Server{flaw: flaw, now: time.Now, sessions: make(map[string][]alert), faults: make(map[string]int), previous: map[string]lagged{}, started: time.Now()}
+	s := &Server{flaw: flaw, now: time.Now, sessions: make(map[string][]alert), faults: make(map[string]int), previous: map[string]lagged{}, started: time.Now(),
+		choices: map[Choice]bool{}, inflight: make(map[string]int)}
 	switch flaw {
 	case ClockFrozen, DateFrozen:
 		s.now = func() time.Time { return s.started }
@@ -215,6 +216,11 @@ func errorf(status int, code, format string, args ...any) *apiError {
 
 // ServeHTTP answers one request.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if s.chose(Gzip) && strings.Contains(r.Header.Get("Accept-Encoding"), "gzip") {
+		gw := &gzipWriter{ResponseWriter: w}
+		defer gw.close()
+		w = gw
+	}
 	reqID := newUUID()
 	switch s.flaw {
 	case FixedRequestID:
@@ -233,14 +239,19 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case ServerClockHoursOff:
 		w.Header().Set("Date", s.now().UTC().Format(http.TimeFormat))
 	}
+	if s.chose(UppercaseRequestIDs) {
+		reqID = strings.ToUpper(reqID)
+	}
 	clientID := r.Header.Get("client-request-id")
-	if clientID == "" || s.flaw == ClientRequestIDIgnored {
+	if clientID == "" || s.chose(ClientRequestIDIgnored) {
 		clientID = reqID
 	}
 	if s.flaw != NoRequestID {
 		w.Header().Set("request-id", reqID)
 	}
-	w.Header().Set("client-request-id", clientID)
+	if !s.chose(NoClientRequestIDHeader) {
+		w.Header().Set("client-request-id", clientID)
+	}
 	if r.URL.Path == "/_mock/faults" && r.Method == http.MethodPost {
 		s.addFault(w, r)
 		return
@@ -261,6 +272,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	status, body, apiErr := s.serve(w, r)
 	if apiErr != nil {
+		status = apiErr.status
+	}
+	if s.chose(GraphHeaders) {
+		graphHeaders(w.Header(), status)
+	}
+	if apiErr != nil {
 		s.writeError(w, apiErr, reqID, clientID)
 		return
 	}
@@ -271,7 +288,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case s.flaw == TextPlain:
 		w.Header().Set("Content-Type", "text/plain")
-	case s.flaw == PlainJSONOnListAndPatch && (r.Method == http.MethodPatch || r.URL.Path == collection):
+	case s.chose(PlainJSON):
 		w.Header().Set("Content-Type", "application/json")
 	default:
 		w.Header().Set("Content-Type", jsonOData)
@@ -283,7 +300,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // encode writes a success body, with the flaws of its encoding.
 func (s *Server) encode(w http.ResponseWriter, r *http.Request, body any) {
-	b, _ := json.Marshal(body)
+	b := s.marshal(body)
 	switch {
 	case s.flaw == BOMInBody && r.URL.Path != collection:
 		b = append([]byte("\xef\xbb\xbf"), b...)
@@ -294,10 +311,8 @@ func (s *Server) encode(w http.ResponseWriter, r *http.Request, body any) {
 }
 
 func (s *Server) writeError(w http.ResponseWriter, e *apiError, reqID, clientID string) {
-	code, innerID := e.code, reqID
+	innerID := reqID
 	switch s.flaw {
-	case ErrorCodesCamelCase:
-		code = strings.ToLower(code[:1]) + code[1:]
 	case InnerRequestIDDiffers:
 		innerID = newUUID()
 	case Bare401, ClaimsChallenge:
@@ -313,16 +328,13 @@ func (s *Server) writeError(w http.ResponseWriter, e *apiError, reqID, clientID 
 		_, _ = w.Write([]byte("Unauthorized\n"))
 		return
 	}
-	var body any = map[string]any{"error": map[string]any{
-		"code": code, "message": e.message,
-		"innerError": map[string]any{"date": s.now().UTC().Format("2006-01-02T15:04:05"), "request-id": innerID, "client-request-id": clientID},
-	}}
+	var body any = s.errorBody(e.code, e.message, innerID, clientID)
 	if s.flaw == BareError {
 		body = map[string]any{"code": e.code, "message": e.message}
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(e.status)
-	_ = json.NewEncoder(w).Encode(body)
+	_, _ = w.Write(append(s.marshal(body), '\n'))
 }
 
 // serve routes a request and returns the status and body of a success or an error.
@@ -332,14 +344,12 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) (int, any, *apiEr
 	switch {
 	case path == collection:
 		if r.Method != http.MethodGet {
-			w.Header().Set("Allow", "GET")
-			return 0, nil, errorf(405, "MethodNotAllowed", "The method %s is not allowed on this resource.", r.Method)
+			return 0, nil, s.methodNotAllowed(w, r.Method, "GET")
 		}
 	case strings.HasPrefix(path, collection+"/") && !strings.Contains(path[len(collection)+1:], "/"):
 		id = path[len(collection)+1:]
 		if r.Method != http.MethodGet && r.Method != http.MethodPatch {
-			w.Header().Set("Allow", "GET, PATCH")
-			return 0, nil, errorf(405, "MethodNotAllowed", "The method %s is not allowed on this resource.", r.Method)
+			return 0, nil, s.methodNotAllowed(w, r.Method, "GET, PATCH")
 		}
 	default:
 		segs := strings.Split(strings.TrimPrefix(path, base+"/"), "/")
@@ -351,9 +361,23 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) (int, any, *apiEr
 				break
 			}
 		}
+		if s.chose(UnknownSegmentAs400) {
+			return 0, nil, errorf(400, "BadRequest", "Resource not found for the segment '%s'.", seg)
+		}
 		return 0, nil, errorf(404, "ResourceNotFound", "Resource not found for the segment '%s'.", seg)
 	}
+	if e := s.requestShape(r); e != nil {
+		return 0, nil, e
+	}
 	session := sessionOf(r)
+	if s.chose(ThrottleBursts) {
+		if n := s.enter(session); n > 2 {
+			s.leave(session)
+			w.Header().Set("Retry-After", "1")
+			return 0, nil, errorf(429, "TooManyRequests", "Too many requests at once.")
+		}
+		defer s.leave(session)
+	}
 	if e := s.fault(w, session); e != nil {
 		return 0, nil, e
 	}
@@ -380,10 +404,61 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) (int, any, *apiEr
 	}
 }
 
+// requestShape refuses the request shapes the variant flaws mishandle.
+func (s *Server) requestShape(r *http.Request) *apiError {
+	switch s.flaw {
+	case AcceptJSONOnly:
+		// Checked where requests come in, not on the requests of a batch.
+		if a := r.Header.Get("Accept"); a != "application/json" && r.Context().Value(http.LocalAddrContextKey) != nil {
+			return errorf(406, "NotAcceptable", "The Accept header '%s' is not supported.", a)
+		}
+	case LiteralQuoteBlocked:
+		if strings.Contains(r.URL.RawQuery, "'") {
+			return errorf(403, "Forbidden", "The request was blocked.")
+		}
+	case ClientRequestIDStrict:
+		if id := r.Header.Get("client-request-id"); id != "" && (len(id) != 36 || id[14] != '4') {
+			return errorf(400, "BadRequest", "Invalid client-request-id '%s'.", id)
+		}
+	}
+	return nil
+}
+
+// methodNotAllowed refuses a method the resource lacks: 405 with Allow, or as
+// a choice has it.
+func (s *Server) methodNotAllowed(w http.ResponseWriter, method, allow string) *apiError {
+	switch {
+	case s.chose(MethodAs400):
+		return errorf(400, "BadRequest", "Specified HTTP method is not allowed for the request target.")
+	case s.chose(MethodAs501):
+		return errorf(501, "NotImplemented", "The method %s is not implemented.", method)
+	}
+	w.Header().Set("Allow", allow)
+	return errorf(405, "MethodNotAllowed", "The method %s is not allowed on this resource.", method)
+}
+
+// enter counts a request of key in flight and returns how many are;
+// leave counts it out.
+func (s *Server) enter(key string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.inflight[key]++
+	return s.inflight[key]
+}
+
+func (s *Server) leave(key string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.inflight[key]--
+}
+
 // authenticate reads the bearer token: a JWT's scp/roles/upn/appid/exp/nbf,
 // an opaque token is fully permitted.
 func (s *Server) authenticate(r *http.Request) (actor string, canWrite bool, e *apiError) {
 	h := r.Header.Get("Authorization")
+	if names := rawHeaderNames(r); s.flaw == HeaderNamesCaseSensitive && names != nil && !slices.Contains(names, "Authorization") {
+		h = "" // sent as authorization or AUTHORIZATION
+	}
 	if h == "" {
 		if s.flaw == NoAuth {
 			return defaultUser, true, nil
@@ -402,6 +477,7 @@ func (s *Server) authenticate(r *http.Request) (actor string, canWrite bool, e *
 	var c struct {
 		UPN   string   `json:"upn"`
 		AppID string   `json:"appid"`
+		OID   string   `json:"oid"`
 		Scp   string   `json:"scp"`
 		Roles []string `json:"roles"`
 		Exp   int64    `json:"exp"`
@@ -419,6 +495,9 @@ func (s *Server) authenticate(r *http.Request) (actor string, canWrite bool, e *
 	}
 	perms := c.Roles
 	actor = c.AppID
+	if s.chose(AppActorIsObjectID) && c.OID != "" {
+		actor = c.OID
+	}
 	if c.Scp != "" {
 		perms = strings.Fields(c.Scp)
 		actor = c.UPN
@@ -427,6 +506,9 @@ func (s *Server) authenticate(r *http.Request) (actor string, canWrite bool, e *
 	if !canRead && !(s.flaw == ReadPermissionListOnly && r.URL.Path != collection) {
 		if s.flaw == ForbiddenAs401 {
 			return "", false, errorf(401, "InvalidAuthenticationToken", "Missing permission.")
+		}
+		if s.chose(ForbiddenAs404) && r.URL.Path != collection {
+			return "", false, errorf(404, "ResourceNotFound", "Resource '%s' does not exist or one of its queried reference-property objects are not present.", path.Base(r.URL.Path))
 		}
 		return "", false, errorf(403, "Forbidden", "Missing role permissions on the request. API requires one of 'PartnerSecurity.Read.All, PartnerSecurity.ReadWrite.All'. Roles on the request '%s'.", strings.Join(perms, ", "))
 	}
@@ -488,6 +570,12 @@ func (s *Server) fault(w http.ResponseWriter, session string) *apiError {
 	codes := map[int]string{429: "TooManyRequests", 500: "InternalServerError", 503: "ServiceUnavailable", 504: "GatewayTimeout"}
 	if status == http.StatusTooManyRequests && s.flaw != NoRetryAfter {
 		w.Header().Set("Retry-After", "1")
+		switch {
+		case s.chose(RetryAfterHTTPDate):
+			w.Header().Set("Retry-After", s.now().Add(time.Second).UTC().Format(http.TimeFormat))
+		case s.chose(RetryAfterFraction):
+			w.Header().Set("Retry-After", "0.5")
+		}
 		if s.flaw == RetryAfterDuration {
 			w.Header().Set("Retry-After", time.Second.String())
 		}
